@@ -1,0 +1,110 @@
+import { Level } from 'level';
+import { rm, mkdir } from 'node:fs/promises';
+import type { KeyValueStore } from './KeyValueStore.ts';
+
+const MARKER_KEY = '\u0000commit';
+
+export interface CachedKeyValueStoreOptions {
+  /** Dirty entries that force an early flush of the write-back buffer; see `needsFlush`. */
+  maxDirtyEntries?: number;
+}
+
+/**
+ * A key-value store on LevelDB with an in-memory write-back cache.
+ *
+ * The whole store is loaded into memory at open: state per symbol is bounded by the longest window,
+ * so the working set is small, and reads never wait on disk. Writes mark keys dirty; `flush` writes
+ * them in one LevelDB batch together with the commit marker, so a store is always at one commit.
+ * Without a directory the store is memory-only (the test driver's default).
+ */
+export class CachedKeyValueStore<V> implements KeyValueStore<V> {
+  readonly name: string;
+  #cache = new Map<string, V>();
+  #dirty = new Set<string>();
+  #db: Level<string, string> | undefined;
+  #dir: string | undefined;
+  #marker: string | undefined;
+  readonly #maxDirty: number;
+
+  constructor(name: string, options: CachedKeyValueStoreOptions = {}) {
+    this.name = name;
+    this.#maxDirty = options.maxDirtyEntries ?? 100_000;
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+
+  get committedMarker(): string | undefined {
+    return this.#marker;
+  }
+
+  /** True when the write-back buffer is over its bound and the task should commit soon. */
+  get needsFlush(): boolean {
+    return this.#dirty.size >= this.#maxDirty;
+  }
+
+  async open(dir: string | undefined): Promise<void> {
+    this.#dir = dir;
+    if (!dir) return;
+    await mkdir(dir, { recursive: true });
+    this.#db = new Level<string, string>(dir, { valueEncoding: 'utf8' });
+    await this.#db.open();
+    for await (const [key, value] of this.#db.iterator()) {
+      if (key === MARKER_KEY) this.#marker = value;
+      else this.#cache.set(key, JSON.parse(value) as V);
+    }
+  }
+
+  get(key: string): V | undefined {
+    return this.#cache.get(key);
+  }
+
+  put(key: string, value: V): void {
+    this.#cache.set(key, value);
+    this.#dirty.add(key);
+  }
+
+  delete(key: string): void {
+    if (this.#cache.delete(key)) this.#dirty.add(key);
+  }
+
+  entries(): IterableIterator<[string, V]> {
+    return this.#cache.entries();
+  }
+
+  async flush(commitMarker: string): Promise<void> {
+    if (this.#db) {
+      const batch = this.#db.batch();
+      for (const key of this.#dirty) {
+        const value = this.#cache.get(key);
+        if (value === undefined) batch.del(key);
+        else batch.put(key, JSON.stringify(value));
+      }
+      batch.put(MARKER_KEY, commitMarker);
+      await batch.write();
+    }
+    this.#dirty.clear();
+    this.#marker = commitMarker;
+  }
+
+  async wipe(): Promise<void> {
+    this.#cache.clear();
+    this.#dirty.clear();
+    this.#marker = undefined;
+    if (this.#db && this.#dir) {
+      await this.#db.close();
+      await rm(this.#dir, { recursive: true, force: true });
+      await this.open(this.#dir);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#db?.close();
+    this.#db = undefined;
+  }
+}
+
+export function keyValueStore<V>(name: string, options: CachedKeyValueStoreOptions = {}) {
+  return { name, build: () => new CachedKeyValueStore<V>(name, options) };
+}

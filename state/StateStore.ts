@@ -1,0 +1,21 @@
+/** A store owned by one task. Writes are cached and reach disk in one batch per `flush`. */
+export interface StateStore {
+  readonly name: string;
+  /** Load the store from `dir` (or nothing, for an in-memory store). */
+  open(dir: string | undefined): Promise<void>;
+  /** Write every change since the last flush in one batch, tagged with the task's commit marker. */
+  flush(commitMarker: string): Promise<void>;
+  /** The commit marker written by the last successful flush, if any. */
+  readonly committedMarker: string | undefined;
+  /** Forget everything, on disk too: used when local state cannot be trusted. */
+  wipe(): Promise<void>;
+  close(): Promise<void>;
+  /** Live entries, for metrics and the memory bound. */
+  readonly size: number;
+}
+
+/** Builds a fresh store instance for each task, as Kafka Streams' StoreBuilder does. */
+export interface StoreBuilder<S extends StateStore = StateStore> {
+  readonly name: string;
+  build(): S;
+}

@@ -1,0 +1,23 @@
+import type { StreamRecord } from './Record.ts';
+import type { StateStore } from '../state/StateStore.ts';
+
+export type Punctuator = (streamTime: number) => void;
+
+/** What a processor sees of the task that runs it, as in Kafka Streams. */
+export interface ProcessorContext<Out = unknown> {
+  readonly taskId: string;
+  readonly partition: number;
+  /** The name of the processor this context belongs to. */
+  readonly processorName: string;
+  /** Highest event time this task has seen. */
+  readonly streamTime: number;
+  /** The record being processed, as it entered the task (for error reports). */
+  readonly currentRecord: StreamRecord | undefined;
+  /** Send to all children, or to the named one. */
+  forward(record: StreamRecord<Out>, childName?: string): void;
+  getStateStore<S extends StateStore>(name: string): S;
+  /** Call `punctuator` whenever stream time has advanced by `intervalMs` since the last call. */
+  schedule(intervalMs: number, punctuator: Punctuator): void;
+  /** Route a record to the dead-letter output with a reason; it is counted, never silently dropped. */
+  reject(record: StreamRecord, reason: string): void;
+}
