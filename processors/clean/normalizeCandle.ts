@@ -1,0 +1,56 @@
+import type { Candle } from '../Candle.ts';
+import { intervalMs } from '../interval.ts';
+import { normalizeSymbol } from './normalizeSymbol.ts';
+import { parseTimestamp } from './parseTimestamp.ts';
+import { pick } from './pick.ts';
+import { toNumber, validateCandle } from './validateCandle.ts';
+
+export interface CandleDefaults {
+  symbol?: string;
+  exchange?: string;
+  interval?: string;
+}
+
+const TIME = ['ts', 'timestamp', 'time', 'open_time', 'openTime', 't', 'date'];
+
+/** One row or message of any accepted shape → the canonical candle, or the reason it cannot be one. */
+export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDefaults = {}): { candle: Candle } | { reason: string } {
+  const rawSymbol = pick(raw, ['symbol', 's', 'pair', 'product_id']) ?? defaults.symbol;
+  if (rawSymbol === undefined || rawSymbol === '') return { reason: 'missing_field:symbol' };
+  const symbol = normalizeSymbol(rawSymbol);
+  if (!symbol) return { reason: 'bad_symbol' };
+  const rawTime = pick(raw, TIME);
+  if (rawTime === undefined || rawTime === '') return { reason: 'missing_field:ts' };
+  const ts = parseTimestamp(rawTime);
+  if (ts === null) return { reason: 'bad_timestamp' };
+  const ohlcv = {
+    open: pick(raw, ['open', 'o']),
+    high: pick(raw, ['high', 'h']),
+    low: pick(raw, ['low', 'l']),
+    close: pick(raw, ['close', 'c']),
+    volume: pick(raw, ['volume', 'v', 'vol', 'base_volume']),
+  };
+  const invalid = validateCandle(ohlcv);
+  if (invalid) return { reason: invalid };
+  const interval = String(pick(raw, ['interval', 'i']) ?? defaults.interval ?? '1m');
+  if (interval !== 'trade') {
+    try {
+      intervalMs(interval);
+    } catch {
+      return { reason: `bad_interval:${interval}` };
+    }
+  }
+  return {
+    candle: {
+      symbol,
+      exchange: String(pick(raw, ['exchange']) ?? defaults.exchange ?? 'unknown').toLowerCase(),
+      interval,
+      ts,
+      open: toNumber(ohlcv.open)!,
+      high: toNumber(ohlcv.high)!,
+      low: toNumber(ohlcv.low)!,
+      close: toNumber(ohlcv.close)!,
+      volume: toNumber(ohlcv.volume)!,
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { requirePeriod, type Indicator } from './Indicator.ts';
+
+export interface EmaState {
+  seen: number;
+  seedTotal: number;
+  value: number | null;
+}
+
+/**
+ * Exponential moving average as TA-Lib's TA_EMA: k = 2 / (period + 1), the first value is the
+ * simple mean of the first `period` inputs, then prev + (x − prev)·k.
+ */
+export class Ema implements Indicator<[number], number> {
+  readonly period: number;
+  readonly #k: number;
+  #seen: number;
+  #seedTotal: number;
+  #value: number | null;
+
+  constructor(period: number, saved?: EmaState) {
+    this.period = requirePeriod('EMA period', period);
+    this.#k = 2 / (period + 1);
+    this.#seen = saved?.seen ?? 0;
+    this.#seedTotal = saved?.seedTotal ?? 0;
+    this.#value = saved?.value ?? null;
+  }
+
+  update(value: number): number | null {
+    if (this.#value !== null) return (this.#value = (value - this.#value) * this.#k + this.#value);
+    this.#seedTotal += value;
+    if (++this.#seen < this.period) return null;
+    return (this.#value = this.#seedTotal / this.period);
+  }
+
+  snapshot(): EmaState {
+    return { seen: this.#seen, seedTotal: this.#seedTotal, value: this.#value };
+  }
+}
