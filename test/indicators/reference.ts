@@ -19,7 +19,7 @@ export interface Series {
 
 /** The real Binance.US 1m candles in data/ (open_time,open,high,low,close,volume). */
 export function loadCandles(file: 'BTCUSDT' | 'BTCUSDC'): Series {
-  const path = new URL(`../../data/binance_${file}_1m_2023-03-01_2023-03-21.csv`, import.meta.url);
+  const path = new URL(`../../data/candles/binance_${file}_1m_2023-03-01_2023-03-21.csv`, import.meta.url);
   const s: Series = { ts: [], open: [], high: [], low: [], close: [], volume: [] };
   for (const line of readFileSync(path, 'utf8').trim().split('\n').slice(1)) {
     const [t, o, h, l, c, v] = line.split(',');

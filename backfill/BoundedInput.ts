@@ -1,0 +1,15 @@
+import type { StreamRecord } from '../topology/Record.ts';
+
+/** A finite, ordered stream of records for one topology source: a file, a table, a directory of parts. */
+export interface BoundedInput {
+  /** Stable identity, recorded in checkpoints (a path or URI). */
+  readonly id: string;
+  /** The topology source its records enter through. */
+  readonly source: string;
+  /** A global table: records without a key go to every task, not just partition 0. */
+  readonly broadcast?: boolean;
+  /** Records in the input's own order; keys set to the partitioning key (the symbol). */
+  records(): AsyncIterable<StreamRecord>;
+  /** For progress and ETA; undefined when unknown. */
+  estimatedRecords(): Promise<number | undefined>;
+}

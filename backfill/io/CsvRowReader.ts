@@ -1,0 +1,55 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { splitCsvLine } from './readCsvTable.ts';
+
+export interface Row {
+  row: Record<string, unknown>;
+  /** 1-based data row number within the file (header excluded). */
+  rowNumber: number;
+}
+
+const BINANCE_KLINE = ['open_time', 'open', 'high', 'low', 'close', 'volume', 'close_time', 'quote_volume', 'trades', 'taker_buy_base', 'taker_buy_quote', 'ignore'];
+const KRAKEN_OHLCVT = ['time', 'open', 'high', 'low', 'close', 'volume', 'trades'];
+
+/**
+ * The column names of a CSV file: its header, or, for the header-less exports people have, the
+ * layout its column count identifies (Binance klines: 12; Kraken OHLCVT: 6 or 7).
+ */
+export function csvColumns(firstLine: string, path: string): { columns: string[]; hasHeader: boolean } {
+  const cells = splitCsvLine(firstLine).map((c) => c.trim());
+  if (cells[0] !== '' && !Number.isFinite(Number(cells[0]))) return { columns: cells.map((c) => c.toLowerCase()), hasHeader: true };
+  if (cells.length === 12) return { columns: BINANCE_KLINE, hasHeader: false };
+  if (cells.length === 6 || cells.length === 7) return { columns: KRAKEN_OHLCVT.slice(0, cells.length), hasHeader: false };
+  throw new Error(`${path}: no header, and ${cells.length} columns match no known export (Binance klines have 12, Kraken OHLCVT 6 or 7)`);
+}
+
+/** Streams a CSV file row by row; cells stay strings (the Clean processor coerces them). */
+export async function* readCsvRows(path: string): AsyncGenerator<Row> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let columns: string[] | undefined;
+  let rowNumber = 0;
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    if (!columns) {
+      const layout = csvColumns(line, path);
+      columns = layout.columns;
+      if (layout.hasHeader) continue;
+    }
+    const cells = splitCsvLine(line);
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i]] = cells[i]?.trim();
+    yield { row, rowNumber: ++rowNumber };
+  }
+}
+
+/** The first line of a file, for checking its columns before a run starts. */
+export async function firstLine(path: string): Promise<string | undefined> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', end: 64 * 1024 }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() !== '') {
+      lines.close();
+      return line;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,45 @@
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import type { FileMetaData } from 'hyparquet';
+import type { Row } from './CsvRowReader.ts';
+
+export async function parquetMetadata(path: string): Promise<FileMetaData> {
+  try {
+    return await parquetMetadataAsync(await asyncBufferFromFile(path));
+  } catch (e) {
+    throw new Error(`${path}: not a readable Parquet file (${(e as Error).message})`);
+  }
+}
+
+/** Top-level column names, lower-cased. */
+export function parquetColumns(metadata: FileMetaData): string[] {
+  return metadata.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name.toLowerCase());
+}
+
+/**
+ * Streams a Parquet file one row group at a time (never the whole file in memory). Values come as
+ * hyparquet decodes them: bigint becomes number, Date becomes epoch ms.
+ */
+export async function* readParquetRows(path: string): AsyncGenerator<Row> {
+  const file = await asyncBufferFromFile(path);
+  const metadata = await parquetMetadata(path);
+  let rowStart = 0;
+  let rowNumber = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+    } catch (e) {
+      throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd} (${(e as Error).message})`);
+    }
+    for (const raw of rows) {
+      const row: Record<string, unknown> = {};
+      for (const key in raw) {
+        const v = raw[key];
+        row[key.toLowerCase()] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
+      }
+      yield { row, rowNumber: ++rowNumber };
+    }
+    rowStart = rowEnd;
+  }
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DEAD_LETTER } from '../topology/Topology.ts';
+import type { OutputWriter } from '../topology/OutputWriter.ts';
+import { buildMarketTopology, featureColumns } from '../processors/marketTopology.ts';
+import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
+import { BackfillRunner } from '../backfill/BackfillRunner.ts';
+import { candleFileInputs } from '../backfill/candleFileInput.ts';
+import { externalSignalInput } from '../backfill/externalSignalInput.ts';
+import { parseSinkUri } from '../backfill/io/parseSinkUri.ts';
+import { marketOptionsFrom, TOPOLOGY_FLAGS, TOPOLOGY_HELP } from './topologyFlags.ts';
+import { externalSpec } from './externalSpec.ts';
+import { progressReporter } from './progress.ts';
+import { UsageError } from './UsageError.ts';
+
+export const BACKFILL_HELP = `Usage: candlestream backfill --source <file|dir>... --sink <uri> [options]
+
+Replays candle history through the topology, in event-time order, and writes the features.
+
+Input:
+  --source PATH            a CSV or Parquet file, or a directory of them (repeatable). CSV: with a
+                           header (time column + open, high, low, close, volume), Binance kline
+                           exports without header, Kraken OHLCVT exports.
+  --symbol S               symbol for files without a symbol column (default: from the file name,
+                           e.g. BTCUSDT_1m_2024.csv, BTCUSDT-1m-2024-01.csv)
+  --exchange NAME          exchange for rows without one (default: from the file name, else unknown)
+  --from T, --to T         only candles with from ≤ ts < to (ISO-8601 or epoch s/ms/µs/ns)
+${TOPOLOGY_HELP}
+Output:
+  --sink URI               parquet:DIR (Hive-style interval=…/symbol=… partitions), jsonl:FILE,
+                           or - (JSON lines on stdout)
+  --dead-letter URI        rejected records with their reason (default jsonl:dead-letter.jsonl)
+Running:
+  --state-dir DIR          stores and checkpoint (default .candlestream/backfill); a run that was
+                           interrupted resumes from its last checkpoint
+  --fresh                  discard any checkpoint and state, start from the beginning
+  --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4)
+  --commit-every N         records between commits (default 200000)
+  --quiet                  no progress or summary on stderr`;
+
+const FLAGS = {
+  ...TOPOLOGY_FLAGS,
+  source: { type: 'string', multiple: true, default: [] as string[] },
+  symbol: { type: 'string' },
+  exchange: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  sink: { type: 'string' },
+  'dead-letter': { type: 'string', default: 'jsonl:dead-letter.jsonl' },
+  'state-dir': { type: 'string', default: '.candlestream/backfill' },
+  fresh: { type: 'boolean', default: false },
+  partitions: { type: 'string', default: '4' },
+  'commit-every': { type: 'string', default: '200000' },
+  quiet: { type: 'boolean', default: false },
+  'stop-after': { type: 'string' },
+} as const;
+
+export async function backfillCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: FLAGS, strict: true });
+  if (!values.source.length) throw new UsageError('--source is required: a CSV or Parquet file, or a directory');
+  if (!values.sink) throw new UsageError('--sink is required: parquet:DIR, jsonl:FILE or -');
+  const market = marketOptionsFrom(values);
+  const partitions = positiveInt(values.partitions, '--partitions');
+  const commitEvery = positiveInt(values['commit-every'], '--commit-every');
+  const from = values.from === undefined ? -Infinity : time(values.from, '--from');
+  const to = values.to === undefined ? Infinity : time(values.to, '--to');
+
+  const externals = (values.external ?? []).map((spec) => externalSignalInput(externalSpec(spec), 'external'));
+  // A file with several numeric columns brings several signals: the topology needs all their names.
+  market.externalSignals = (await Promise.all(externals.map((e) => e.names()))).flat();
+  const topology = buildMarketTopology(market);
+  const candles = await candleFileInputs(values.source, { symbol: values.symbol, exchange: values.exchange, from, to, source: 'prices' });
+  const inputs = [...externals, ...candles];
+
+  const writers = new Map<string, OutputWriter>([
+    ['features', sink(values.sink, featureColumns(market), '--sink')],
+    [DEAD_LETTER, sink(values['dead-letter'], undefined, '--dead-letter')],
+  ]);
+
+  const fingerprint = createHash('sha256');
+  fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink }));
+  for (const input of inputs) {
+    const s = await stat(input.id.replace(/#.*$/, ''));
+    fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
+  }
+
+  const runner = new BackfillRunner({
+    topology,
+    inputs,
+    writers,
+    partitions,
+    stateDir: values['state-dir'],
+    commitEvery,
+    fingerprint: fingerprint.digest('hex'),
+    fresh: values.fresh,
+    onProgress: progressReporter('backfill', values.quiet),
+    onLog: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+    stopAfter: values['stop-after'] === undefined ? undefined : positiveInt(values['stop-after'], '--stop-after'),
+  });
+  const summary = await runner.run();
+  if (!values.quiet) {
+    const seconds = summary.elapsedMs / 1000;
+    const letters = [...summary.deadLetters].map(([reason, n]) => `${reason} ${n}`).join(', ');
+    process.stderr.write(
+      `backfill: ${summary.recordsIn.toLocaleString('en-US')} records in, ${summary.recordsOut.toLocaleString('en-US')} features out` +
+        ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
+        (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
+        `; dead letters: ${letters || 'none'}\n`,
+    );
+  }
+}
+
+function sink(uri: string, columns: string[] | undefined, flag: string): OutputWriter {
+  try {
+    return parseSinkUri(uri, columns);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
+function positiveInt(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, not "${raw}"`);
+  return n;
+}
+
+function time(raw: string, flag: string): number {
+  const t = parseTimestamp(raw);
+  if (t === null) throw new UsageError(`${flag}: cannot read "${raw}" as a time (ISO-8601, or epoch seconds/ms/µs/ns)`);
+  return t;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { backfillCommand, BACKFILL_HELP } from './backfillCommand.ts';
+import { describeCommand, DESCRIBE_HELP } from './describeCommand.ts';
+import { showCommand, SHOW_HELP } from './showCommand.ts';
+import { UsageError } from './UsageError.ts';
+
+const HELP = `candlestream: a Kafka Streams-style stream processor for crypto market data
+
+Usage: candlestream <command> [options]
+
+Commands:
+  backfill   replay candle history (CSV, Parquet) through the topology into features
+  describe   print the processor topology, as text and as a Mermaid diagram
+  show       print a summary and the first rows of a features output
+  help       this text; \`candlestream <command> --help\` for a command's options
+
+Exit codes: 0 done; 1 bad input or I/O failure (the message names the file and column);
+2 bad command line or configuration (the message names the setting).`;
+
+const commands: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
+  backfill: { run: backfillCommand, help: BACKFILL_HELP },
+  describe: { run: describeCommand, help: DESCRIBE_HELP },
+  show: { run: showCommand, help: SHOW_HELP },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(HELP);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`candlestream: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`candlestream ${name}: ${(error as Error).message}\nSee \`candlestream ${name} --help\`.`);
+      return 2;
+    }
+    console.error(`candlestream ${name}: ${(error as Error).message}`);
+    if (process.env.CANDLESTREAM_DEBUG) console.error((error as Error).stack);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

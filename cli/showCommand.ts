@@ -1,0 +1,53 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readParquetRows } from '../backfill/io/ParquetRowReader.ts';
+import { UsageError } from './UsageError.ts';
+
+export const SHOW_HELP = `Usage: candlestream show <parquet dir | .jsonl file> [--rows N]
+
+Prints how many feature rows each interval and symbol has, then the last N rows (default 3)
+of each interval for the first symbol, with their indicator and ext_ columns.`;
+
+type Row = Record<string, unknown>;
+
+export async function showCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: { rows: { type: 'string', default: '3' } }, allowPositionals: true, strict: true });
+  const path = positionals[0];
+  if (!path) throw new UsageError('name the output to show: a parquet directory or a .jsonl file');
+  const rowsShown = Number(values.rows);
+  if (!Number.isInteger(rowsShown) || rowsShown < 0) throw new UsageError(`--rows must be a whole number, not "${values.rows}"`);
+  const rows = (await stat(path)).isDirectory() ? await readDataset(path) : (await readFile(path, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = `${row.interval}\u0000${row.symbol}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(row);
+  }
+  console.log(`${rows.length.toLocaleString('en-US')} feature rows in ${path}`);
+  for (const [key, list] of [...groups].sort()) {
+    const [interval, symbol] = key.split('\u0000');
+    const ts = list.map((r) => Number(r.ts));
+    console.log(`  ${symbol.padEnd(10)} ${interval.padEnd(4)} ${String(list.length).padStart(7)} rows  ${iso(Math.min(...ts))} … ${iso(Math.max(...ts))}`);
+  }
+  const firstSymbol = [...groups.keys()].map((k) => k.split('\u0000')[1]).sort()[0];
+  for (const [key, list] of [...groups].sort()) {
+    if (!key.endsWith(`\u0000${firstSymbol}`) || !rowsShown) continue;
+    const last = list.sort((a, b) => Number(a.ts) - Number(b.ts)).slice(-rowsShown);
+    console.log(`\n${firstSymbol} ${key.split('\u0000')[0]}, last ${last.length}:`);
+    console.table(last.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'symbol' && k !== 'interval').map(([k, v]) => [k, k === 'ts' ? iso(Number(v)) : typeof v === 'number' ? Number(v.toPrecision(8)) : v]))));
+  }
+}
+
+async function readDataset(dir: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const file of (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort()) {
+    // Partition values live in the path: interval=1h/symbol=BTC-USDT/part-….parquet
+    const partition = Object.fromEntries(relative(dir, join(dir, file)).split(sep).filter((p) => p.includes('=')).map((p) => p.split('=')));
+    for await (const { row } of readParquetRows(join(dir, file))) rows.push({ ...partition, ...row });
+  }
+  return rows;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -1,0 +1,58 @@
+import { DEFAULT_PERIODS } from '../processors/indicators/IndicatorSet.ts';
+import { defaultMarketOptions, type MarketTopologyOptions } from '../processors/marketTopology.ts';
+import { intervalMs } from '../processors/interval.ts';
+import { UsageError } from './UsageError.ts';
+import { externalSpec } from './externalSpec.ts';
+
+/** Flags that shape the topology, shared by every command that builds it. */
+export const TOPOLOGY_FLAGS = {
+  intervals: { type: 'string', default: '1m,5m,1h,1d' },
+  grace: { type: 'string', default: '0' },
+  'no-gap-fill': { type: 'boolean', default: false },
+  'rsi-smoothing': { type: 'string', default: 'wilder' },
+  external: { type: 'string', multiple: true, default: [] as string[] },
+} as const;
+
+export const TOPOLOGY_HELP = `Topology options:
+  --intervals LIST         candle intervals to emit (default 1m,5m,1h,1d; also 3m,15m,30m,2h,4h,6h,12h)
+  --grace SECONDS          how long after a window ends a late candle may still update it (default 0)
+  --no-gap-fill            do not fill missing 1m candles with the last close and zero volume
+  --rsi-smoothing MODE     wilder (TA-Lib, default) or simple (the seed pipeline's moving average)
+  --external [NAME=]FILE   external signals CSV (time column + numeric columns), as-of joined as
+                           ext_NAME; NAME defaults to the file name (fear_and_greed_index_daily.csv →
+                           fear_greed). Repeatable.`;
+
+export interface TopologyFlagValues {
+  intervals?: string;
+  grace?: string;
+  'no-gap-fill'?: boolean;
+  'rsi-smoothing'?: string;
+  external?: string[];
+}
+
+export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOptions {
+  const intervals = (values.intervals ?? '1m,5m,1h,1d').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!intervals.length) throw new UsageError('--intervals needs at least one interval');
+  for (const interval of intervals) {
+    try {
+      intervalMs(interval);
+    } catch (e) {
+      throw new UsageError(`--intervals: ${(e as Error).message}`);
+    }
+  }
+  const grace = Number(values.grace ?? 0);
+  if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace must be a number of seconds ≥ 0, not "${values.grace}"`);
+  const smoothing = values['rsi-smoothing'] ?? 'wilder';
+  if (smoothing !== 'wilder' && smoothing !== 'simple') throw new UsageError(`--rsi-smoothing must be wilder or simple, not "${smoothing}"`);
+  const names = (values.external ?? []).map((spec) => externalSpec(spec).name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new UsageError(`--external: two signals are named "${duplicate}"; name them with NAME=FILE`);
+  const defaults = defaultMarketOptions();
+  return {
+    ...defaults,
+    externalSignals: names,
+    clean: { ...defaults.clean, fillGaps: !values['no-gap-fill'] },
+    candles: { intervals, graceMs: grace * 1000 },
+    periods: { ...DEFAULT_PERIODS, rsiSmoothing: smoothing },
+  };
+}

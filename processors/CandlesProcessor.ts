@@ -1,0 +1,117 @@
+import type { Processor } from '../topology/Processor.ts';
+import type { ProcessorContext } from '../topology/ProcessorContext.ts';
+import type { StreamRecord } from '../topology/Record.ts';
+import { windowStore, type WindowStore } from '../state/WindowStore.ts';
+import { keyValueStore } from '../state/CachedKeyValueStore.ts';
+import type { KeyValueStore } from '../state/KeyValueStore.ts';
+import type { Candle } from './Candle.ts';
+import { intervalMs, windowStart } from './interval.ts';
+
+export interface CandlesOptions {
+  intervals: readonly string[];
+  /** How long after a window ends a late record may still update it. */
+  graceMs: number;
+}
+
+/** An open window: the candle so far, plus when its open and close were seen (records may come late). */
+interface WindowAggregate {
+  candle: Candle & Record<string, unknown>;
+  firstTs: number;
+  lastTs: number;
+}
+
+const storeName = (interval: string) => `candles-${interval}`;
+const EMITTED_STORE = 'candles-emitted';
+
+/**
+ * Rolls candles (or trades, as one-trade candles) up into tumbling UTC windows. A window is emitted
+ * once, when stream time passes its end plus the grace. Lateness is judged per symbol: a record for
+ * a window at or before the last one emitted for its symbol goes to the dead-letter output, so each
+ * symbol's candles leave in time order. Windows across intervals close smallest interval first.
+ */
+export class CandlesProcessor implements Processor<Candle & Record<string, unknown>, Candle> {
+  readonly #options: CandlesOptions;
+  #context!: ProcessorContext<Candle>;
+  #windows: { interval: string; sizeMs: number; store: WindowStore<WindowAggregate> }[] = [];
+  /** `symbol|interval` → start of the last window emitted. */
+  #emitted!: KeyValueStore<number>;
+  /** Earliest stream time at which some window can close; saves a scan per record. */
+  #nextClose = -Infinity;
+
+  constructor(options: CandlesOptions) {
+    this.#options = options;
+  }
+
+  static stores(options: CandlesOptions) {
+    return [
+      ...options.intervals.map((interval) => windowStore<WindowAggregate>(storeName(interval), intervalMs(interval))),
+      keyValueStore<number>(EMITTED_STORE),
+    ];
+  }
+
+  init(context: ProcessorContext<Candle>): void {
+    this.#context = context;
+    this.#windows = this.#options.intervals
+      .map((interval) => ({ interval, sizeMs: intervalMs(interval), store: context.getStateStore<WindowStore<WindowAggregate>>(storeName(interval)) }))
+      .sort((a, b) => a.sizeMs - b.sizeMs);
+    this.#emitted = context.getStateStore(EMITTED_STORE);
+    context.schedule(1000, (streamTime) => this.#closeWindows(streamTime));
+  }
+
+  process(record: StreamRecord<Candle & Record<string, unknown>>): void {
+    const input = record.value;
+    const sourceSize = input.interval === 'trade' ? 0 : intervalMs(input.interval);
+    const lateFor: string[] = [];
+    for (const { interval, sizeMs, store } of this.#windows) {
+      if (sizeMs < sourceSize) continue;
+      const start = windowStart(input.ts, sizeMs);
+      const lastEmitted = this.#emitted.get(input.symbol + '|' + interval);
+      if (lastEmitted !== undefined && start <= lastEmitted) {
+        lateFor.push(interval);
+        continue;
+      }
+      const open = store.fetch(input.symbol, start);
+      store.put(input.symbol, start, open ? merge(open, input) : fresh(input, interval, start));
+      this.#nextClose = Math.min(this.#nextClose === -Infinity ? Infinity : this.#nextClose, start + sizeMs + this.#options.graceMs);
+    }
+    if (lateFor.length) this.#context.reject(record, `late:${lateFor.join(',')}`);
+  }
+
+  #closeWindows(streamTime: number): void {
+    if (streamTime < this.#nextClose) return;
+    let next = Infinity;
+    for (const { interval, sizeMs, store } of this.#windows) {
+      const horizon = streamTime - this.#options.graceMs;
+      for (const { key, start, value } of store.endedBy(horizon)) {
+        store.delete(key, start);
+        this.#emitted.put(key + '|' + interval, start);
+        this.#context.forward({ key, value: value.candle, timestamp: start, headers: {} });
+      }
+      const earliest = store.earliestStart();
+      if (earliest !== undefined) next = Math.min(next, earliest + sizeMs + this.#options.graceMs);
+    }
+    this.#nextClose = next;
+  }
+}
+
+function fresh(input: Candle & Record<string, unknown>, interval: string, start: number): WindowAggregate {
+  return { candle: { ...input, interval, ts: start }, firstTs: input.ts, lastTs: input.ts };
+}
+
+function merge(agg: WindowAggregate, input: Candle & Record<string, unknown>): WindowAggregate {
+  const c = agg.candle;
+  if (input.high > c.high) c.high = input.high;
+  if (input.low < c.low) c.low = input.low;
+  c.volume += input.volume;
+  if (input.ts < agg.firstTs) {
+    // A late record opened earlier: it brings the window's open and the external values as of then.
+    for (const k in input) if (k.startsWith('ext_')) c[k] = input[k];
+    c.open = input.open;
+    agg.firstTs = input.ts;
+  }
+  if (input.ts >= agg.lastTs) {
+    c.close = input.close;
+    agg.lastTs = input.ts;
+  }
+  return agg;
+}

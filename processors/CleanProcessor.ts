@@ -1,0 +1,89 @@
+import type { Processor } from '../topology/Processor.ts';
+import type { ProcessorContext } from '../topology/ProcessorContext.ts';
+import type { StreamRecord } from '../topology/Record.ts';
+import { keyValueStore } from '../state/CachedKeyValueStore.ts';
+import type { KeyValueStore } from '../state/KeyValueStore.ts';
+import type { Candle } from './Candle.ts';
+import { normalizeCandle } from './clean/normalizeCandle.ts';
+import { tradeAsCandle } from './clean/tradeAsCandle.ts';
+
+export interface CleanOptions {
+  /** Carry the last close forward, with zero volume, over missing 1m candles. */
+  fillGaps: boolean;
+  /** Gaps longer than this are left unfilled (an exchange outage is not a flat market). */
+  maxGapMs: number;
+}
+
+export const CLEAN_STORE = 'clean-last-seen';
+
+/** Per symbol and exchange: the last candle time and close, and recent times to recognise duplicates. */
+interface LastSeen {
+  ts: number;
+  close: number;
+  recent: number[];
+}
+
+const RECENT = 32;
+const MINUTE = 60_000;
+
+/**
+ * Turns every accepted input shape into one canonical candle keyed by symbol. Defaults for what a
+ * row lacks (symbol, exchange, interval) come from the record headers, set by the source.
+ * Rejects, with a reason, what cannot be a candle; drops exact duplicates into the dead-letter output.
+ */
+export class CleanProcessor implements Processor<Record<string, unknown>, Candle> {
+  readonly #options: CleanOptions;
+  #context!: ProcessorContext<Candle>;
+  #store!: KeyValueStore<LastSeen>;
+
+  constructor(options: CleanOptions) {
+    this.#options = options;
+  }
+
+  static stores() {
+    return [keyValueStore<LastSeen>(CLEAN_STORE)];
+  }
+
+  init(context: ProcessorContext<Candle>): void {
+    this.#context = context;
+    this.#store = context.getStateStore(CLEAN_STORE);
+  }
+
+  process(record: StreamRecord<Record<string, unknown>>): void {
+    const raw = record.value;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.#context.reject(record, 'not_an_object');
+    const defaults = { symbol: record.headers.symbol, exchange: record.headers.exchange, interval: record.headers.interval };
+    const trade = tradeAsCandle(raw);
+    const result = normalizeCandle(trade ?? raw, trade ? { ...defaults, interval: 'trade' } : defaults);
+    if ('reason' in result) return this.#context.reject(record, result.reason);
+    const candle = result.candle;
+    if (candle.interval !== '1m') return this.#emit(candle);
+
+    const seenKey = `${candle.symbol}|${candle.exchange}`;
+    const last = this.#store.get(seenKey);
+    if (last?.recent.includes(candle.ts)) return this.#context.reject(record, 'duplicate');
+    if (last && candle.ts > last.ts) this.#fillGap(last, candle);
+    this.#remember(seenKey, last, candle);
+    this.#emit(candle);
+  }
+
+  #fillGap(last: LastSeen, candle: Candle): void {
+    if (!this.#options.fillGaps || candle.ts - last.ts > this.#options.maxGapMs) return;
+    for (let ts = last.ts + MINUTE; ts < candle.ts; ts += MINUTE) {
+      const c = last.close;
+      this.#emit({ symbol: candle.symbol, exchange: candle.exchange, interval: '1m', ts, open: c, high: c, low: c, close: c, volume: 0 });
+    }
+  }
+
+  #remember(key: string, last: LastSeen | undefined, candle: Candle): void {
+    const recent = last?.recent ?? [];
+    recent.push(candle.ts);
+    if (recent.length > RECENT) recent.shift();
+    const newest = !last || candle.ts > last.ts;
+    this.#store.put(key, { ts: newest ? candle.ts : last.ts, close: newest ? candle.close : last.close, recent });
+  }
+
+  #emit(candle: Candle): void {
+    this.#context.forward({ key: candle.symbol, value: candle, timestamp: candle.ts, headers: {} });
+  }
+}

@@ -1,0 +1,56 @@
+import type { Processor } from '../topology/Processor.ts';
+import type { ProcessorContext } from '../topology/ProcessorContext.ts';
+import type { StreamRecord } from '../topology/Record.ts';
+import { keyValueStore } from '../state/CachedKeyValueStore.ts';
+import type { KeyValueStore } from '../state/KeyValueStore.ts';
+import type { Candle, FeatureRecord } from './Candle.ts';
+import { IndicatorSet, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
+
+export const INDICATOR_STORE = 'indicator-state';
+
+/**
+ * Computes the indicator columns per symbol and interval, O(1) per closed candle. The live
+ * IndicatorSet sits in the store's cache; it is serialised only when the store flushes on commit.
+ */
+export class IndicatorsProcessor implements Processor<Candle & Record<string, unknown>, FeatureRecord> {
+  readonly #periods: IndicatorPeriods;
+  readonly #extColumns: readonly string[];
+  #context!: ProcessorContext<FeatureRecord>;
+  #store!: KeyValueStore<IndicatorSet | ReturnType<IndicatorSet['toJSON']>>;
+
+  constructor(periods: IndicatorPeriods, extColumns: readonly string[]) {
+    this.#periods = periods;
+    this.#extColumns = extColumns;
+  }
+
+  static stores() {
+    return [keyValueStore<unknown>(INDICATOR_STORE)];
+  }
+
+  init(context: ProcessorContext<FeatureRecord>): void {
+    this.#context = context;
+    this.#store = context.getStateStore(INDICATOR_STORE);
+  }
+
+  process(record: StreamRecord<Candle & Record<string, unknown>>): void {
+    const c = record.value;
+    const key = c.symbol + '|' + c.interval;
+    let set = this.#store.get(key);
+    // After a restart the store holds snapshots; they come back to life on first use.
+    if (!(set instanceof IndicatorSet)) set = new IndicatorSet(this.#periods, set);
+    this.#store.put(key, set);
+    const features: FeatureRecord = {
+      symbol: c.symbol,
+      interval: c.interval,
+      ts: c.ts,
+      open: c.open,
+      high: c.high,
+      low: c.low,
+      close: c.close,
+      volume: c.volume,
+      ...set.update(c),
+    } as FeatureRecord;
+    for (const column of this.#extColumns) features[column] = (c[column] as number | null | undefined) ?? null;
+    this.#context.forward({ key: c.symbol, value: features, timestamp: c.ts, headers: {} });
+  }
+}

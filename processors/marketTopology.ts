@@ -1,0 +1,64 @@
+import { Topology, type BuiltTopology } from '../topology/Topology.ts';
+import { keyValueStore } from '../state/CachedKeyValueStore.ts';
+import { CANDLE_COLUMNS } from './Candle.ts';
+import { CleanProcessor, type CleanOptions } from './CleanProcessor.ts';
+import { EnrichProcessor, extColumn } from './EnrichProcessor.ts';
+import { ExternalTableProcessor } from './ExternalTableProcessor.ts';
+import { EXTERNAL_STORE } from './ExternalSignal.ts';
+import { CandlesProcessor, type CandlesOptions } from './CandlesProcessor.ts';
+import { IndicatorsProcessor } from './IndicatorsProcessor.ts';
+import { DEFAULT_PERIODS, indicatorColumns, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
+
+export interface MarketTopologyOptions {
+  topics: { prices: string; external: string; features: string };
+  /** External signal names; each becomes an `ext_<name>` column. */
+  externalSignals: readonly string[];
+  clean: CleanOptions;
+  candles: CandlesOptions;
+  periods: IndicatorPeriods;
+}
+
+export const DEFAULT_TOPICS = { prices: 'crypto-prices', external: 'crypto-external', features: 'crypto-features', signals: 'crypto-signals', deadLetter: 'crypto-dead-letter' };
+
+export function defaultMarketOptions(overrides: Partial<MarketTopologyOptions> = {}): MarketTopologyOptions {
+  return {
+    topics: { prices: DEFAULT_TOPICS.prices, external: DEFAULT_TOPICS.external, features: DEFAULT_TOPICS.features },
+    externalSignals: [],
+    clean: { fillGaps: true, maxGapMs: 24 * 3600_000 },
+    candles: { intervals: ['1m', '5m', '1h', '1d'], graceMs: 0 },
+    periods: DEFAULT_PERIODS,
+    ...overrides,
+  };
+}
+
+/** The feature columns, in output order, that the `features` sink receives. */
+export function featureColumns(o: MarketTopologyOptions): string[] {
+  return [...CANDLE_COLUMNS, ...indicatorColumns(o.periods), ...o.externalSignals.map(extColumn)];
+}
+
+/**
+ * The nine-stage pipeline's streaming half: prices → Clean → Enrich (as-of join with the external
+ * signals table) → Candles (1m…1d windows) → Indicators → features. The same topology runs live and in
+ * backfill.
+ */
+export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
+  const ext = o.externalSignals.map(extColumn);
+  const candleFields = ['symbol', 'exchange', 'interval', 'ts', 'open', 'high', 'low', 'close', 'volume'];
+  const topology = new Topology()
+    .addSource('prices', [o.topics.prices])
+    .addSource('external', [o.topics.external], ['name', 'ts', 'value'])
+    .addProcessor('external-table', () => new ExternalTableProcessor(o.externalSignals), ['external'], { reads: ['name', 'ts', 'value'] })
+    .addProcessor('clean', () => new CleanProcessor(o.clean), ['prices'], { writes: candleFields, replaces: true })
+    .addProcessor('enrich', () => new EnrichProcessor(o.externalSignals), ['clean'], { reads: ['symbol', 'ts'], writes: ext })
+    .addProcessor('candles', () => new CandlesProcessor(o.candles), ['enrich'], { reads: candleFields })
+    .addProcessor('indicators', () => new IndicatorsProcessor(o.periods, ext), ['candles'], {
+      reads: ['symbol', 'interval', 'ts', 'high', 'low', 'close', 'volume', ...ext],
+      writes: indicatorColumns(o.periods),
+    })
+    .addSink('features', o.topics.features, ['indicators'], featureColumns(o))
+    .addStateStore(keyValueStore(EXTERNAL_STORE), 'external-table', 'enrich');
+  for (const store of CleanProcessor.stores()) topology.addStateStore(store, 'clean');
+  for (const store of CandlesProcessor.stores(o.candles)) topology.addStateStore(store, 'candles');
+  for (const store of IndicatorsProcessor.stores()) topology.addStateStore(store, 'indicators');
+  return topology.build();
+}
