@@ -1,4 +1,4 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import type { FileMetaData } from 'hyparquet';
 import type { Row } from './CsvRowReader.ts';
 
@@ -22,21 +22,22 @@ export function parquetColumns(metadata: FileMetaData): string[] {
 export async function* readParquetRows(path: string): AsyncGenerator<Row> {
   const file = await asyncBufferFromFile(path);
   const metadata = await parquetMetadata(path);
+  const names = parquetColumns(metadata);
   let rowStart = 0;
   let rowNumber = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    let rows: Record<string, unknown>[];
+    let rows: unknown[][] = [];
     try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+      await parquetRead({ file, metadata, rowStart, rowEnd, rowFormat: 'array', onComplete: (data) => (rows = data as unknown[][]) });
     } catch (e) {
       throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd} (${(e as Error).message})`);
     }
-    for (const raw of rows) {
+    for (const values of rows) {
       const row: Record<string, unknown> = {};
-      for (const key in raw) {
-        const v = raw[key];
-        row[key.toLowerCase()] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
+      for (let i = 0; i < names.length; i++) {
+        const v = values[i];
+        row[names[i]] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
       }
       yield { row, rowNumber: ++rowNumber };
     }

@@ -11,11 +11,19 @@ export interface CandleDefaults {
   interval?: string;
 }
 
-const TIME = ['ts', 'timestamp', 'time', 'open_time', 'openTime', 't', 'date'];
+const TIME = ['ts', 'timestamp', 'time', 'open_time', 'openTime', 'opentime', 't', 'T', 'date', 'Date'];
+const SYMBOL = ['symbol', 's', 'pair', 'product_id', 'Symbol', 'Pair'];
+const OPEN = ['open', 'o', 'Open'];
+const HIGH = ['high', 'h', 'High'];
+const LOW = ['low', 'l', 'Low'];
+const CLOSE = ['close', 'c', 'Close'];
+const VOLUME = ['volume', 'v', 'vol', 'base_volume', 'Volume'];
+const INTERVAL = ['interval', 'i'];
+const EXCHANGE = ['exchange', 'Exchange'];
 
 /** One row or message of any accepted shape → the canonical candle, or the reason it cannot be one. */
 export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDefaults = {}): { candle: Candle } | { reason: string } {
-  const rawSymbol = pick(raw, ['symbol', 's', 'pair', 'product_id']) ?? defaults.symbol;
+  const rawSymbol = pick(raw, SYMBOL) ?? defaults.symbol;
   if (rawSymbol === undefined || rawSymbol === '') return { reason: 'missing_field:symbol' };
   const symbol = normalizeSymbol(rawSymbol);
   if (!symbol) return { reason: 'bad_symbol' };
@@ -24,15 +32,15 @@ export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDe
   const ts = parseTimestamp(rawTime);
   if (ts === null) return { reason: 'bad_timestamp' };
   const ohlcv = {
-    open: pick(raw, ['open', 'o']),
-    high: pick(raw, ['high', 'h']),
-    low: pick(raw, ['low', 'l']),
-    close: pick(raw, ['close', 'c']),
-    volume: pick(raw, ['volume', 'v', 'vol', 'base_volume']),
+    open: pick(raw, OPEN),
+    high: pick(raw, HIGH),
+    low: pick(raw, LOW),
+    close: pick(raw, CLOSE),
+    volume: pick(raw, VOLUME),
   };
   const invalid = validateCandle(ohlcv);
   if (invalid) return { reason: invalid };
-  const interval = String(pick(raw, ['interval', 'i']) ?? defaults.interval ?? '1m');
+  const interval = String(pick(raw, INTERVAL) ?? defaults.interval ?? '1m');
   if (interval !== 'trade') {
     try {
       intervalMs(interval);
@@ -43,7 +51,7 @@ export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDe
   return {
     candle: {
       symbol,
-      exchange: String(pick(raw, ['exchange']) ?? defaults.exchange ?? 'unknown').toLowerCase(),
+      exchange: String(pick(raw, EXCHANGE) ?? defaults.exchange ?? 'unknown').toLowerCase(),
       interval,
       ts,
       open: toNumber(ohlcv.open)!,

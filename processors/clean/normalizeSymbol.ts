@@ -12,6 +12,18 @@ const asset = (a: string) => ALIASES[a] ?? a;
  */
 export function normalizeSymbol(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
+  let known = seen.get(raw);
+  if (known === undefined) {
+    known = parse(raw);
+    if (seen.size < 100_000) seen.set(raw, known);
+  }
+  return known;
+}
+
+/** Markets are few and repeat on every record: remember each spelling's answer. */
+const seen = new Map<string, string | null>();
+
+function parse(raw: string): string | null {
   const s = raw.trim().toUpperCase();
   if (!/^[A-Z0-9]+([-/_:][A-Z0-9]+)?$/.test(s)) return null;
   const parts = s.split(/[-/_:]/);

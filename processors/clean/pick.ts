@@ -1,8 +1,12 @@
-/** The first of `names` present in `raw` (exact name first, then case-insensitively), or undefined. */
+/**
+ * The first of `names` that `raw` has (not undefined), or undefined. Names are matched exactly: the
+ * readers lower-case file headers, and the aliases list each feed's own spelling (openTime, T…),
+ * which keeps this on the per-record path cheap.
+ */
 export function pick(raw: Record<string, unknown>, names: readonly string[]): unknown {
-  for (const name of names) if (raw[name] !== undefined) return raw[name];
-  const lower = new Map<string, unknown>();
-  for (const key in raw) lower.set(key.toLowerCase(), raw[key]);
-  for (const name of names) if (lower.get(name.toLowerCase()) !== undefined) return lower.get(name.toLowerCase());
+  for (let i = 0; i < names.length; i++) {
+    const value = raw[names[i]];
+    if (value !== undefined) return value;
+  }
   return undefined;
 }

@@ -40,7 +40,7 @@ export function ta(name: string, inputs: Record<string, number[]>, options: Reco
   if ((r as unknown as { error?: string }).error) throw new Error(`TA-Lib ${name}: ${(r as unknown as { error: string }).error}`);
   const out: Record<string, (number | null)[]> = {};
   for (const [key, values] of Object.entries(r.result)) {
-    out[key] = Array.from({ length: n }, (_, i) => (i < r.begIndex ? null : values[i - r.begIndex]));
+    out[key] = Array.from({ length: n }, (_, i) => (i < r.begIndex || i - r.begIndex >= r.nbElement ? null : values[i - r.begIndex]));
   }
   return out;
 }
