@@ -26,7 +26,7 @@ export interface BackfillOptions {
   fresh?: boolean;
   onProgress?: (done: number, total: number | undefined) => void;
   onLog?: (line: string) => void;
-  /** For crash tests: stop abruptly (no final commit) after this many records. */
+  /** For crash tests: stop after this many records as if killed, committing nothing more. */
   stopAfter?: number;
 }
 
@@ -119,7 +119,12 @@ export class BackfillRunner {
         if (record.key === null && broadcast) for (const task of tasks) task.process(source, record);
         else tasks[record.key === null ? 0 : partitionFor(record.key, o.partitions)].process(source, record);
         done++;
-        if (o.stopAfter !== undefined && done >= o.stopAfter) return this.#summary(tasks, resumedFrom, started);
+        if (o.stopAfter !== undefined && done >= o.stopAfter) {
+          // Simulated crash: release files and locks, commit nothing.
+          for (const writer of o.writers.values()) await writer.close();
+          for (const task of tasks) await task.close();
+          return this.#summary(tasks, resumedFrom, started);
+        }
         if (++sinceCommit >= o.commitEvery) {
           await commit(false);
           sinceCommit = 0;

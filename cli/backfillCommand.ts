@@ -39,7 +39,7 @@ Running:
   --commit-every N         records between commits (default 200000)
   --quiet                  no progress or summary on stderr`;
 
-const FLAGS = {
+export const BACKFILL_FLAGS = {
   ...TOPOLOGY_FLAGS,
   source: { type: 'string', multiple: true, default: [] as string[] },
   symbol: { type: 'string' },
@@ -57,7 +57,7 @@ const FLAGS = {
 } as const;
 
 export async function backfillCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: FLAGS, strict: true });
+  const { values } = parseArgs({ args, options: BACKFILL_FLAGS, strict: true });
   if (!values.source.length) throw new UsageError('--source is required: a CSV or Parquet file, or a directory');
   if (!values.sink) throw new UsageError('--sink is required: parquet:DIR, jsonl:FILE or -');
   const market = marketOptionsFrom(values);
@@ -70,13 +70,12 @@ export async function backfillCommand(args: string[]): Promise<void> {
   // A file with several numeric columns brings several signals: the topology needs all their names.
   market.externalSignals = (await Promise.all(externals.map((e) => e.names()))).flat();
   const topology = buildMarketTopology(market);
-  const candles = await candleFileInputs(values.source, { symbol: values.symbol, exchange: values.exchange, from, to, source: 'prices' });
-  const inputs = [...externals, ...candles];
-
   const writers = new Map<string, OutputWriter>([
     ['features', sink(values.sink, featureColumns(market), '--sink')],
     [DEAD_LETTER, sink(values['dead-letter'], undefined, '--dead-letter')],
   ]);
+  const candles = await candleFileInputs(values.source, { symbol: values.symbol, exchange: values.exchange, from, to, source: 'prices' });
+  const inputs = [...externals, ...candles];
 
   const fingerprint = createHash('sha256');
   fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink }));

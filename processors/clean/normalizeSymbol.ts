@@ -32,8 +32,11 @@ function parse(raw: string): string | null {
   if (/^X[A-Z]{3}[XZ][A-Z]{3}$/.test(s) && (ALIASES[s.slice(0, 4)] || ALIASES[s.slice(4)])) {
     return `${asset(s.slice(0, 4)).replace(/^X(?=[A-Z]{3}$)/, '')}-${asset(s.slice(4)).replace(/^[XZ](?=[A-Z]{3}$)/, '')}`;
   }
-  for (const quote of QUOTES) {
-    if (s.length > quote.length + 1 && s.endsWith(quote)) return `${asset(s.slice(0, -quote.length))}-${quote}`;
+  // Prefer a base of three or more letters: XBTUSD is XBT-USD, not XB-TUSD; OPUSDT still finds OP.
+  for (const minBase of [3, 2]) {
+    for (const quote of QUOTES) {
+      if (s.length >= quote.length + minBase && s.endsWith(quote)) return `${asset(s.slice(0, -quote.length))}-${quote}`;
+    }
   }
   return null;
 }

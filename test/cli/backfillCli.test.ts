@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const cli = new URL('../../cli/candlestream.ts', import.meta.url).pathname;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cs-cli-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function candlestream(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const T0 = Date.UTC(2024, 0, 1);
+
+describe('candlestream backfill', () => {
+  it('reads header-less Binance and Kraken exports, symbol and interval from the file name', async () => {
+    const binance = Array.from({ length: 30 }, (_, i) => [T0 + i * 60_000, 100 + i, 102 + i, 99 + i, 101 + i, 2, T0 + i * 60_000 + 59_999, 0, 5, 0, 0, 0].join(','));
+    const kraken = Array.from({ length: 30 }, (_, i) => [(T0 + i * 60_000) / 1000, 50, 51, 49, 50.5, 1, 3].join(','));
+    await writeFile(join(dir, 'BTCUSDT-1m-2024-01.csv'), binance.join('\n') + '\n');
+    await writeFile(join(dir, 'XBTUSD_1.csv'), kraken.join('\n') + '\n');
+    const r = candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--source', 'XBTUSD_1.csv', '--intervals', '1m,5m', '--sink', 'jsonl:out.jsonl', '--fresh');
+    expect(r.stderr).toMatch(/60 records in/);
+    expect(r.code).toBe(0);
+    const rows = (await readFile(join(dir, 'out.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const count = (symbol: string, interval: string) => rows.filter((x) => x.symbol === symbol && x.interval === interval).length;
+    expect([count('BTC-USDT', '1m'), count('BTC-USDT', '5m'), count('BTC-USD', '1m'), count('BTC-USD', '5m')]).toEqual([30, 6, 30, 6]);
+    expect(rows.find((x) => x.symbol === 'BTC-USDT' && x.interval === '1m' && x.ts === T0 + 29 * 60_000).sma_14).toBeCloseTo(101 + 29 - 6.5, 9);
+  });
+
+  it('stops with exit 1 and names the file and the column when a column is missing', async () => {
+    await writeFile(join(dir, 'ETHUSDT_1m.csv'), 'open_time,open,high,low,volume\n2024-01-01T00:00:00Z,1,2,0.5,3\n');
+    const r = candlestream('backfill', '--source', 'ETHUSDT_1m.csv', '--sink', '-');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ETHUSDT_1m.csv: missing column 'close'");
+  });
+
+  it('stops with exit 1 on a corrupt Parquet file, naming it', async () => {
+    await writeFile(join(dir, 'BTCUSDT_1m.parquet'), 'PAR1 this is not parquet');
+    const r = candlestream('backfill', '--source', 'BTCUSDT_1m.parquet', '--sink', '-');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/BTCUSDT_1m\.parquet: not a readable Parquet file/);
+  });
+
+  it.each([
+    [['--source', 'x.csv', '--sink', '-', '--intervals', '1m,7m'], /--intervals: unknown interval "7m"/],
+    [['--source', 'x.csv', '--sink', '-', '--partitions', '0'], /--partitions must be a whole number ≥ 1/],
+    [['--source', 'x.csv', '--sink', 'hdfs:/nope'], /--sink: cannot write to "hdfs:\/nope"/],
+    [['--source', 'x.csv', '--sink', '-', '--bogus'], /Unknown option '--bogus'/],
+    [['--sink', '-'], /--source is required/],
+    [['--source', 'x.csv', '--sink', '-', '--from', 'soon'], /--from: cannot read "soon"/],
+  ])('stops with exit 2 and names the bad setting: %j', (args, message) => {
+    const r = candlestream('backfill', ...args);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+  });
+
+  it('has a --help that lists every option it accepts', async () => {
+    const r = candlestream('backfill', '--help');
+    expect(r.code).toBe(0);
+    const { BACKFILL_FLAGS } = await import('../../cli/backfillCommand.ts');
+    for (const flag of Object.keys(BACKFILL_FLAGS).filter((f) => f !== 'stop-after')) expect(r.stdout).toContain(`--${flag}`);
+  });
+});
+
+describe('candlestream describe', () => {
+  it('prints the topology as text and Mermaid', () => {
+    const r = candlestream('describe', '--external', 'fear_greed=x.csv');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Processor: indicators (stores: [indicator-state])');
+    expect(r.stdout).toContain('writes: ext_fear_greed');
+    expect(r.stdout).toContain('```mermaid\nflowchart LR');
+    expect(r.stdout).toContain('candles --> indicators');
+  });
+});
