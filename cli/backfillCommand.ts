@@ -105,7 +105,7 @@ export async function backfillCommand(args: string[]): Promise<void> {
       `backfill: ${summary.recordsIn.toLocaleString('en-US')} records in, ${summary.recordsOut.toLocaleString('en-US')} features out` +
         ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
         (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
-        `; dead letters: ${letters || 'none'}\n`,
+        `; dead letters: ${letters || 'none'}; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
     );
   }
 }

@@ -6,6 +6,7 @@ import { keyValueStore } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle } from './Candle.ts';
 import { intervalMs, windowStart } from './interval.ts';
+import { compositeKey } from './compositeKey.ts';
 
 export interface CandlesOptions {
   intervals: readonly string[];
@@ -65,7 +66,7 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
     for (const { interval, sizeMs, store } of this.#windows) {
       if (sizeMs < sourceSize) continue;
       const start = windowStart(input.ts, sizeMs);
-      const lastEmitted = this.#emitted.get(input.symbol + '|' + interval);
+      const lastEmitted = this.#emitted.get(compositeKey(input.symbol, interval));
       if (lastEmitted !== undefined && start <= lastEmitted) {
         lateFor.push(interval);
         continue;
@@ -84,7 +85,7 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
       const horizon = streamTime - this.#options.graceMs;
       for (const { key, start, value } of store.endedBy(horizon)) {
         store.delete(key, start);
-        this.#emitted.put(key + '|' + interval, start);
+        this.#emitted.put(compositeKey(key, interval), start);
         this.#context.forward({ key, value: value.candle, timestamp: start, headers: {} });
       }
       const earliest = store.earliestStart();

@@ -6,6 +6,7 @@ import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle } from './Candle.ts';
 import { normalizeCandle } from './clean/normalizeCandle.ts';
 import { tradeAsCandle } from './clean/tradeAsCandle.ts';
+import { compositeKey } from './compositeKey.ts';
 
 export interface CleanOptions {
   /** Carry the last close forward, with zero volume, over missing 1m candles. */
@@ -59,7 +60,7 @@ export class CleanProcessor implements Processor<Record<string, unknown>, Candle
     const candle = result.candle;
     if (candle.interval !== '1m') return this.#emit(candle);
 
-    const seenKey = `${candle.symbol}|${candle.exchange}`;
+    const seenKey = compositeKey(candle.symbol, candle.exchange);
     const last = this.#store.get(seenKey);
     if (last?.recent.includes(candle.ts)) return this.#context.reject(record, 'duplicate');
     if (last && candle.ts > last.ts) this.#fillGap(last, candle);

@@ -5,6 +5,7 @@ import { keyValueStore } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle, FeatureRecord } from './Candle.ts';
 import { IndicatorSet, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
+import { compositeKey } from './compositeKey.ts';
 
 export const INDICATOR_STORE = 'indicator-state';
 
@@ -34,22 +35,13 @@ export class IndicatorsProcessor implements Processor<Candle & Record<string, un
 
   process(record: StreamRecord<Candle & Record<string, unknown>>): void {
     const c = record.value;
-    const key = c.symbol + '|' + c.interval;
+    const key = compositeKey(c.symbol, c.interval);
     let set = this.#store.get(key);
     // After a restart the store holds snapshots; they come back to life on first use.
     if (!(set instanceof IndicatorSet)) set = new IndicatorSet(this.#periods, set);
     this.#store.put(key, set);
-    const features: FeatureRecord = {
-      symbol: c.symbol,
-      interval: c.interval,
-      ts: c.ts,
-      open: c.open,
-      high: c.high,
-      low: c.low,
-      close: c.close,
-      volume: c.volume,
-      ...set.update(c),
-    } as FeatureRecord;
+    const features = { symbol: c.symbol, interval: c.interval, ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume } as FeatureRecord;
+    set.update(c, features);
     for (const column of this.#extColumns) features[column] = (c[column] as number | null | undefined) ?? null;
     this.#context.forward({ key: c.symbol, value: features, timestamp: c.ts, headers: {} });
   }

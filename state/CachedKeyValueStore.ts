@@ -21,6 +21,8 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
   readonly name: string;
   #cache = new Map<string, V>();
   #dirty = new Set<string>();
+  /** Keys that exist on disk: a key created and deleted between two flushes never touches disk. */
+  #persisted = new Set<string>();
   #db: Level<string, string> | undefined;
   #dir: string | undefined;
   #marker: string | undefined;
@@ -52,7 +54,10 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
     await this.#db.open();
     for await (const [key, value] of this.#db.iterator()) {
       if (key === MARKER_KEY) this.#marker = value;
-      else this.#cache.set(key, JSON.parse(value) as V);
+      else {
+        this.#cache.set(key, JSON.parse(value) as V);
+        this.#persisted.add(key);
+      }
     }
   }
 
@@ -66,7 +71,9 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   delete(key: string): void {
-    if (this.#cache.delete(key)) this.#dirty.add(key);
+    if (!this.#cache.delete(key)) return;
+    if (this.#persisted.has(key)) this.#dirty.add(key);
+    else this.#dirty.delete(key);
   }
 
   entries(): IterableIterator<[string, V]> {
@@ -78,8 +85,13 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
       const batch = this.#db.batch();
       for (const key of this.#dirty) {
         const value = this.#cache.get(key);
-        if (value === undefined) batch.del(key);
-        else batch.put(key, JSON.stringify(value));
+        if (value === undefined) {
+          batch.del(key);
+          this.#persisted.delete(key);
+        } else {
+          batch.put(key, JSON.stringify(value));
+          this.#persisted.add(key);
+        }
       }
       batch.put(MARKER_KEY, commitMarker);
       await batch.write();
@@ -91,6 +103,7 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
   async wipe(): Promise<void> {
     this.#cache.clear();
     this.#dirty.clear();
+    this.#persisted.clear();
     this.#marker = undefined;
     if (this.#db && this.#dir) {
       await this.#db.close();

@@ -1,57 +1,61 @@
 import { CachedKeyValueStore, type CachedKeyValueStoreOptions } from './CachedKeyValueStore.ts';
-import type { KeyValueStore } from './KeyValueStore.ts';
 import type { StateStore } from './StateStore.ts';
 
 const SEPARATOR = '\u0001';
 
 /**
- * Tumbling windows of one size per key, on a key-value store.
- * An index by window start (rebuilt at open) lets the owner close every window that ended before a
- * given stream time without scanning all keys.
+ * Tumbling windows of one size per key. In memory the windows sit in per-start maps, so the hot path
+ * (fetch, put, close) never builds a composite key; changes reach the LevelDB-backed key-value store
+ * underneath only when the task commits, and a window opened and closed between two commits never
+ * reaches disk at all.
  */
 export class WindowStore<V> implements StateStore {
   readonly name: string;
   readonly windowSizeMs: number;
-  readonly #inner: KeyValueStore<V>;
-  /** window start → keys with an open window there */
-  readonly #byStart = new Map<number, Set<string>>();
+  readonly #disk: CachedKeyValueStore<V>;
+  /** window start → key → value */
+  readonly #byStart = new Map<number, Map<string, V>>();
+  /** window start → keys changed since the last flush */
+  readonly #dirty = new Map<number, Set<string>>();
 
   constructor(name: string, windowSizeMs: number, options: CachedKeyValueStoreOptions = {}) {
     this.name = name;
     this.windowSizeMs = windowSizeMs;
-    this.#inner = new CachedKeyValueStore<V>(name, options);
+    this.#disk = new CachedKeyValueStore<V>(name, options);
   }
 
   get size(): number {
-    return this.#inner.size;
+    let n = 0;
+    for (const windows of this.#byStart.values()) n += windows.size;
+    return n;
   }
 
   get committedMarker(): string | undefined {
-    return this.#inner.committedMarker;
+    return this.#disk.committedMarker;
   }
 
   async open(dir: string | undefined): Promise<void> {
-    await this.#inner.open(dir);
-    for (const [composite] of this.#inner.entries()) {
+    await this.#disk.open(dir);
+    for (const [composite, value] of this.#disk.entries()) {
       const cut = composite.lastIndexOf(SEPARATOR);
-      this.#index(composite.slice(0, cut), Number(composite.slice(cut + 1)));
+      this.#windows(Number(composite.slice(cut + 1))).set(composite.slice(0, cut), value);
     }
   }
 
   fetch(key: string, windowStart: number): V | undefined {
-    return this.#inner.get(key + SEPARATOR + windowStart);
+    return this.#byStart.get(windowStart)?.get(key);
   }
 
   put(key: string, windowStart: number, value: V): void {
-    this.#inner.put(key + SEPARATOR + windowStart, value);
-    this.#index(key, windowStart);
+    this.#windows(windowStart).set(key, value);
+    this.#markDirty(key, windowStart);
   }
 
   delete(key: string, windowStart: number): void {
-    this.#inner.delete(key + SEPARATOR + windowStart);
-    const keys = this.#byStart.get(windowStart);
-    keys?.delete(key);
-    if (keys?.size === 0) this.#byStart.delete(windowStart);
+    const windows = this.#byStart.get(windowStart);
+    if (!windows?.delete(key)) return;
+    if (windows.size === 0) this.#byStart.delete(windowStart);
+    this.#markDirty(key, windowStart);
   }
 
   /** Earliest open window start, or undefined when none is open. */
@@ -65,28 +69,43 @@ export class WindowStore<V> implements StateStore {
   *endedBy(time: number): Generator<{ key: string; start: number; value: V }> {
     const starts = [...this.#byStart.keys()].filter((s) => s + this.windowSizeMs <= time).sort((a, b) => a - b);
     for (const start of starts) {
-      for (const key of [...this.#byStart.get(start)!].sort()) {
-        yield { key, start, value: this.fetch(key, start)! };
-      }
+      const windows = this.#byStart.get(start)!;
+      for (const key of [...windows.keys()].sort()) yield { key, start, value: windows.get(key)! };
     }
   }
 
-  flush(commitMarker: string): Promise<void> {
-    return this.#inner.flush(commitMarker);
+  async flush(commitMarker: string): Promise<void> {
+    for (const [start, keys] of this.#dirty) {
+      const windows = this.#byStart.get(start);
+      for (const key of keys) {
+        const value = windows?.get(key);
+        if (value === undefined) this.#disk.delete(key + SEPARATOR + start);
+        else this.#disk.put(key + SEPARATOR + start, value);
+      }
+    }
+    this.#dirty.clear();
+    await this.#disk.flush(commitMarker);
   }
 
   async wipe(): Promise<void> {
     this.#byStart.clear();
-    await this.#inner.wipe();
+    this.#dirty.clear();
+    await this.#disk.wipe();
   }
 
   close(): Promise<void> {
-    return this.#inner.close();
+    return this.#disk.close();
   }
 
-  #index(key: string, start: number): void {
-    let keys = this.#byStart.get(start);
-    if (!keys) this.#byStart.set(start, (keys = new Set()));
+  #windows(start: number): Map<string, V> {
+    let windows = this.#byStart.get(start);
+    if (!windows) this.#byStart.set(start, (windows = new Map()));
+    return windows;
+  }
+
+  #markDirty(key: string, start: number): void {
+    let keys = this.#dirty.get(start);
+    if (!keys) this.#dirty.set(start, (keys = new Set()));
     keys.add(key);
   }
 }

@@ -65,20 +65,23 @@ export class IndicatorSet {
     this.#vwap = new Vwap(s?.vwap as never);
   }
 
-  update(c: Candle): Record<string, number | null> {
-    const values: (number | null)[] = [];
-    for (const sma of this.#sma) values.push(sma.update(c.close));
-    for (const ema of this.#ema) values.push(ema.update(c.close));
-    values.push(this.#rsi.update(c.close));
+  /** Feed one closed candle; writes each indicator column (null during its lookback) into `out`. */
+  update(c: Candle, out: Record<string, unknown>): void {
+    const columns = this.#columns;
+    let i = 0;
+    for (const sma of this.#sma) out[columns[i++]] = sma.update(c.close);
+    for (const ema of this.#ema) out[columns[i++]] = ema.update(c.close);
+    out[columns[i++]] = this.#rsi.update(c.close);
     const macd = this.#macd.update(c.close);
-    values.push(macd?.macd ?? null, macd?.signal ?? null, macd?.hist ?? null);
+    out[columns[i++]] = macd?.macd ?? null;
+    out[columns[i++]] = macd?.signal ?? null;
+    out[columns[i++]] = macd?.hist ?? null;
     const bb = this.#bb.update(c.close);
-    values.push(bb?.upper ?? null, bb?.middle ?? null, bb?.lower ?? null);
-    values.push(this.#vwap.update(c.ts, c.high, c.low, c.close, c.volume));
-    values.push(this.#atr.update(c.high, c.low, c.close));
-    const out: Record<string, number | null> = {};
-    for (let i = 0; i < values.length; i++) out[this.#columns[i]] = values[i];
-    return out;
+    out[columns[i++]] = bb?.upper ?? null;
+    out[columns[i++]] = bb?.middle ?? null;
+    out[columns[i++]] = bb?.lower ?? null;
+    out[columns[i++]] = this.#vwap.update(c.ts, c.high, c.low, c.close, c.volume);
+    out[columns[i++]] = this.#atr.update(c.high, c.low, c.close);
   }
 
   /** Called by JSON.stringify when the store flushes. */
