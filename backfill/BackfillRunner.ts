@@ -109,25 +109,27 @@ export class BackfillRunner {
     let done = resumedFrom;
     if (!resume?.finished) {
       const total = await this.#estimate();
-      const skipping = o.inputs.map((input) => skip(input.records(), consumed[input.id] ?? 0));
+      const skipping = o.inputs.map((input) => skip(input.batches(), consumed[input.id] ?? 0));
       let sinceCommit = 0;
       let lastProgress = 0;
-      for await (const { input, record } of mergeByEventTime(skipping)) {
-        const id = o.inputs[input].id;
-        consumed[id] = (consumed[id] ?? 0) + 1;
-        const { source, broadcast } = o.inputs[input];
-        if (record.key === null && broadcast) for (const task of tasks) task.process(source, record);
-        else tasks[record.key === null ? 0 : partitionFor(record.key, o.partitions)].process(source, record);
-        done++;
-        if (o.stopAfter !== undefined && done >= o.stopAfter) {
-          // Simulated crash: release files and locks, commit nothing.
-          for (const writer of o.writers.values()) await writer.close();
-          for (const task of tasks) await task.close();
-          return this.#summary(tasks, resumedFrom, started);
-        }
-        if (++sinceCommit >= o.commitEvery) {
-          await commit(false);
-          sinceCommit = 0;
+      for await (const batch of mergeByEventTime(skipping)) {
+        for (let i = 0; i < batch.records.length; i++) {
+          const record = batch.records[i];
+          const { id, source, broadcast } = o.inputs[batch.inputs[i]];
+          consumed[id] = (consumed[id] ?? 0) + 1;
+          if (record.key === null && broadcast) for (const task of tasks) task.process(source, record);
+          else tasks[record.key === null ? 0 : partitionFor(record.key, o.partitions)].process(source, record);
+          done++;
+          if (o.stopAfter !== undefined && done >= o.stopAfter) {
+            // Simulated crash: release files and locks, commit nothing.
+            for (const writer of o.writers.values()) await writer.close();
+            for (const task of tasks) await task.close();
+            return this.#summary(tasks, resumedFrom, started);
+          }
+          if (++sinceCommit >= o.commitEvery) {
+            await commit(false);
+            sinceCommit = 0;
+          }
         }
         if (o.onProgress && done - lastProgress >= 10_000) {
           o.onProgress(done, total);
@@ -179,9 +181,16 @@ export class BackfillRunner {
   }
 }
 
-async function* skip(records: AsyncIterable<StreamRecord>, n: number): AsyncGenerator<StreamRecord> {
-  let seen = 0;
-  for await (const record of records) if (seen++ >= n) yield record;
+/** Drop the first `n` records: the ones a resumed run has already processed. */
+async function* skip(batches: AsyncIterable<StreamRecord[]>, n: number): AsyncGenerator<StreamRecord[]> {
+  let left = n;
+  for await (const batch of batches) {
+    if (left >= batch.length) left -= batch.length;
+    else {
+      yield left ? batch.slice(left) : batch;
+      left = 0;
+    }
+  }
 }
 
 export { DEAD_LETTER };

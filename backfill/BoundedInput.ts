@@ -8,8 +8,8 @@ export interface BoundedInput {
   readonly source: string;
   /** A global table: records without a key go to every task, not just partition 0. */
   readonly broadcast?: boolean;
-  /** Records in the input's own order; keys set to the partitioning key (the symbol). */
-  records(): AsyncIterable<StreamRecord>;
+  /** Records in the input's own order, in batches; keys set to the partitioning key (the symbol). */
+  batches(): AsyncIterable<StreamRecord[]>;
   /** For progress and ETA; undefined when unknown. */
   estimatedRecords(): Promise<number | undefined>;
 }

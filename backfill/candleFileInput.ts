@@ -74,17 +74,21 @@ export async function candleFileInput(path: string, options: CandleFileOptions):
       const { size } = await stat(path);
       return line ? Math.round(size / (line.length + 1)) : 0;
     },
-    async *records(): AsyncGenerator<StreamRecord> {
-      const rows: AsyncIterable<Row> = parquet ? readParquetRows(path) : readCsvRows(path);
+    async *batches(): AsyncGenerator<StreamRecord[]> {
+      const rows: AsyncIterable<Row[]> = parquet ? readParquetRows(path) : readCsvRows(path);
       let lastTs = -Infinity;
-      for await (const { row, rowNumber } of rows) {
-        const ts = parseTimestamp(row[timeColumn]);
-        if (ts !== null && (ts < options.from || ts >= options.to)) continue;
-        if (ts !== null) lastTs = ts;
-        const rowSymbol = row.symbol ?? row.s ?? row.pair ?? row.product_id;
-        const key = rowSymbol === undefined || rowSymbol === '' ? defaultKey : normalizeSymbol(rowSymbol) ?? String(rowSymbol);
-        // A row whose time cannot be read keeps its place in the file, so Clean rejects it in order.
-        yield { key, value: row, timestamp: ts ?? lastTs, headers, position: { source: path, partition: 0, offset: rowNumber } };
+      for await (const batch of rows) {
+        const records: StreamRecord[] = [];
+        for (const { row, rowNumber } of batch) {
+          const ts = parseTimestamp(row[timeColumn]);
+          if (ts !== null && (ts < options.from || ts >= options.to)) continue;
+          if (ts !== null) lastTs = ts;
+          const rowSymbol = row.symbol ?? row.s ?? row.pair ?? row.product_id;
+          const key = rowSymbol === undefined || rowSymbol === '' ? defaultKey : normalizeSymbol(rowSymbol) ?? String(rowSymbol);
+          // A row whose time cannot be read keeps its place in the file, so Clean rejects it in order.
+          records.push({ key, value: row, timestamp: ts ?? lastTs, headers, position: { source: path, partition: 0, offset: rowNumber } });
+        }
+        yield records;
       }
     },
   };

@@ -42,24 +42,26 @@ export function externalSignalInput(spec: { name: string; path: string }, source
       const { rows, numeric } = await layout();
       return rows.length * numeric.length;
     },
-    async *records(): AsyncGenerator<StreamRecord<ExternalSignal>> {
+    async *batches(): AsyncGenerator<StreamRecord<ExternalSignal>[]> {
       const { rows, timeColumn, symbolColumn, numeric, names } = await layout();
       const parsed = rows.map((row, rowNumber) => ({ row, rowNumber, ts: parseTimestamp(row[timeColumn]) }));
       parsed.sort((a, b) => (a.ts ?? -Infinity) - (b.ts ?? -Infinity) || a.rowNumber - b.rowNumber);
+      const records: StreamRecord<ExternalSignal>[] = [];
       for (const { row, rowNumber, ts } of parsed) {
         const symbol = symbolColumn >= 0 ? normalizeSymbol(row[symbolColumn]) ?? row[symbolColumn] : undefined;
         for (let k = 0; k < numeric.length; k++) {
           const raw = row[numeric[k]];
           const value = raw === '' || raw === undefined ? null : Number(raw);
-          yield {
+          records.push({
             key: symbol ?? null,
             value: { name: names[k], symbol, ts: ts ?? NaN, value },
             timestamp: ts ?? -Infinity,
             headers: {},
             position: { source: spec.path, partition: 0, offset: rowNumber },
-          };
+          });
         }
       }
+      yield records;
     },
   };
 }

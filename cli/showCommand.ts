@@ -45,7 +45,7 @@ async function readDataset(dir: string): Promise<Row[]> {
   for (const file of (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort()) {
     // Partition values live in the path: interval=1h/symbol=BTC-USDT/part-….parquet
     const partition = Object.fromEntries(relative(dir, join(dir, file)).split(sep).filter((p) => p.includes('=')).map((p) => p.split('=')));
-    for await (const { row } of readParquetRows(join(dir, file))) rows.push({ ...partition, ...row });
+    for await (const batch of readParquetRows(join(dir, file))) for (const { row } of batch) rows.push({ ...partition, ...row });
   }
   return rows;
 }

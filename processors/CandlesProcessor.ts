@@ -36,6 +36,8 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
   #windows: { interval: string; sizeMs: number; store: WindowStore<WindowAggregate> }[] = [];
   /** `symbol|interval` → start of the last window emitted. */
   #emitted!: KeyValueStore<number>;
+  /** symbol → its `symbol|interval` keys, in #windows order: one lookup per record instead of one per interval. */
+  readonly #emittedKeys = new Map<string, string[]>();
   /** Earliest stream time at which some window can close; saves a scan per record. */
   #nextClose = -Infinity;
 
@@ -63,10 +65,12 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
     const input = record.value;
     const sourceSize = input.interval === 'trade' ? 0 : intervalMs(input.interval);
     const lateFor: string[] = [];
-    for (const { interval, sizeMs, store } of this.#windows) {
+    const keys = this.#keysOf(input.symbol);
+    for (let w = 0; w < this.#windows.length; w++) {
+      const { interval, sizeMs, store } = this.#windows[w];
       if (sizeMs < sourceSize) continue;
       const start = windowStart(input.ts, sizeMs);
-      const lastEmitted = this.#emitted.get(compositeKey(input.symbol, interval));
+      const lastEmitted = this.#emitted.get(keys[w]);
       if (lastEmitted !== undefined && start <= lastEmitted) {
         lateFor.push(interval);
         continue;
@@ -81,11 +85,12 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
   #closeWindows(streamTime: number): void {
     if (streamTime < this.#nextClose) return;
     let next = Infinity;
-    for (const { interval, sizeMs, store } of this.#windows) {
+    for (let w = 0; w < this.#windows.length; w++) {
+      const { sizeMs, store } = this.#windows[w];
       const horizon = streamTime - this.#options.graceMs;
       for (const { key, start, value } of store.endedBy(horizon)) {
         store.delete(key, start);
-        this.#emitted.put(compositeKey(key, interval), start);
+        this.#emitted.put(this.#keysOf(key)[w], start);
         this.#context.forward({ key, value: value.candle, timestamp: start, headers: {} });
       }
       const earliest = store.earliestStart();
@@ -93,10 +98,21 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
     }
     this.#nextClose = next;
   }
+
+  #keysOf(symbol: string): string[] {
+    let keys = this.#emittedKeys.get(symbol);
+    if (!keys) this.#emittedKeys.set(symbol, (keys = this.#windows.map((w) => compositeKey(symbol, w.interval))));
+    return keys;
+  }
 }
 
 function fresh(input: Candle & Record<string, unknown>, interval: string, start: number): WindowAggregate {
-  return { candle: { ...input, interval, ts: start }, firstTs: input.ts, lastTs: input.ts };
+  const candle: Candle & Record<string, unknown> = {
+    symbol: input.symbol, exchange: input.exchange, interval, ts: start,
+    open: input.open, high: input.high, low: input.low, close: input.close, volume: input.volume,
+  };
+  for (const k in input) if (k.startsWith('ext_')) candle[k] = input[k];
+  return { candle, firstTs: input.ts, lastTs: input.ts };
 }
 
 function merge(agg: WindowAggregate, input: Candle & Record<string, unknown>): WindowAggregate {

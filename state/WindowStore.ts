@@ -5,9 +5,9 @@ const SEPARATOR = '\u0001';
 
 /**
  * Tumbling windows of one size per key. In memory the windows sit in per-start maps, so the hot path
- * (fetch, put, close) never builds a composite key; changes reach the LevelDB-backed key-value store
- * underneath only when the task commits, and a window opened and closed between two commits never
- * reaches disk at all.
+ * (fetch, put, close) never builds a composite key or tracks changes. Open windows are few (keys ×
+ * windows within the grace), so a flush simply writes them all to the LevelDB-backed store beneath
+ * and deletes the ones that closed; a window opened and closed between two commits never reaches disk.
  */
 export class WindowStore<V> implements StateStore {
   readonly name: string;
@@ -15,8 +15,6 @@ export class WindowStore<V> implements StateStore {
   readonly #disk: CachedKeyValueStore<V>;
   /** window start → key → value */
   readonly #byStart = new Map<number, Map<string, V>>();
-  /** window start → keys changed since the last flush */
-  readonly #dirty = new Map<number, Set<string>>();
 
   constructor(name: string, windowSizeMs: number, options: CachedKeyValueStoreOptions = {}) {
     this.name = name;
@@ -48,14 +46,12 @@ export class WindowStore<V> implements StateStore {
 
   put(key: string, windowStart: number, value: V): void {
     this.#windows(windowStart).set(key, value);
-    this.#markDirty(key, windowStart);
   }
 
   delete(key: string, windowStart: number): void {
     const windows = this.#byStart.get(windowStart);
     if (!windows?.delete(key)) return;
     if (windows.size === 0) this.#byStart.delete(windowStart);
-    this.#markDirty(key, windowStart);
   }
 
   /** Earliest open window start, or undefined when none is open. */
@@ -75,21 +71,20 @@ export class WindowStore<V> implements StateStore {
   }
 
   async flush(commitMarker: string): Promise<void> {
-    for (const [start, keys] of this.#dirty) {
-      const windows = this.#byStart.get(start);
-      for (const key of keys) {
-        const value = windows?.get(key);
-        if (value === undefined) this.#disk.delete(key + SEPARATOR + start);
-        else this.#disk.put(key + SEPARATOR + start, value);
+    const open = new Set<string>();
+    for (const [start, windows] of this.#byStart) {
+      for (const [key, value] of windows) {
+        const composite = key + SEPARATOR + start;
+        open.add(composite);
+        this.#disk.put(composite, value);
       }
     }
-    this.#dirty.clear();
+    for (const [composite] of [...this.#disk.entries()]) if (!open.has(composite)) this.#disk.delete(composite);
     await this.#disk.flush(commitMarker);
   }
 
   async wipe(): Promise<void> {
     this.#byStart.clear();
-    this.#dirty.clear();
     await this.#disk.wipe();
   }
 
@@ -101,12 +96,6 @@ export class WindowStore<V> implements StateStore {
     let windows = this.#byStart.get(start);
     if (!windows) this.#byStart.set(start, (windows = new Map()));
     return windows;
-  }
-
-  #markDirty(key: string, start: number): void {
-    let keys = this.#dirty.get(start);
-    if (!keys) this.#dirty.set(start, (keys = new Set()));
-    keys.add(key);
   }
 }
 

@@ -23,11 +23,12 @@ export function csvColumns(firstLine: string, path: string): { columns: string[]
   throw new Error(`${path}: no header, and ${cells.length} columns match no known export (Binance klines have 12, Kraken OHLCVT 6 or 7)`);
 }
 
-/** Streams a CSV file row by row; cells stay strings (the Clean processor coerces them). */
-export async function* readCsvRows(path: string): AsyncGenerator<Row> {
+/** Streams a CSV file in batches of rows; cells stay strings (the Clean processor coerces them). */
+export async function* readCsvRows(path: string, batchSize = 4096): AsyncGenerator<Row[]> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let columns: string[] | undefined;
   let rowNumber = 0;
+  let batch: Row[] = [];
   for await (const line of lines) {
     if (line.trim() === '') continue;
     if (!columns) {
@@ -38,8 +39,13 @@ export async function* readCsvRows(path: string): AsyncGenerator<Row> {
     const cells = splitCsvLine(line);
     const row: Record<string, unknown> = {};
     for (let i = 0; i < columns.length; i++) row[columns[i]] = cells[i]?.trim();
-    yield { row, rowNumber: ++rowNumber };
+    batch.push({ row, rowNumber: ++rowNumber });
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
   }
+  if (batch.length) yield batch;
 }
 
 /** The first line of a file, for checking its columns before a run starts. */

@@ -16,10 +16,10 @@ export function parquetColumns(metadata: FileMetaData): string[] {
 }
 
 /**
- * Streams a Parquet file one row group at a time (never the whole file in memory). Values come as
+ * Streams a Parquet file one row group (one batch) at a time, never the whole file in memory. Values come as
  * hyparquet decodes them: bigint becomes number, Date becomes epoch ms.
  */
-export async function* readParquetRows(path: string): AsyncGenerator<Row> {
+export async function* readParquetRows(path: string): AsyncGenerator<Row[]> {
   const file = await asyncBufferFromFile(path);
   const metadata = await parquetMetadata(path);
   const names = parquetColumns(metadata);
@@ -33,14 +33,17 @@ export async function* readParquetRows(path: string): AsyncGenerator<Row> {
     } catch (e) {
       throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd} (${(e as Error).message})`);
     }
-    for (const values of rows) {
+    const batch: Row[] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const values = rows[r];
       const row: Record<string, unknown> = {};
       for (let i = 0; i < names.length; i++) {
         const v = values[i];
         row[names[i]] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
       }
-      yield { row, rowNumber: ++rowNumber };
+      batch[r] = { row, rowNumber: ++rowNumber };
     }
+    yield batch;
     rowStart = rowEnd;
   }
 }
