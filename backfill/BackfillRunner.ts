@@ -131,6 +131,11 @@ export class BackfillRunner {
             sinceCommit = 0;
           }
         }
+        // A store whose write-back buffer is full commits early (checked once per batch).
+        if (sinceCommit > 0 && tasks.some((t) => t.needsCommit)) {
+          await commit(false);
+          sinceCommit = 0;
+        }
         if (o.onProgress && done - lastProgress >= 10_000) {
           o.onProgress(done, total);
           lastProgress = done;

@@ -37,7 +37,8 @@ Running:
   --fresh                  discard any checkpoint and state, start from the beginning
   --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4)
   --commit-every N         records between commits (default 200000)
-  --quiet                  no progress or summary on stderr`;
+  --quiet                  no progress or summary on stderr
+  --stop-after N           stop after N records as if killed, committing nothing more (crash tests)`;
 
 export const BACKFILL_FLAGS = {
   ...TOPOLOGY_FLAGS,
@@ -80,7 +81,7 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const fingerprint = createHash('sha256');
   fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink }));
   for (const input of inputs) {
-    const s = await stat(input.id.replace(/#.*$/, ''));
+    const s = await stat(input.id);
     fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
   }
 

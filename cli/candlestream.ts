@@ -11,7 +11,7 @@ Usage: candlestream <command> [options]
 Commands:
   backfill   replay candle history (CSV, Parquet) through the topology into features
   describe   print the processor topology, as text and as a Mermaid diagram
-  show       print a summary and the first rows of a features output
+  show       print a summary and the last rows of a features output
   help       this text; \`candlestream <command> --help\` for a command's options
 
 Exit codes: 0 done; 1 bad input or I/O failure (the message names the file and column);

@@ -11,6 +11,7 @@ export const TOPOLOGY_FLAGS = {
   'no-gap-fill': { type: 'boolean', default: false },
   'rsi-smoothing': { type: 'string', default: 'wilder' },
   external: { type: 'string', multiple: true, default: [] as string[] },
+  'cache-max-entries': { type: 'string', default: '100000' },
 } as const;
 
 export const TOPOLOGY_HELP = `Topology options:
@@ -20,7 +21,9 @@ export const TOPOLOGY_HELP = `Topology options:
   --rsi-smoothing MODE     wilder (TA-Lib, default) or simple (the seed pipeline's moving average)
   --external [NAME=]FILE   external signals CSV (time column + numeric columns), as-of joined as
                            ext_NAME; NAME defaults to the file name (fear_and_greed_index_daily.csv →
-                           fear_greed). Repeatable.`;
+                           fear_greed). Repeatable.
+  --cache-max-entries N    changes a state store buffers in memory before its task commits early
+                           (default 100000)`;
 
 export interface TopologyFlagValues {
   intervals?: string;
@@ -28,6 +31,7 @@ export interface TopologyFlagValues {
   'no-gap-fill'?: boolean;
   'rsi-smoothing'?: string;
   external?: string[];
+  'cache-max-entries'?: string;
 }
 
 export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOptions {
@@ -47,6 +51,8 @@ export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOpt
   const names = (values.external ?? []).map((spec) => externalSpec(spec).name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new UsageError(`--external: two signals are named "${duplicate}"; name them with NAME=FILE`);
+  const cacheMaxEntries = Number(values['cache-max-entries'] ?? 100_000);
+  if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 1) throw new UsageError(`--cache-max-entries must be a whole number ≥ 1, not "${values['cache-max-entries']}"`);
   const defaults = defaultMarketOptions();
   return {
     ...defaults,
@@ -54,5 +60,6 @@ export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOpt
     clean: { ...defaults.clean, fillGaps: !values['no-gap-fill'] },
     candles: { intervals, graceMs: grace * 1000 },
     periods: { ...DEFAULT_PERIODS, rsiSmoothing: smoothing },
+    cacheMaxEntries,
   };
 }

@@ -2,7 +2,7 @@ import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
 import type { StreamRecord } from '../topology/Record.ts';
 import { windowStore, type WindowStore } from '../state/WindowStore.ts';
-import { keyValueStore } from '../state/CachedKeyValueStore.ts';
+import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle } from './Candle.ts';
 import { intervalMs, windowStart } from './interval.ts';
@@ -45,10 +45,10 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
     this.#options = options;
   }
 
-  static stores(options: CandlesOptions) {
+  static stores(options: CandlesOptions, cache: CachedKeyValueStoreOptions = {}) {
     return [
-      ...options.intervals.map((interval) => windowStore<WindowAggregate>(storeName(interval), intervalMs(interval))),
-      keyValueStore<number>(EMITTED_STORE),
+      ...options.intervals.map((interval) => windowStore<WindowAggregate>(storeName(interval), intervalMs(interval), cache)),
+      keyValueStore<number>(EMITTED_STORE, cache),
     ];
   }
 

@@ -1,7 +1,7 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
 import type { StreamRecord } from '../topology/Record.ts';
-import { keyValueStore } from '../state/CachedKeyValueStore.ts';
+import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle } from './Candle.ts';
 import { normalizeCandle } from './clean/normalizeCandle.ts';
@@ -41,8 +41,8 @@ export class CleanProcessor implements Processor<Record<string, unknown>, Candle
     this.#options = options;
   }
 
-  static stores() {
-    return [keyValueStore<LastSeen>(CLEAN_STORE)];
+  static stores(cache: CachedKeyValueStoreOptions = {}) {
+    return [keyValueStore<LastSeen>(CLEAN_STORE, cache)];
   }
 
   init(context: ProcessorContext<Candle>): void {

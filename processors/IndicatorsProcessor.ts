@@ -1,7 +1,7 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
 import type { StreamRecord } from '../topology/Record.ts';
-import { keyValueStore } from '../state/CachedKeyValueStore.ts';
+import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle, FeatureRecord } from './Candle.ts';
 import { IndicatorSet, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
@@ -24,8 +24,8 @@ export class IndicatorsProcessor implements Processor<Candle & Record<string, un
     this.#extColumns = extColumns;
   }
 
-  static stores() {
-    return [keyValueStore<unknown>(INDICATOR_STORE)];
+  static stores(cache: CachedKeyValueStoreOptions = {}) {
+    return [keyValueStore<unknown>(INDICATOR_STORE, cache)];
   }
 
   init(context: ProcessorContext<FeatureRecord>): void {

@@ -16,6 +16,8 @@ export interface MarketTopologyOptions {
   clean: CleanOptions;
   candles: CandlesOptions;
   periods: IndicatorPeriods;
+  /** Changes a store buffers before its task commits early (the write-back cache's bound). */
+  cacheMaxEntries: number;
 }
 
 export const DEFAULT_TOPICS = { prices: 'crypto-prices', external: 'crypto-external', features: 'crypto-features', signals: 'crypto-signals', deadLetter: 'crypto-dead-letter' };
@@ -27,6 +29,7 @@ export function defaultMarketOptions(overrides: Partial<MarketTopologyOptions> =
     clean: { fillGaps: true, maxGapMs: 24 * 3600_000 },
     candles: { intervals: ['1m', '5m', '1h', '1d'], graceMs: 0 },
     periods: DEFAULT_PERIODS,
+    cacheMaxEntries: 100_000,
     ...overrides,
   };
 }
@@ -43,6 +46,7 @@ export function featureColumns(o: MarketTopologyOptions): string[] {
  */
 export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
   const ext = o.externalSignals.map(extColumn);
+  const cache = { maxDirtyEntries: o.cacheMaxEntries };
   const candleFields = ['symbol', 'exchange', 'interval', 'ts', 'open', 'high', 'low', 'close', 'volume'];
   const topology = new Topology()
     .addSource('prices', [o.topics.prices])
@@ -56,9 +60,9 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
       writes: indicatorColumns(o.periods),
     })
     .addSink('features', o.topics.features, ['indicators'], featureColumns(o))
-    .addStateStore(keyValueStore(EXTERNAL_STORE), 'external-table', 'enrich');
-  for (const store of CleanProcessor.stores()) topology.addStateStore(store, 'clean');
-  for (const store of CandlesProcessor.stores(o.candles)) topology.addStateStore(store, 'candles');
-  for (const store of IndicatorsProcessor.stores()) topology.addStateStore(store, 'indicators');
+    .addStateStore(keyValueStore(EXTERNAL_STORE, cache), 'external-table', 'enrich');
+  for (const store of CleanProcessor.stores(cache)) topology.addStateStore(store, 'clean');
+  for (const store of CandlesProcessor.stores(o.candles, cache)) topology.addStateStore(store, 'candles');
+  for (const store of IndicatorsProcessor.stores(cache)) topology.addStateStore(store, 'indicators');
   return topology.build();
 }

@@ -12,6 +12,8 @@ export interface StateStore {
   close(): Promise<void>;
   /** Live entries, for metrics and the memory bound. */
   readonly size: number;
+  /** True when the write-back buffer is over its bound: the task should commit now. */
+  readonly needsFlush?: boolean;
 }
 
 /** Builds a fresh store instance for each task, as Kafka Streams' StoreBuilder does. */

@@ -108,6 +108,12 @@ export class StreamTask {
     this.#punctuate();
   }
 
+  /** Some store's write-back buffer is full: commit before it grows further. */
+  get needsCommit(): boolean {
+    for (const store of this.#stores.values()) if (store.needsFlush) return true;
+    return false;
+  }
+
   /** Flush every store in one batch each, tagged with `marker`. */
   async commit(marker: string): Promise<void> {
     const started = performance.now();

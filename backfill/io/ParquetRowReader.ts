@@ -23,6 +23,7 @@ export async function* readParquetRows(path: string): AsyncGenerator<Row[]> {
   const file = await asyncBufferFromFile(path);
   const metadata = await parquetMetadata(path);
   const names = parquetColumns(metadata);
+  const decimalScale = decimalScales(metadata);
   let rowStart = 0;
   let rowNumber = 0;
   for (const group of metadata.row_groups) {
@@ -39,11 +40,27 @@ export async function* readParquetRows(path: string): AsyncGenerator<Row[]> {
       const row: Record<string, unknown> = {};
       for (let i = 0; i < names.length; i++) {
         const v = values[i];
-        row[names[i]] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
+        const scale = decimalScale[i];
+        row[names[i]] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : scale && typeof v === 'number' ? fixDecimal(v, scale) : v;
       }
       batch[r] = { row, rowNumber: ++rowNumber };
     }
     yield batch;
     rowStart = rowEnd;
   }
+}
+
+/** Per column, the DECIMAL scale (0 when not a decimal). */
+function decimalScales(metadata: FileMetaData): number[] {
+  return metadata.schema.slice(1).filter((s) => !s.num_children).map((s) => (s.converted_type === 'DECIMAL' || s.logical_type?.type === 'DECIMAL' ? s.scale ?? 0 : 0));
+}
+
+/**
+ * hyparquet decodes DECIMAL(p, s) as unscaled × 10^-s, which is one rounding off (23140.48 comes out
+ * as 23140.480000000003); dividing the unscaled integer by 10^s gives the nearest double, as every
+ * other reader does.
+ */
+function fixDecimal(value: number, scale: number): number {
+  const factor = 10 ** scale;
+  return Math.round(value * factor) / factor;
 }

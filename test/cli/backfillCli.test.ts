@@ -64,7 +64,7 @@ describe('candlestream backfill', () => {
     const r = candlestream('backfill', '--help');
     expect(r.code).toBe(0);
     const { BACKFILL_FLAGS } = await import('../../cli/backfillCommand.ts');
-    for (const flag of Object.keys(BACKFILL_FLAGS).filter((f) => f !== 'stop-after')) expect(r.stdout).toContain(`--${flag}`);
+    for (const flag of Object.keys(BACKFILL_FLAGS)) expect(r.stdout).toContain(`--${flag}`);
   });
 });
 
