@@ -1,8 +1,8 @@
-import { DEFAULT_PERIODS } from '../processors/indicators/IndicatorSet.ts';
 import { defaultMarketOptions, type MarketTopologyOptions } from '../processors/marketTopology.ts';
 import { intervalMs } from '../processors/interval.ts';
 import { UsageError } from './UsageError.ts';
 import { externalSpec } from './externalSpec.ts';
+import { periodsSpec } from './periodsSpec.ts';
 
 /** Flags that shape the topology, shared by every command that builds it. */
 export const TOPOLOGY_FLAGS = {
@@ -10,6 +10,7 @@ export const TOPOLOGY_FLAGS = {
   grace: { type: 'string', default: '0' },
   'no-gap-fill': { type: 'boolean', default: false },
   'rsi-smoothing': { type: 'string', default: 'wilder' },
+  periods: { type: 'string' },
   external: { type: 'string', multiple: true, default: [] as string[] },
   'cache-max-entries': { type: 'string', default: '100000' },
 } as const;
@@ -19,6 +20,9 @@ export const TOPOLOGY_HELP = `Topology options:
   --grace SECONDS          how long after a window ends a late candle may still update it (default 0)
   --no-gap-fill            do not fill missing 1m candles with the last close and zero volume
   --rsi-smoothing MODE     wilder (TA-Lib, default) or simple (the seed pipeline's moving average)
+  --periods SPEC           indicator periods, e.g. "sma=20,100;rsi=7;macd=5,13,4;bb=10,1.5;atr=7";
+                           defaults sma=14,50 ema=12,26 rsi=14 macd=12,26,9 bb=20,2 atr=14; columns
+                           are named after them (sma_20, rsi_7, atr_7)
   --external [NAME=]FILE   external signals CSV (time column + numeric columns), as-of joined as
                            ext_NAME; NAME defaults to the file name (fear_and_greed_index_daily.csv →
                            fear_greed). Repeatable.
@@ -30,6 +34,7 @@ export interface TopologyFlagValues {
   grace?: string;
   'no-gap-fill'?: boolean;
   'rsi-smoothing'?: string;
+  periods?: string;
   external?: string[];
   'cache-max-entries'?: string;
 }
@@ -59,7 +64,7 @@ export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOpt
     externalSignals: names,
     clean: { ...defaults.clean, fillGaps: !values['no-gap-fill'] },
     candles: { intervals, graceMs: grace * 1000 },
-    periods: { ...DEFAULT_PERIODS, rsiSmoothing: smoothing },
+    periods: periodsSpec(values.periods, smoothing),
     cacheMaxEntries,
   };
 }

@@ -33,6 +33,15 @@ describe('candlestream backfill', () => {
     expect(rows.find((x) => x.symbol === 'BTC-USDT' && x.interval === '1m' && x.ts === T0 + 29 * 60_000).sma_14).toBeCloseTo(101 + 29 - 6.5, 9);
   });
 
+  it('names indicator columns after the periods it is given', async () => {
+    const r = candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--intervals', '1m', '--periods', 'sma=5;rsi=7;atr=3', '--sink', 'jsonl:periods.jsonl', '--fresh', '--state-dir', 'periods-state');
+    expect(r.code).toBe(0);
+    const last = JSON.parse((await readFile(join(dir, 'periods.jsonl'), 'utf8')).trim().split('\n').pop()!);
+    expect(Object.keys(last)).toEqual(expect.arrayContaining(['sma_5', 'rsi_7', 'atr_3', 'ema_12']));
+    expect(Object.keys(last)).not.toContain('sma_14');
+    expect(last.sma_5).toBeCloseTo(101 + 29 - 2, 9);
+  });
+
   it('stops with exit 1 and names the file and the column when a column is missing', async () => {
     await writeFile(join(dir, 'ETHUSDT_1m.csv'), 'open_time,open,high,low,volume\n2024-01-01T00:00:00Z,1,2,0.5,3\n');
     const r = candlestream('backfill', '--source', 'ETHUSDT_1m.csv', '--sink', '-');
@@ -54,6 +63,8 @@ describe('candlestream backfill', () => {
     [['--source', 'x.csv', '--sink', '-', '--bogus'], /Unknown option '--bogus'/],
     [['--sink', '-'], /--source is required/],
     [['--source', 'x.csv', '--sink', '-', '--from', 'soon'], /--from: cannot read "soon"/],
+    [['--source', 'x.csv', '--sink', '-', '--periods', 'sma=14;rsi=2.5'], /--periods: "rsi=2.5" needs 1 whole number/],
+    [['--source', 'x.csv', '--sink', '-', '--periods', 'kama=10'], /--periods: "kama=10" names no indicator/],
   ])('stops with exit 2 and names the bad setting: %j', (args, message) => {
     const r = candlestream('backfill', ...args);
     expect(r.stderr).toMatch(message);
