@@ -4,15 +4,18 @@ import { parseArgs } from 'node:util';
 import { readParquetRows } from '../backfill/io/ParquetRowReader.ts';
 import { UsageError } from './UsageError.ts';
 
-export const SHOW_HELP = `Usage: candlestream show <parquet dir | .jsonl file> [--rows N]
+export const SHOW_HELP = `Usage: candlestream show <parquet dir | .jsonl file> [--rows N] [--columns LIST]
 
 Prints how many feature rows each interval and symbol has, then the last N rows (default 3)
-of each interval for the first symbol, with their indicator and ext_ columns.`;
+of each interval for the first symbol: ts and the columns listed (default close, rsi_14, macd_hist,
+bb_lower, bb_upper, vwap, atr_14 and every ext_ column; "all" for every column).`;
+
+const DEFAULT_COLUMNS = ['close', 'rsi_14', 'macd_hist', 'bb_lower', 'bb_upper', 'vwap', 'atr_14'];
 
 type Row = Record<string, unknown>;
 
 export async function showCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { rows: { type: 'string', default: '3' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: { rows: { type: 'string', default: '3' }, columns: { type: 'string' } }, allowPositionals: true, strict: true });
   const path = positionals[0];
   if (!path) throw new UsageError('name the output to show: a parquet directory or a .jsonl file');
   const rowsShown = Number(values.rows);
@@ -36,7 +39,9 @@ export async function showCommand(args: string[]): Promise<void> {
     if (!key.endsWith(`\u0000${firstSymbol}`) || !rowsShown) continue;
     const last = list.sort((a, b) => Number(a.ts) - Number(b.ts)).slice(-rowsShown);
     console.log(`\n${firstSymbol} ${key.split('\u0000')[0]}, last ${last.length}:`);
-    console.table(last.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'symbol' && k !== 'interval').map(([k, v]) => [k, k === 'ts' ? iso(Number(v)) : typeof v === 'number' ? Number(v.toPrecision(8)) : v]))));
+    const wanted = values.columns === 'all' ? undefined : values.columns?.split(',').map((c) => c.trim()) ?? [...DEFAULT_COLUMNS, ...Object.keys(last[0]).filter((k) => k.startsWith('ext_'))];
+    const shown = (k: string) => k !== 'symbol' && k !== 'interval' && (k === 'ts' || !wanted || wanted.includes(k));
+    console.table(last.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => shown(k)).map(([k, v]) => [k, k === 'ts' ? iso(Number(v)) : typeof v === 'number' ? Number(v.toPrecision(8)) : v]))));
   }
 }
 

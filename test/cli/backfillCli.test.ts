@@ -79,6 +79,17 @@ describe('candlestream backfill', () => {
   });
 });
 
+describe('candlestream show', () => {
+  it('summarises a features output per interval and symbol', () => {
+    const r = candlestream('show', 'out.jsonl', '--rows', '1', '--columns', 'close,sma_14');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^72 feature rows in out\.jsonl$/m);
+    expect(r.stdout).toMatch(/BTC-USD\s+5m\s+6 rows/);
+    expect(r.stdout).toContain('sma_14');
+    expect(r.stdout).not.toContain('rsi_14');
+  });
+});
+
 describe('candlestream describe', () => {
   it('prints the topology as text and Mermaid', () => {
     const r = candlestream('describe', '--external', 'fear_greed=x.csv');
