@@ -16,7 +16,8 @@ const KRAKEN_OHLCVT = ['time', 'open', 'high', 'low', 'close', 'volume', 'trades
  * layout its column count identifies (Binance klines: 12; Kraken OHLCVT: 6 or 7).
  */
 export function csvColumns(firstLine: string, path: string): { columns: string[]; hasHeader: boolean } {
-  const cells = splitCsvLine(firstLine).map((c) => c.trim());
+  // Spreadsheet exports often start with a byte-order mark.
+  const cells = splitCsvLine(firstLine.replace(/^\uFEFF/, '')).map((c) => c.trim());
   if (cells[0] !== '' && !Number.isFinite(Number(cells[0]))) return { columns: cells.map((c) => c.toLowerCase()), hasHeader: true };
   if (cells.length === 12) return { columns: BINANCE_KLINE, hasHeader: false };
   if (cells.length === 6 || cells.length === 7) return { columns: KRAKEN_OHLCVT.slice(0, cells.length), hasHeader: false };

@@ -49,6 +49,16 @@ describe('candlestream backfill', () => {
     expect(r.stderr).toContain("ETHUSDT_1m.csv: missing column 'close'");
   });
 
+  it('reads a CSV saved by a spreadsheet: byte-order mark, quoted header, CRLF', async () => {
+    const lines = ['\uFEFF"Date","Open","High","Low","Close","Volume"', ...Array.from({ length: 5 }, (_, i) => `2024-01-01 00:0${i}:00,10,11,9,10.5,1`)];
+    await writeFile(join(dir, 'SOLUSDT_1m.csv'), lines.join('\r\n') + '\r\n');
+    const r = candlestream('backfill', '--source', 'SOLUSDT_1m.csv', '--intervals', '1m', '--sink', 'jsonl:sol.jsonl', '--fresh', '--state-dir', 'sol-state');
+    expect(r.stderr).toMatch(/dead letters: none/);
+    expect(r.code).toBe(0);
+    const rows = (await readFile(join(dir, 'sol.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => [x.symbol, x.ts, x.close])).toEqual(Array.from({ length: 5 }, (_, i) => ['SOL-USDT', T0 + i * 60_000, 10.5]));
+  });
+
   it('stops with exit 1 on a corrupt Parquet file, naming it', async () => {
     await writeFile(join(dir, 'BTCUSDT_1m.parquet'), 'PAR1 this is not parquet');
     const r = candlestream('backfill', '--source', 'BTCUSDT_1m.parquet', '--sink', '-');
