@@ -36,8 +36,11 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
   #windows: { interval: string; sizeMs: number; store: WindowStore<WindowAggregate> }[] = [];
   /** `symbol|interval` → start of the last window emitted. */
   #emitted!: KeyValueStore<number>;
-  /** symbol → its `symbol|interval` keys, in #windows order: one lookup per record instead of one per interval. */
-  readonly #emittedKeys = new Map<string, string[]>();
+  /**
+   * symbol → per interval (in #windows order) its `symbol|interval` key and last emitted window start:
+   * one look-up per record instead of one per interval. Mirrors the emitted store, which persists it.
+   */
+  readonly #perSymbol = new Map<string, { keys: string[]; lastEmitted: (number | undefined)[] }>();
   /** Earliest stream time at which some window can close; saves a scan per record. */
   #nextClose = -Infinity;
 
@@ -65,19 +68,23 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
     const input = record.value;
     const sourceSize = input.interval === 'trade' ? 0 : intervalMs(input.interval);
     const lateFor: string[] = [];
-    const keys = this.#keysOf(input.symbol);
+    const { lastEmitted } = this.#symbolState(input.symbol);
     for (let w = 0; w < this.#windows.length; w++) {
       const { interval, sizeMs, store } = this.#windows[w];
       if (sizeMs < sourceSize) continue;
       const start = windowStart(input.ts, sizeMs);
-      const lastEmitted = this.#emitted.get(keys[w]);
-      if (lastEmitted !== undefined && start <= lastEmitted) {
+      const last = lastEmitted[w];
+      if (last !== undefined && start <= last) {
         lateFor.push(interval);
         continue;
       }
+      // Window values are live objects: merging in place is enough, the store writes open windows at commit.
       const open = store.fetch(input.symbol, start);
-      store.put(input.symbol, start, open ? merge(open, input) : fresh(input, interval, start));
-      this.#nextClose = Math.min(this.#nextClose === -Infinity ? Infinity : this.#nextClose, start + sizeMs + this.#options.graceMs);
+      if (open) merge(open, input);
+      else {
+        store.put(input.symbol, start, fresh(input, interval, start));
+        this.#nextClose = Math.min(this.#nextClose === -Infinity ? Infinity : this.#nextClose, start + sizeMs + this.#options.graceMs);
+      }
     }
     if (lateFor.length) this.#context.reject(record, `late:${lateFor.join(',')}`);
   }
@@ -90,7 +97,9 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
       const horizon = streamTime - this.#options.graceMs;
       for (const { key, start, value } of store.endedBy(horizon)) {
         store.delete(key, start);
-        this.#emitted.put(this.#keysOf(key)[w], start);
+        const state = this.#symbolState(key);
+        state.lastEmitted[w] = start;
+        this.#emitted.put(state.keys[w], start);
         this.#context.forward({ key, value: value.candle, timestamp: start, headers: {} });
       }
       const earliest = store.earliestStart();
@@ -99,10 +108,14 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
     this.#nextClose = next;
   }
 
-  #keysOf(symbol: string): string[] {
-    let keys = this.#emittedKeys.get(symbol);
-    if (!keys) this.#emittedKeys.set(symbol, (keys = this.#windows.map((w) => compositeKey(symbol, w.interval))));
-    return keys;
+  #symbolState(symbol: string) {
+    let state = this.#perSymbol.get(symbol);
+    if (!state) {
+      const keys = this.#windows.map((w) => compositeKey(symbol, w.interval));
+      state = { keys, lastEmitted: keys.map((k) => this.#emitted.get(k)) };
+      this.#perSymbol.set(symbol, state);
+    }
+    return state;
   }
 }
 

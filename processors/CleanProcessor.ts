@@ -77,11 +77,14 @@ export class CleanProcessor implements Processor<Record<string, unknown>, Candle
   }
 
   #remember(key: string, last: LastSeen | undefined, candle: Candle): void {
-    const recent = last?.recent ?? [];
-    recent.push(candle.ts);
-    if (recent.length > RECENT) recent.shift();
-    const newest = !last || candle.ts > last.ts;
-    this.#store.put(key, { ts: newest ? candle.ts : last.ts, close: newest ? candle.close : last.close, recent });
+    if (!last) return this.#store.put(key, { ts: candle.ts, close: candle.close, recent: [candle.ts] });
+    last.recent.push(candle.ts);
+    if (last.recent.length > RECENT) last.recent.shift();
+    if (candle.ts > last.ts) {
+      last.ts = candle.ts;
+      last.close = candle.close;
+    }
+    this.#store.put(key, last);
   }
 
   #emit(candle: Candle): void {

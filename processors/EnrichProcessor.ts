@@ -29,6 +29,7 @@ export class EnrichProcessor implements Processor<Candle, Candle & Record<string
 
   process(record: StreamRecord<Candle>): void {
     const candle = record.value as Candle & Record<string, number | null>;
+    if (this.#names.length === 0) return this.#context.forward(record as StreamRecord<Candle & Record<string, number | null>>);
     const own = this.#store.get(candle.symbol);
     const global = this.#store.get(GLOBAL_SCOPE);
     for (let i = 0; i < this.#names.length; i++) {

@@ -8,6 +8,7 @@ const SEPARATOR = '\u0001';
  * (fetch, put, close) never builds a composite key or tracks changes. Open windows are few (keys ×
  * windows within the grace), so a flush simply writes them all to the LevelDB-backed store beneath
  * and deletes the ones that closed; a window opened and closed between two commits never reaches disk.
+ * Values are held as given: an owner may update a window's value in place without calling put again.
  */
 export class WindowStore<V> implements StateStore {
   readonly name: string;
