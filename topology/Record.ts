@@ -18,7 +18,3 @@ export interface StreamRecord<V = unknown> {
   headers: Headers;
   position?: SourcePosition;
 }
-
-export function record<V>(key: string | null, value: V, timestamp: number, headers: Headers = {}, position?: SourcePosition): StreamRecord<V> {
-  return { key, value, timestamp, headers, position };
-}
