@@ -84,7 +84,7 @@ export class BackfillRunner {
     let resume = checkpoint;
     if (resume && markers.some((m) => m !== resume!.marker)) {
       o.onLog?.(`state in ${o.stateDir} is not at checkpoint ${resume.marker}: starting over`);
-      for (const task of tasks) for (const store of task.stores.values()) await store.wipe();
+      for (const task of tasks) await task.wipeStores();
       resume = undefined;
     }
     for (const [sink, writer] of o.writers) await writer.resume(resume?.writers[sink]);

@@ -78,9 +78,9 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
         lateFor.push(interval);
         continue;
       }
-      // Window values are live objects: merging in place is enough, the store writes open windows at commit.
+      // Window values are live objects, merged in place; put tells the store to write it at commit.
       const open = store.fetch(input.symbol, start);
-      if (open) merge(open, input);
+      if (open) store.put(input.symbol, start, merge(open, input));
       else {
         store.put(input.symbol, start, fresh(input, interval, start));
         this.#nextClose = Math.min(this.#nextClose === -Infinity ? Infinity : this.#nextClose, start + sizeMs + this.#options.graceMs);

@@ -1,6 +1,7 @@
 import { Level } from 'level';
 import { rm, mkdir } from 'node:fs/promises';
 import type { KeyValueStore } from './KeyValueStore.ts';
+import type { ChangeLogger } from './StateStore.ts';
 
 const MARKER_KEY = '\u0000commit';
 
@@ -21,7 +22,7 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
   readonly name: string;
   #cache = new Map<string, V>();
   #dirty = new Set<string>();
-  /** Keys that exist on disk: a key created and deleted between two flushes never touches disk. */
+  /** Keys in the committed state (disk, changelog): a key created and deleted between two flushes never reaches either. */
   #persisted = new Set<string>();
   #db: Level<string, string> | undefined;
   #dir: string | undefined;
@@ -80,24 +81,32 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
     return this.#cache.entries();
   }
 
-  async flush(commitMarker: string): Promise<void> {
-    if (this.#db) {
-      const batch = this.#db.batch();
-      for (const key of this.#dirty) {
-        const value = this.#cache.get(key);
-        if (value === undefined) {
-          batch.del(key);
-          this.#persisted.delete(key);
-        } else {
-          batch.put(key, JSON.stringify(value));
-          this.#persisted.add(key);
-        }
+  async flush(commitMarker: string, log?: ChangeLogger): Promise<void> {
+    const batch = this.#db?.batch();
+    for (const key of this.#dirty) {
+      const value = this.#cache.get(key);
+      if (value === undefined) {
+        batch?.del(key);
+        log?.(key, null);
+        this.#persisted.delete(key);
+      } else {
+        const json = JSON.stringify(value);
+        batch?.put(key, json);
+        log?.(key, json);
+        this.#persisted.add(key);
       }
+    }
+    if (batch) {
       batch.put(MARKER_KEY, commitMarker);
       await batch.write();
     }
     this.#dirty.clear();
     this.#marker = commitMarker;
+  }
+
+  restore(key: string, value: string | null): void {
+    if (value === null) this.delete(key);
+    else this.put(key, JSON.parse(value) as V);
   }
 
   async wipe(): Promise<void> {

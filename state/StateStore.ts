@@ -1,10 +1,18 @@
+/** Receives each change a flush writes, for the store's changelog: the value serialised, null for a delete. */
+export type ChangeLogger = (key: string, value: string | null) => void;
+
 /** A store owned by one task. Writes are cached and reach disk in one batch per `flush`. */
 export interface StateStore {
   readonly name: string;
   /** Load the store from `dir` (or nothing, for an in-memory store). */
   open(dir: string | undefined): Promise<void>;
-  /** Write every change since the last flush in one batch, tagged with the task's commit marker. */
-  flush(commitMarker: string): Promise<void>;
+  /**
+   * Write every change since the last flush in one batch, tagged with the task's commit marker;
+   * `log` also receives each change, so a live task can send it to the store's changelog topic.
+   */
+  flush(commitMarker: string, log?: ChangeLogger): Promise<void>;
+  /** Apply one record of the store's changelog (restoring, before processing starts); the next flush persists it. */
+  restore(key: string, value: string | null): void;
   /** The commit marker written by the last successful flush, if any. */
   readonly committedMarker: string | undefined;
   /** Forget everything, on disk too: used when local state cannot be trusted. */

@@ -1,14 +1,14 @@
 import { CachedKeyValueStore, type CachedKeyValueStoreOptions } from './CachedKeyValueStore.ts';
-import type { StateStore } from './StateStore.ts';
+import type { ChangeLogger, StateStore } from './StateStore.ts';
 
 const SEPARATOR = '\u0001';
 
 /**
  * Tumbling windows of one size per key. In memory the windows sit in per-start maps, so the hot path
- * (fetch, put, close) never builds a composite key or tracks changes. Open windows are few (keys ×
- * windows within the grace), so a flush simply writes them all to the LevelDB-backed store beneath
- * and deletes the ones that closed; a window opened and closed between two commits never reaches disk.
- * Values are held as given: an owner may update a window's value in place without calling put again.
+ * (fetch, put, close) never builds a composite key. A flush writes the windows put or deleted since
+ * the last one to the LevelDB-backed store beneath (and to the changelog); a window opened and closed
+ * between two commits never reaches either. Values are held as given: an owner may update a window's
+ * value in place, and then calls put so the change is written.
  */
 export class WindowStore<V> implements StateStore {
   readonly name: string;
@@ -16,6 +16,8 @@ export class WindowStore<V> implements StateStore {
   readonly #disk: CachedKeyValueStore<V>;
   /** window start → key → value */
   readonly #byStart = new Map<number, Map<string, V>>();
+  /** window start → keys put or deleted since the last flush */
+  readonly #changed = new Map<number, Set<string>>();
 
   constructor(name: string, windowSizeMs: number, options: CachedKeyValueStoreOptions = {}) {
     this.name = name;
@@ -47,12 +49,14 @@ export class WindowStore<V> implements StateStore {
 
   put(key: string, windowStart: number, value: V): void {
     this.#windows(windowStart).set(key, value);
+    this.#markChanged(key, windowStart);
   }
 
   delete(key: string, windowStart: number): void {
     const windows = this.#byStart.get(windowStart);
     if (!windows?.delete(key)) return;
     if (windows.size === 0) this.#byStart.delete(windowStart);
+    this.#markChanged(key, windowStart);
   }
 
   /** Earliest open window start, or undefined when none is open. */
@@ -71,26 +75,41 @@ export class WindowStore<V> implements StateStore {
     }
   }
 
-  async flush(commitMarker: string): Promise<void> {
-    const open = new Set<string>();
-    for (const [start, windows] of this.#byStart) {
-      for (const [key, value] of windows) {
-        const composite = key + SEPARATOR + start;
-        open.add(composite);
-        this.#disk.put(composite, value);
+  async flush(commitMarker: string, log?: ChangeLogger): Promise<void> {
+    for (const [start, keys] of this.#changed) {
+      const windows = this.#byStart.get(start);
+      for (const key of keys) {
+        const value = windows?.get(key);
+        if (value === undefined) this.#disk.delete(key + SEPARATOR + start);
+        else this.#disk.put(key + SEPARATOR + start, value);
       }
     }
-    for (const [composite] of [...this.#disk.entries()]) if (!open.has(composite)) this.#disk.delete(composite);
-    await this.#disk.flush(commitMarker);
+    this.#changed.clear();
+    await this.#disk.flush(commitMarker, log);
+  }
+
+  restore(composite: string, value: string | null): void {
+    const cut = composite.lastIndexOf(SEPARATOR);
+    const key = composite.slice(0, cut);
+    const start = Number(composite.slice(cut + 1));
+    if (value === null) this.delete(key, start);
+    else this.put(key, start, JSON.parse(value) as V);
   }
 
   async wipe(): Promise<void> {
     this.#byStart.clear();
+    this.#changed.clear();
     await this.#disk.wipe();
   }
 
   close(): Promise<void> {
     return this.#disk.close();
+  }
+
+  #markChanged(key: string, start: number): void {
+    let keys = this.#changed.get(start);
+    if (!keys) this.#changed.set(start, (keys = new Set()));
+    keys.add(key);
   }
 
   #windows(start: number): Map<string, V> {

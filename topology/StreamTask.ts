@@ -69,21 +69,36 @@ export class StreamTask {
    * caller must replay this task's input from the start.
    */
   async initialize(): Promise<string | undefined> {
+    const marker = await this.openStores();
+    this.startProcessors();
+    return marker;
+  }
+
+  /** The first half of `initialize`: a live task restores its stores from their changelogs in between. */
+  async openStores(): Promise<string | undefined> {
     for (const [name, builder] of this.#topology.stores) {
       const store = builder.build();
       await store.open(this.#options.stateDir ? join(this.#options.stateDir, this.id, name) : undefined);
       this.#stores.set(name, store);
     }
     const markers = new Set([...this.#stores.values()].map((s) => s.committedMarker));
-    let marker = markers.size === 1 ? [...markers][0] : undefined;
-    if (marker === undefined) for (const store of this.#stores.values()) await store.wipe();
+    const marker = markers.size === 1 ? [...markers][0] : undefined;
+    if (marker === undefined) await this.wipeStores();
+    return marker;
+  }
+
+  async wipeStores(): Promise<void> {
+    for (const store of this.#stores.values()) await store.wipe();
+  }
+
+  /** The second half of `initialize`: processors see their stores as opened (and restored). */
+  startProcessors(): void {
     for (const node of this.#topology.nodes) {
       if (node.kind !== 'processor') continue;
       const processor = node.supplier();
       this.#processors.set(node.name, processor);
       processor.init?.(this.#context(node));
     }
-    return marker;
   }
 
   /** Resume the stream time saved with a commit, so punctuation continues as it would have. */
@@ -114,10 +129,10 @@ export class StreamTask {
     return false;
   }
 
-  /** Flush every store in one batch each, tagged with `marker`. */
-  async commit(marker: string): Promise<void> {
+  /** Flush every store in one batch each, tagged with `marker`; `log` receives each change, by store. */
+  async commit(marker: string, log?: (store: string, key: string, value: string | null) => void): Promise<void> {
     const started = performance.now();
-    for (const store of this.#stores.values()) await store.flush(marker);
+    for (const [name, store] of this.#stores) await store.flush(marker, log && ((key, value) => log(name, key, value)));
     this.metrics.commits++;
     this.metrics.commitMs += performance.now() - started;
   }
