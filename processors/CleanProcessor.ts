@@ -6,6 +6,7 @@ import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle } from './Candle.ts';
 import { normalizeCandle } from './clean/normalizeCandle.ts';
 import { tradeAsCandle } from './clean/tradeAsCandle.ts';
+import { flattenExchangeMessage } from './clean/flattenExchangeMessage.ts';
 import { compositeKey } from './compositeKey.ts';
 
 export interface CleanOptions {
@@ -52,7 +53,14 @@ export class CleanProcessor implements Processor<Record<string, unknown>, Candle
 
   process(record: StreamRecord<Record<string, unknown>>): void {
     const raw = record.value;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return this.#context.reject(record, 'not_an_object');
+    if (raw === null || typeof raw !== 'object') return this.#context.reject(record, 'not_an_object');
+    const rows = flattenExchangeMessage(raw);
+    if (rows === undefined) return this.#processRow(record, raw);
+    if ('reason' in rows) return this.#context.reject(record, rows.reason);
+    for (const row of rows) this.#processRow(record, row);
+  }
+
+  #processRow(record: StreamRecord, raw: Record<string, unknown>): void {
     const defaults = { symbol: record.headers.symbol, exchange: record.headers.exchange, interval: record.headers.interval };
     const trade = tradeAsCandle(raw);
     const result = normalizeCandle(trade ?? raw, trade ? { ...defaults, interval: 'trade' } : defaults);

@@ -8,9 +8,12 @@ import { EXTERNAL_STORE } from './ExternalSignal.ts';
 import { CandlesProcessor, type CandlesOptions } from './CandlesProcessor.ts';
 import { IndicatorsProcessor } from './IndicatorsProcessor.ts';
 import { DEFAULT_PERIODS, indicatorColumns, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
+import { SignalsProcessor } from './SignalsProcessor.ts';
+import { SIGNAL_COLUMNS } from './Signal.ts';
+import { priceEventTime, signalEventTime } from './clean/eventTime.ts';
 
 export interface MarketTopologyOptions {
-  topics: { prices: string; external: string; features: string };
+  topics: { prices: string; external: string; features: string; signals: string };
   /** External signal names; each becomes an `ext_<name>` column. */
   externalSignals: readonly string[];
   clean: CleanOptions;
@@ -18,18 +21,21 @@ export interface MarketTopologyOptions {
   periods: IndicatorPeriods;
   /** Changes a store buffers before its task commits early (the write-back cache's bound). */
   cacheMaxEntries: number;
+  /** Intervals whose closed candles give a signal on the `signals` sink; none: no signals branch. */
+  signalIntervals: readonly string[];
 }
 
 export const DEFAULT_TOPICS = { prices: 'crypto-prices', external: 'crypto-external', features: 'crypto-features', signals: 'crypto-signals', deadLetter: 'crypto-dead-letter' };
 
 export function defaultMarketOptions(overrides: Partial<MarketTopologyOptions> = {}): MarketTopologyOptions {
   return {
-    topics: { prices: DEFAULT_TOPICS.prices, external: DEFAULT_TOPICS.external, features: DEFAULT_TOPICS.features },
+    topics: { prices: DEFAULT_TOPICS.prices, external: DEFAULT_TOPICS.external, features: DEFAULT_TOPICS.features, signals: DEFAULT_TOPICS.signals },
     externalSignals: [],
     clean: { fillGaps: true, maxGapMs: 24 * 3600_000 },
     candles: { intervals: ['1m', '5m', '1h', '1d'], graceMs: 0 },
     periods: DEFAULT_PERIODS,
     cacheMaxEntries: 100_000,
+    signalIntervals: [],
     ...overrides,
   };
 }
@@ -41,16 +47,16 @@ export function featureColumns(o: MarketTopologyOptions): string[] {
 
 /**
  * The nine-stage pipeline's streaming half: prices → Clean → Enrich (as-of join with the external
- * signals table) → Candles (1m…1d windows) → Indicators → features. The same topology runs live and in
- * backfill.
+ * signals, a global table) → Candles (1m…1d windows) → Indicators → features, and → Signals → signals
+ * when signal intervals are set. The same topology runs live and in backfill.
  */
 export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
   const ext = o.externalSignals.map(extColumn);
   const cache = { maxDirtyEntries: o.cacheMaxEntries };
   const candleFields = ['symbol', 'exchange', 'interval', 'ts', 'open', 'high', 'low', 'close', 'volume'];
   const topology = new Topology()
-    .addSource('prices', [o.topics.prices])
-    .addSource('external', [o.topics.external], ['name', 'ts', 'value'])
+    .addSource('prices', [o.topics.prices], [], { timestamp: priceEventTime })
+    .addSource('external', [o.topics.external], ['name', 'ts', 'value'], { global: true, timestamp: signalEventTime })
     .addProcessor('external-table', () => new ExternalTableProcessor(o.externalSignals), ['external'], { reads: ['name', 'ts', 'value'] })
     .addProcessor('clean', () => new CleanProcessor(o.clean), ['prices'], { writes: candleFields, replaces: true })
     .addProcessor('enrich', () => new EnrichProcessor(o.externalSignals), ['clean'], { reads: ['symbol', 'ts'], writes: ext })
@@ -61,6 +67,12 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
     })
     .addSink('features', o.topics.features, ['indicators'], featureColumns(o))
     .addStateStore(keyValueStore(EXTERNAL_STORE, cache), 'external-table', 'enrich');
+  if (o.signalIntervals.length) {
+    const rule = { intervals: o.signalIntervals, rsiColumn: `rsi_${o.periods.rsi}`, rsiBound: 70 };
+    topology
+      .addProcessor('signal-rule', () => new SignalsProcessor(rule), ['indicators'], { reads: ['symbol', 'interval', 'ts', 'close', 'macd_hist', rule.rsiColumn], writes: [...SIGNAL_COLUMNS], replaces: true })
+      .addSink('signals', o.topics.signals, ['signal-rule'], SIGNAL_COLUMNS);
+  }
   for (const store of CleanProcessor.stores(cache)) topology.addStateStore(store, 'clean');
   for (const store of CandlesProcessor.stores(o.candles, cache)) topology.addStateStore(store, 'candles');
   for (const store of IndicatorsProcessor.stores(cache)) topology.addStateStore(store, 'indicators');

@@ -10,6 +10,15 @@ export interface SourceNode {
   /** Fields its records carry; empty when raw input is parsed downstream. */
   fields: readonly string[];
   parents: readonly string[];
+  /** A global table: every task sees all of it, in event-time order with its own input (live and replay). */
+  global: boolean;
+  /** Event time of a raw value (Kafka Streams' TimestampExtractor); live input uses the message's timestamp without one. */
+  timestamp?: (value: unknown) => number;
+}
+
+export interface SourceOptions {
+  global?: boolean;
+  timestamp?: (value: unknown) => number;
 }
 
 export interface ProcessorNode {
@@ -45,8 +54,8 @@ export class Topology {
   readonly #stores = new Map<string, StoreBuilder>();
   #built = false;
 
-  addSource(name: string, topics: readonly string[], fields: readonly string[] = []): this {
-    return this.#add({ kind: 'source', name, topics, fields, parents: [] });
+  addSource(name: string, topics: readonly string[], fields: readonly string[] = [], options: SourceOptions = {}): this {
+    return this.#add({ kind: 'source', name, topics, fields, parents: [], global: options.global ?? false, timestamp: options.timestamp });
   }
 
   addProcessor(name: string, supplier: () => Processor, parents: readonly string[], contract: FieldContract = {}): this {

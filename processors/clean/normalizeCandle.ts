@@ -11,7 +11,7 @@ export interface CandleDefaults {
   interval?: string;
 }
 
-const TIME = ['ts', 'timestamp', 'time', 'open_time', 'openTime', 'opentime', 't', 'T', 'date', 'Date'];
+export const TIME_FIELDS = ['ts', 'timestamp', 'time', 'open_time', 'openTime', 'opentime', 't', 'T', 'date', 'Date'];
 const SYMBOL = ['symbol', 's', 'pair', 'product_id', 'Symbol', 'Pair'];
 const OPEN = ['open', 'o', 'Open'];
 const HIGH = ['high', 'h', 'High'];
@@ -27,7 +27,7 @@ export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDe
   if (rawSymbol === undefined || rawSymbol === '') return { reason: 'missing_field:symbol' };
   const symbol = normalizeSymbol(rawSymbol);
   if (!symbol) return { reason: 'bad_symbol' };
-  const rawTime = pick(raw, TIME);
+  const rawTime = pick(raw, TIME_FIELDS);
   if (rawTime === undefined || rawTime === '') return { reason: 'missing_field:ts' };
   const ts = parseTimestamp(rawTime);
   if (ts === null) return { reason: 'bad_timestamp' };

@@ -1,0 +1,375 @@
+import { rm } from 'node:fs/promises';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { BuiltTopology, SourceNode } from '../topology/Topology.ts';
+import type { StreamRecord } from '../topology/Record.ts';
+import { GlobalTable, type GlobalRecord } from './GlobalTable.ts';
+import { LiveTask, type SinkTarget } from './LiveTask.ts';
+import { restoreFromChangelogs, type RestoreRange } from './restoreFromChangelogs.ts';
+import { jsonSerde, type Serde } from './Serde.ts';
+import type { StreamsMetrics } from './StreamsMetrics.ts';
+import { deleteTaskCheckpoint, readTaskCheckpoint, writeTaskCheckpoint } from './taskCheckpoint.ts';
+import { ensureTopics } from './ensureTopics.ts';
+
+export type Guarantee = 'exactly_once' | 'at_least_once';
+
+export interface KafkaStreamsOptions {
+  topology: BuiltTopology;
+  kafka: Kafka;
+  /** Consumer group, transactional.id prefix, and prefix of the changelog topics. */
+  applicationId: string;
+  guarantee: Guarantee;
+  commitIntervalMs: number;
+  stateDir: string;
+  deadLetterTopic: string;
+  /** Serde per source or sink name; JSON when absent. */
+  serdes?: ReadonlyMap<string, Serde>;
+  log: Logger;
+  metrics: StreamsMetrics;
+  sessionTimeoutMs?: number;
+}
+
+/**
+ * Runs a topology on Kafka, as Kafka Streams does: one consumer group, one task per input partition,
+ * each task's stores logged to compacted changelog topics `<app-id>-<store>-changelog` and restored
+ * from them before the task processes anything. With exactly_once, each task's outputs, changelog
+ * records and consumed offsets commit in one transaction, and a task that crashed is wiped and restored;
+ * with at_least_once, outputs are sent, then the offsets committed.
+ */
+export class KafkaStreams {
+  readonly #o: KafkaStreamsOptions;
+  readonly #tasks = new Map<number, LiveTask>();
+  readonly #sources: SourceNode[];
+  readonly #sourceByTopic = new Map<string, SourceNode>();
+  readonly #sinks = new Map<string, SinkTarget>();
+  readonly #globals: GlobalTable;
+  #admin!: Admin;
+  #consumer!: Consumer;
+  #sharedProducer: Producer | undefined;
+  #lastCommit = Date.now();
+  /** Serialises batches, commits and rebalances: a task is touched by one of them at a time. */
+  #lock: Promise<unknown> = Promise.resolve();
+  #partitions = 0;
+  #state: 'created' | 'starting' | 'running' | 'closing' | 'closed' = 'created';
+
+  constructor(options: KafkaStreamsOptions) {
+    this.#o = options;
+    const nodes = options.topology.nodes;
+    this.#sources = nodes.filter((n): n is SourceNode => n.kind === 'source' && !n.global);
+    for (const s of this.#sources) for (const t of s.topics) this.#sourceByTopic.set(t, s);
+    for (const n of nodes) if (n.kind === 'sink') this.#sinks.set(n.name, { topic: n.topic, serde: this.#serde(n.name) });
+    const globals = nodes.filter((n): n is SourceNode => n.kind === 'source' && n.global);
+    this.#globals = new GlobalTable(options.kafka, globals, (name) => this.#serde(name), options.log, options.applicationId);
+    this.#globals.onLateRecord = (r) => this.#locked(() => this.#applyLateGlobal(r));
+  }
+
+  get state() {
+    return this.#state;
+  }
+
+  /** True once every assigned task has restored its state and processes records. */
+  get ready(): boolean {
+    return this.#state === 'running';
+  }
+
+  changelogTopic(store: string): string {
+    return `${this.#o.applicationId}-${store}-changelog`;
+  }
+
+  async start(): Promise<void> {
+    const o = this.#o;
+    this.#state = 'starting';
+    this.#admin = o.kafka.admin();
+    await this.#admin.connect();
+    this.#partitions = await ensureTopics(this.#admin, {
+      inputs: this.#sources.flatMap((s) => s.topics),
+      globals: this.#globals.topics,
+      outputs: [...[...this.#sinks.values()].map((s) => s.topic), o.deadLetterTopic],
+      changelogs: [...o.topology.stores.keys()].map((s) => this.changelogTopic(s)),
+      log: o.log,
+    });
+    if (o.guarantee === 'at_least_once') {
+      this.#sharedProducer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await this.#sharedProducer.connect();
+    }
+    await this.#globals.start(this.#admin);
+
+    this.#consumer = o.kafka.consumer({
+      groupId: o.applicationId,
+      readUncommitted: false,
+      sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3000, Math.floor((o.sessionTimeoutMs ?? 30_000) / 3)),
+      maxWaitTimeInMs: Math.min(100, o.commitIntervalMs),
+    });
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
+      const assigned = new Set<number>(Object.values(e.payload.memberAssignment).flat() as number[]);
+      o.log.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
+      void this.#locked(() => this.#revokeAllBut(assigned));
+    });
+    this.#consumer.on(this.#consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topics: [...this.#sourceByTopic.keys()], fromBeginning: true });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.#locked(() => this.#processBatch(payload)),
+    });
+    this.#state = 'running';
+    o.log.info({ applicationId: o.applicationId, guarantee: o.guarantee, partitions: this.#partitions }, 'started');
+  }
+
+  /** Stop consuming, commit what was processed, leave checkpoints for a fast restart, disconnect. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'closing') return;
+    this.#state = 'closing';
+    await this.#consumer?.stop();
+    await this.#locked(async () => {
+      for (const task of [...this.#tasks.values()]) await this.#closeTask(task, true);
+    });
+    await this.#consumer?.disconnect();
+    await this.#globals.stop(this.#admin);
+    await this.#sharedProducer?.disconnect();
+    await this.#admin?.disconnect();
+    this.#state = 'closed';
+    this.#o.log.info('closed');
+  }
+
+  #locked<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#lock.then(work);
+    this.#lock = next.catch(() => undefined);
+    return next;
+  }
+
+  #serde(name: string): Serde {
+    return this.#o.serdes?.get(name) ?? jsonSerde;
+  }
+
+  async #processBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const o = this.#o;
+    const source = this.#sourceByTopic.get(batch.topic)!;
+    const task = await this.#task(batch.partition);
+    const serde = this.#serde(source.name);
+    const started = performance.now();
+    let next = task.nextOffsets.get(batch.topic) ?? 0;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const offset = Number(message.offset);
+      if (offset < next) continue; // processed already, not yet committed: fetched again after a rebalance
+      o.metrics.recordsIn.inc({ topic: batch.topic });
+      let value: unknown;
+      try {
+        value = await serde.deserialize(message.value);
+      } catch (e) {
+        task.deadLetter(message, `unreadable:${(e as Error).message.slice(0, 120)}`, 'deserialize', batch.topic, batch.partition);
+        next = offset + 1;
+        task.uncommitted++;
+        continue;
+      }
+      const timestamp = source.timestamp ? source.timestamp(value) : Number(message.timestamp);
+      this.#applyGlobals(task, timestamp);
+      const record: StreamRecord = { key: message.key?.toString() ?? null, value, timestamp, headers: {}, position: { source: batch.topic, partition: batch.partition, offset } };
+      task.process(source.name, record, message);
+      next = offset + 1;
+      task.uncommitted++;
+      o.metrics.recordLatency.observe((Date.now() - Number(message.timestamp)) / 1000);
+    }
+    task.nextOffsets.set(batch.topic, next);
+    o.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - next));
+    o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
+    await this.#send(task);
+    if (Date.now() - this.#lastCommit >= o.commitIntervalMs) await this.#commitAll();
+    await heartbeat();
+  }
+
+  /** Global records at or before `time` that the task has not seen yet, in event-time order. */
+  #applyGlobals(task: LiveTask, time: number): void {
+    if (!(time > task.globalsThrough)) return;
+    for (const g of this.#globals.between(task.globalsThrough, time)) task.process(g.source, g.record, g.message);
+    task.globalsThrough = time;
+  }
+
+  /** A global record that arrived after tasks passed its time: they take it now. */
+  async #applyLateGlobal(g: GlobalRecord): Promise<void> {
+    for (const task of this.#tasks.values()) {
+      if (g.record.timestamp <= task.globalsThrough) {
+        task.process(g.source, g.record, g.message);
+        task.uncommitted++;
+        await this.#send(task);
+      }
+    }
+  }
+
+  /** Send the task's pending outputs: inside its open transaction (exactly_once), or straight away. */
+  async #send(task: LiveTask): Promise<void> {
+    if (!task.hasPending) return;
+    const topicMessages = await task.drain();
+    const sent = topicMessages.reduce((n, t) => n + t.messages.length, 0);
+    if (task.producer) {
+      task.transaction ??= await task.producer.transaction();
+      await task.transaction.sendBatch({ topicMessages, acks: -1 });
+    } else {
+      await this.#sharedProducer!.sendBatch({ topicMessages, acks: -1 });
+    }
+    for (const t of topicMessages) this.#o.metrics.recordsOut.inc({ topic: t.topic }, t.messages.length);
+    void sent;
+  }
+
+  async #commitAll(): Promise<void> {
+    for (const task of [...this.#tasks.values()]) {
+      if (task.uncommitted === 0) continue;
+      try {
+        await this.#commit(task);
+      } catch (e) {
+        this.#o.log.warn({ err: e, task: task.id }, 'commit failed: dropping the task, its partition is processed again from its last commit');
+        await this.#dropTask(task, true);
+      }
+    }
+    this.#lastCommit = Date.now();
+  }
+
+  /**
+   * Flush the stores (their changes go to the changelogs), send what is pending, then commit the
+   * consumed offsets with the stream time as their metadata: in one transaction under exactly_once.
+   */
+  async #commit(task: LiveTask): Promise<void> {
+    const started = performance.now();
+    const marker = String(++task.commitSeq);
+    await task.stream.commit(marker, (store, key, value) => task.log(this.changelogTopic(store), key, value));
+    await this.#send(task);
+    const metadata = JSON.stringify({ streamTime: Number.isFinite(task.stream.streamTime) ? task.stream.streamTime : null, globalsThrough: Number.isFinite(task.globalsThrough) ? task.globalsThrough : null });
+    const topics = [...task.nextOffsets].map(([topic, offset]) => ({ topic, partitions: [{ partition: task.partition, offset: String(offset), metadata }] }));
+    if (task.producer) {
+      const tx = task.transaction ?? (await task.producer.transaction());
+      task.transaction = undefined;
+      await tx.sendOffsets({ consumerGroupId: this.#o.applicationId, topics });
+      await tx.commit();
+    } else {
+      await this.#consumer.commitOffsets(topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p }))));
+    }
+    task.uncommitted = 0;
+    this.#o.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  /** The task for a partition, created and restored on first use. */
+  async #task(partition: number): Promise<LiveTask> {
+    const existing = this.#tasks.get(partition);
+    if (existing) return existing;
+    const o = this.#o;
+    const task = new LiveTask(o.topology, partition, {
+      stateDir: o.stateDir,
+      sinks: this.#sinks,
+      deadLetterTopic: o.deadLetterTopic,
+      onDeadLetter: (reason) => o.metrics.deadLetters.inc({ reason: reason.split(':')[0] }),
+    });
+    if (o.guarantee === 'exactly_once') {
+      // Creating the producer fences the zombie that owned this task before and aborts its open transaction.
+      task.producer = o.kafka.producer({ transactionalId: `${o.applicationId}-${task.id}`, idempotent: true, maxInFlightRequests: 1 });
+      await task.producer.connect();
+    }
+    await this.#restore(task);
+    this.#tasks.set(partition, task);
+    o.metrics.tasks.set(this.#tasks.size);
+    return task;
+  }
+
+  async #restore(task: LiveTask): Promise<void> {
+    const o = this.#o;
+    const started = performance.now();
+    const checkpoint = await readTaskCheckpoint(task.dir);
+    const marker = await task.stream.openStores();
+    const trusted = checkpoint !== undefined && checkpoint.marker === marker;
+    if (!trusted) await task.stream.wipeStores();
+    // From here on the local state is ahead of the checkpoint: a crash must not trust it.
+    await deleteTaskCheckpoint(task.dir);
+
+    const ranges: RestoreRange[] = [];
+    for (const [name, store] of task.stream.stores) {
+      const topic = this.changelogTopic(name);
+      const end = (await this.#admin.fetchTopicOffsets(topic)).find((p) => p.partition === task.partition);
+      const from = trusted ? (checkpoint.offsets[topic] ?? 0) : 0;
+      ranges.push({ topic, partition: task.partition, from, to: Number(end?.high ?? 0), apply: (k, v) => store.restore(k, v) });
+    }
+    const restored = await restoreFromChangelogs(o.kafka, this.#admin, ranges, o.log, (range, remaining) =>
+      o.metrics.restoreRemaining.set({ topic: range.topic, partition: String(task.partition) }, remaining),
+    );
+    task.commitSeq = Number(marker ?? 0) || 0;
+    await task.stream.commit(String(++task.commitSeq)); // persist what was restored
+
+    // Where processing resumes: the committed offsets, with the stream time saved beside them.
+    for (const source of this.#sources) {
+      for (const topic of source.topics) {
+        const [committed] = await this.#admin.fetchOffsets({ groupId: o.applicationId, topics: [topic] });
+        const p = committed?.partitions.find((x) => x.partition === task.partition);
+        const offset = Number(p?.offset ?? -1);
+        task.nextOffsets.set(topic, offset >= 0 ? offset : 0);
+        if (p?.metadata) {
+          const meta = JSON.parse(p.metadata) as { streamTime: number | null; globalsThrough: number | null };
+          if (meta.streamTime !== null) task.stream.restoreStreamTime(meta.streamTime);
+          if (meta.globalsThrough !== null) task.globalsThrough = meta.globalsThrough;
+        }
+      }
+    }
+    task.stream.startProcessors();
+    o.log.info({ task: task.id, restoredRecords: restored, fromCheckpoint: trusted, ms: Math.round(performance.now() - started) }, 'task restored');
+  }
+
+  /** After a rebalance: commit and close the tasks whose partitions went to another instance. */
+  async #revokeAllBut(assigned: Set<number>): Promise<void> {
+    for (const task of [...this.#tasks.values()]) if (!assigned.has(task.partition)) await this.#closeTask(task, true);
+  }
+
+  /** Commit (when it still can) and close a task, leaving a checkpoint for a fast restart. */
+  async #closeTask(task: LiveTask, commit: boolean): Promise<void> {
+    try {
+      if (commit && task.uncommitted > 0) await this.#commit(task);
+      else if (commit) {
+        task.discardPending();
+        await task.transaction?.abort();
+      }
+    } catch (e) {
+      this.#o.log.warn({ err: e, task: task.id }, 'could not commit a closing task: it is dropped and restored by its next owner');
+      return this.#dropTask(task, false);
+    }
+    const offsets: Record<string, number> = {};
+    for (const name of task.stream.stores.keys()) {
+      const topic = this.changelogTopic(name);
+      const end = (await this.#admin.fetchTopicOffsets(topic)).find((p) => p.partition === task.partition);
+      offsets[topic] = Number(end?.high ?? 0);
+    }
+    await task.stream.close();
+    await writeTaskCheckpoint(task.dir, { marker: String(task.commitSeq), offsets });
+    await task.producer?.disconnect();
+    this.#tasks.delete(task.partition);
+    this.#o.metrics.tasks.set(this.#tasks.size);
+    this.#o.log.info({ task: task.id }, 'task closed');
+  }
+
+  /**
+   * Give up a task whose uncommitted work cannot be committed (fenced, broker gone): abort, wipe its
+   * local state, and, if the partition is still ours, fetch it again from the last commit.
+   */
+  async #dropTask(task: LiveTask, refetch: boolean): Promise<void> {
+    task.discardPending();
+    await task.transaction?.abort().catch(() => undefined);
+    await task.producer?.disconnect().catch(() => undefined);
+    await task.stream.close().catch(() => undefined);
+    await rm(task.dir, { recursive: true, force: true });
+    this.#tasks.delete(task.partition);
+    this.#o.metrics.tasks.set(this.#tasks.size);
+    if (!refetch) return;
+    for (const topic of task.nextOffsets.keys()) {
+      const [committed] = await this.#admin.fetchOffsets({ groupId: this.#o.applicationId, topics: [topic] });
+      const offset = Number(committed?.partitions.find((x) => x.partition === task.partition)?.offset ?? -1);
+      this.#consumer.seek({ topic, partition: task.partition, offset: String(Math.max(0, offset)) });
+    }
+  }
+
+  /** Store sizes per task, for the metrics. */
+  storeSizes(): { store: string; partition: number; entries: number }[] {
+    const sizes = [];
+    for (const task of this.#tasks.values()) for (const [store, s] of task.stream.stores) sizes.push({ store, partition: task.partition, entries: s.size });
+    return sizes;
+  }
+}
+
+export type { KafkaMessage };

@@ -1,0 +1,121 @@
+import type { KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
+import type { StreamRecord } from '../topology/Record.ts';
+import { StreamTask, type DeadLetter } from '../topology/StreamTask.ts';
+import { DEAD_LETTER, type BuiltTopology } from '../topology/Topology.ts';
+import type { Serde } from './Serde.ts';
+
+export interface SinkTarget {
+  topic: string;
+  serde: Serde;
+}
+
+/** An output record on its way to Kafka; serialised when the task sends its outputs. */
+interface Pending {
+  topic: string;
+  key: string | null;
+  value: unknown;
+  serde: Serde | undefined;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A StreamTask plus what running on Kafka adds: its input partition's positions, the outputs it has
+ * produced but not yet sent, and, under exactly-once, its own transactional producer (transactional.id
+ * `<app-id>-<task id>`), so that the instance that takes the partition over fences this one.
+ */
+export class LiveTask {
+  readonly stream: StreamTask;
+  readonly partition: number;
+  readonly dir: string;
+  producer: Producer | undefined;
+  transaction: Transaction | undefined;
+  /** Source topic → next offset to process; what the commit records as consumed. */
+  readonly nextOffsets = new Map<string, number>();
+  /** Records processed since the last commit. */
+  uncommitted = 0;
+  commitSeq = 0;
+  /** Event time through which the global tables have been applied to this task. */
+  globalsThrough = -Infinity;
+  #pending: Pending[] = [];
+  /** The raw message being processed: a dead letter keeps its original bytes. */
+  #current: KafkaMessage | undefined;
+  readonly #sinks: ReadonlyMap<string, SinkTarget>;
+  readonly #deadLetterTopic: string;
+  readonly #onDeadLetter: (reason: string) => void;
+
+  constructor(topology: BuiltTopology, partition: number, options: { stateDir: string; sinks: ReadonlyMap<string, SinkTarget>; deadLetterTopic: string; onDeadLetter: (reason: string) => void }) {
+    this.partition = partition;
+    this.#sinks = options.sinks;
+    this.#deadLetterTopic = options.deadLetterTopic;
+    this.#onDeadLetter = options.onDeadLetter;
+    this.stream = new StreamTask(topology, { partition, stateDir: options.stateDir, emit: (sink, record) => this.#collect(sink, record) });
+    this.dir = `${options.stateDir}/${this.stream.id}`;
+  }
+
+  get id(): string {
+    return this.stream.id;
+  }
+
+  get hasPending(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  process(source: string, record: StreamRecord, message: KafkaMessage | undefined): void {
+    this.#current = message;
+    try {
+      this.stream.process(source, record);
+    } finally {
+      this.#current = undefined;
+    }
+  }
+
+  /** A message that never became a record (its bytes could not be read): straight to the dead-letter topic. */
+  deadLetter(message: KafkaMessage, reason: string, stage: string, topic: string, partition: number): void {
+    this.#onDeadLetter(reason);
+    this.#pending.push({ topic: this.#deadLetterTopic, key: message.key?.toString() ?? null, value: message.value, serde: undefined, headers: { reason, stage, topic, partition: String(partition), offset: message.offset } });
+  }
+
+  /** Log changelog records to send with the next batch of outputs. */
+  log(topic: string, key: string, value: string | null): void {
+    this.#pending.push({ topic, key, value: value === null ? null : Buffer.from(value), serde: undefined });
+  }
+
+  /** Serialise and hand over every pending output, grouped by topic, to `send`. */
+  async drain(): Promise<{ topic: string; messages: Message[] }[]> {
+    const pending = this.#pending;
+    this.#pending = [];
+    const byTopic = new Map<string, Message[]>();
+    for (const p of pending) {
+      let messages = byTopic.get(p.topic);
+      if (!messages) byTopic.set(p.topic, (messages = []));
+      const value = p.serde ? await p.serde.serialize(p.value) : (p.value as Buffer | null);
+      messages.push({ key: p.key, value, headers: p.headers });
+    }
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  /** Forget unsent outputs (the task is being dropped: what they came from will be processed again). */
+  discardPending(): void {
+    this.#pending = [];
+  }
+
+  #collect(sink: string, record: StreamRecord): void {
+    if (sink === DEAD_LETTER) {
+      const letter = record.value as DeadLetter;
+      const current = this.#current;
+      const original = current && letter.offset === Number(current.offset) ? current.value : Buffer.from(JSON.stringify(letter.original ?? null));
+      this.#pending.push({
+        topic: this.#deadLetterTopic,
+        key: record.key,
+        value: original,
+        serde: undefined,
+        headers: { reason: letter.reason, stage: letter.processor, topic: letter.source ?? '', partition: String(letter.partition ?? ''), offset: String(letter.offset ?? '') },
+      });
+      this.#onDeadLetter(letter.reason);
+      return;
+    }
+    const target = this.#sinks.get(sink);
+    if (!target) throw new Error(`sink "${sink}" has no topic configured`);
+    this.#pending.push({ topic: target.topic, key: record.key, value: record.value, serde: target.serde });
+  }
+}

@@ -1,0 +1,50 @@
+import type { Admin } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface TopicPlan {
+  /** Co-partitioned inputs: they must exist and have one partition count, which is the number of tasks. */
+  inputs: string[];
+  /** Global tables: must exist, any partition count. */
+  globals: string[];
+  /** Created with the inputs' partition count when missing. */
+  outputs: string[];
+  /** Compacted, one partition per task; created when missing. */
+  changelogs: string[];
+  log: Logger;
+}
+
+/** Checks the topics a topology needs and creates the missing outputs and changelogs; returns the task count. */
+export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<number> {
+  const existing = new Set(await admin.listTopics());
+  const missing = [...plan.inputs, ...plan.globals].filter((t) => !existing.has(t));
+  if (missing.length) throw new ConfigurationError(`input topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist on the brokers (create it, or name another with --input / --external)`);
+  const counts = new Map<string, number>();
+  const { topics } = await admin.fetchTopicMetadata({ topics: plan.inputs });
+  for (const t of topics) counts.set(t.name, t.partitions.length);
+  const distinct = new Set(counts.values());
+  if (distinct.size > 1) {
+    throw new ConfigurationError(`input topics must be co-partitioned (the same partition count, keyed by symbol): ${[...counts].map(([t, n]) => `${t} has ${n}`).join(', ')}`);
+  }
+  const partitions = [...distinct][0];
+  const create = [
+    ...plan.outputs.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions })),
+    ...plan.changelogs.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
+  ];
+  const unique = [...new Map(create.map((c) => [c.topic, c])).values()];
+  if (unique.length) {
+    await admin.createTopics({ topics: unique, waitForLeaders: true });
+    plan.log.info({ topics: unique.map((c) => c.topic) }, 'created topics');
+  }
+  for (const changelog of plan.changelogs.filter((t) => existing.has(t))) {
+    const [meta] = (await admin.fetchTopicMetadata({ topics: [changelog] })).topics;
+    if (meta.partitions.length !== partitions) {
+      throw new ConfigurationError(`changelog topic "${changelog}" has ${meta.partitions.length} partitions but the inputs have ${partitions}; the inputs were re-partitioned: reset the application (delete its changelog topics and consumer group) or use a new --app-id`);
+    }
+  }
+  return partitions;
+}
+
+/** Bad configuration found at start-up: the message names the setting or the topic. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}

@@ -1,0 +1,45 @@
+/**
+ * Exchange stream messages → the flat rows Clean reads (a candle, or a trade with price and size).
+ * Returns undefined for a message that is already a flat row, or `{ reason }` for one that is an
+ * exchange message but no market data yet (a Binance kline that has not closed).
+ *
+ * - Binance: kline events (`e: kline`, only closed klines, `k.x`), trade and aggTrade events, and the
+ *   combined-stream envelope `{ stream, data }`.
+ * - Coinbase: `match`, `last_match` and `ticker` messages (a ticker carries the last trade).
+ * - Kraken: v2 `{ channel: trade | ohlc, data: [...] }` and v1 arrays `[id, payload, "trade" | "ohlc-N", pair]`.
+ *   Kraken sends OHLC updates while a candle is open and marks none final: forward the last update
+ *   of each candle (its successors are rejected as duplicates) or send trades.
+ */
+export function flattenExchangeMessage(raw: object): Record<string, unknown>[] | { reason: string } | undefined {
+  if (Array.isArray(raw)) return krakenV1(raw);
+  const m = raw as Record<string, any>;
+  if (m.stream !== undefined && m.data && typeof m.data === 'object') return flattenExchangeMessage(m.data) ?? [m.data];
+  if (m.e === 'kline' && m.k && typeof m.k === 'object') {
+    if (m.k.x !== true) return { reason: 'kline_not_closed' };
+    return [{ symbol: m.s ?? m.k.s, exchange: 'binance', ts: m.k.t, interval: m.k.i, open: m.k.o, high: m.k.h, low: m.k.l, close: m.k.c, volume: m.k.v }];
+  }
+  if (m.e === 'trade' || m.e === 'aggTrade') return [{ symbol: m.s, exchange: 'binance', ts: m.T, price: m.p, qty: m.q }];
+  if (m.type === 'match' || m.type === 'last_match') return [{ symbol: m.product_id, exchange: 'coinbase', ts: m.time, price: m.price, size: m.size }];
+  if (m.type === 'ticker' && m.product_id !== undefined) return [{ symbol: m.product_id, exchange: 'coinbase', ts: m.time, price: m.price, size: m.last_size }];
+  if ((m.channel === 'trade' || m.channel === 'ohlc') && Array.isArray(m.data)) {
+    return m.data.map((d: Record<string, unknown>) =>
+      m.channel === 'trade'
+        ? { symbol: d.symbol, exchange: 'kraken', ts: d.timestamp, price: d.price, qty: d.qty }
+        : { symbol: d.symbol, exchange: 'kraken', ts: d.interval_begin, interval: `${d.interval}m`, open: d.open, high: d.high, low: d.low, close: d.close, volume: d.volume },
+    );
+  }
+  return undefined;
+}
+
+function krakenV1(a: unknown[]): Record<string, unknown>[] | { reason: string } {
+  const [, payload, channel, pair] = a;
+  if (channel === 'trade' && Array.isArray(payload)) {
+    return payload.map((t) => ({ symbol: pair, exchange: 'kraken', ts: Array.isArray(t) ? t[2] : undefined, price: Array.isArray(t) ? t[0] : undefined, qty: Array.isArray(t) ? t[1] : undefined }));
+  }
+  const minutes = typeof channel === 'string' && channel.startsWith('ohlc-') ? Number(channel.slice(5)) : NaN;
+  if (Array.isArray(payload) && Number.isInteger(minutes) && minutes > 0) {
+    const [, etime, open, high, low, close, , volume] = payload;
+    return [{ symbol: pair, exchange: 'kraken', ts: Number(etime) - minutes * 60, interval: `${minutes}m`, open, high, low, close, volume }];
+  }
+  return { reason: 'not_an_object' };
+}
