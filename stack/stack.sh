@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The local stack on loopback, from Maven Central artifacts (no Docker needed):
-#   stack.sh up       fetch (once) and start Kafka in KRaft mode; print its address as shell lines
-#   stack.sh down     stop it cleanly (SIGTERM, then SIGKILL after 30 s)
-#   stack.sh status   print what runs, and where
+#   stack.sh up       fetch (once) and start Kafka in KRaft mode and the schema registry; print their
+#                     addresses as shell lines
+#   stack.sh down     stop them cleanly, registry first (SIGTERM, then SIGKILL after 30 s)
+#   stack.sh status   print what runs, and where (exit 3 when Kafka is not running)
 # Needs Java 17+ and Maven. State and logs live in $CANDLESTREAM_STACK_DIR
-# (default ~/.cache/candlestream/stack). The schema registry and HDFS join it with the live-service
-# and HDFS work.
+# (default ~/.cache/candlestream/stack). HDFS joins it with the HDFS work.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 home="${CANDLESTREAM_STACK_DIR:-$HOME/.cache/candlestream/stack}"
@@ -15,18 +15,54 @@ heap="${KAFKA_HEAP:-512m}"
 lib="$home/lib"
 data="$home/kafka-data"
 pidfile="$home/kafka.pid"
+# Apicurio Registry (see registry/pom.xml); its Confluent-compatible API lives under this path.
+registry_port="${SCHEMA_REGISTRY_PORT:-8081}"
+registry_heap="${SCHEMA_REGISTRY_HEAP:-256m}"
+registry_path=/apis/ccompat/v7
+registry_url="http://127.0.0.1:$registry_port$registry_path"
+registry_lib="$home/registry"
+registry_data="$home/registry-data"
+registry_pidfile="$home/registry.pid"
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
-answers() { (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null; }
-addresses() { echo "KAFKA_BROKERS=127.0.0.1:$kafka_port"; }
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Ready means GET <url>/subjects answers 200: the REST layer and its storage are both up. Plain bash, so
+# curl is not needed.
+registry_answers() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$registry_port"
+    printf 'GET %s/subjects HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$registry_path" >&3
+    IFS= read -r -t 5 line <&3
+    [[ $line == "HTTP/1."?" 200"* ]]
+  ) 2>/dev/null
+}
+kafka_address() { echo "KAFKA_BROKERS=127.0.0.1:$kafka_port"; }
+registry_address() { echo "SCHEMA_REGISTRY_URL=$registry_url"; }
+need_mvn() { command -v mvn >/dev/null || { echo "stack: Maven (mvn) is needed to fetch the stack from Maven Central" >&2; exit 1; }; }
 
 fetch() {
   [ -f "$lib/.complete" ] && return
-  command -v mvn >/dev/null || { echo "stack: Maven (mvn) is needed to fetch Kafka from Maven Central" >&2; exit 1; }
+  need_mvn
   echo "stack: fetching Kafka from Maven Central into $lib" >&2
   mkdir -p "$lib"
   mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib" -DincludeScope=runtime >&2
   touch "$lib/.complete"
+}
+
+# The registry's tarball is a ready Quarkus app (runner jar + lib/). The stamp holds registry/pom.xml's
+# checksum, so a version bump there fetches anew.
+fetch_registry() {
+  local stamp
+  stamp=$(cksum < "$here/registry/pom.xml")
+  [ "$(cat "$registry_lib/.complete" 2>/dev/null)" = "$stamp" ] && return
+  need_mvn
+  echo "stack: fetching Apicurio Registry from Maven Central into $registry_lib" >&2
+  rm -rf "$registry_lib"
+  mkdir -p "$registry_lib"
+  mvn -q -B -Dstyle.color=never -f "$here/registry/pom.xml" dependency:copy-dependencies -DoutputDirectory="$registry_lib" >&2
+  tar -xzf "$registry_lib"/apicurio-registry-app-*-all.tar.gz -C "$registry_lib"
+  rm -f "$registry_lib"/apicurio-registry-app-*-all.tar.gz
+  echo "$stamp" > "$registry_lib/.complete"
 }
 
 configure() {
@@ -53,39 +89,84 @@ PROPS
   fi
 }
 
-up() {
-  if running; then addresses; return; fi
-  command -v java >/dev/null || { echo "stack: Java 17+ is needed to run Kafka" >&2; exit 1; }
-  if answers; then echo "stack: port $kafka_port is taken by another process; set KAFKA_PORT" >&2; exit 1; fi
+start_kafka() {
+  running "$pidfile" && return
+  if answers "$kafka_port"; then echo "stack: port $kafka_port is taken by another process; set KAFKA_PORT" >&2; exit 1; fi
   fetch
   configure
-  mkdir -p "$home/logs"
   nohup java "-Xmx$heap" "-Xms$heap" -XX:+UseG1GC -cp "$lib/*" \
     "-Dlog4j.configuration=file:$here/log4j.properties" "-Dkafka.logs.dir=$home/logs" \
     kafka.Kafka "$home/server.properties" > "$home/logs/stdout.log" 2>&1 &
   echo $! > "$pidfile"
   for _ in $(seq 1 120); do
-    if answers; then addresses; return; fi
-    running || { echo "stack: Kafka exited during start-up; see $home/logs" >&2; tail -n 20 "$home/logs/stdout.log" >&2; exit 1; }
+    answers "$kafka_port" && return
+    running "$pidfile" || { echo "stack: Kafka exited during start-up; see $home/logs" >&2; tail -n 20 "$home/logs/stdout.log" >&2; exit 1; }
     sleep 0.5
   done
   echo "stack: Kafka did not answer on 127.0.0.1:$kafka_port within 60 s; see $home/logs" >&2
   exit 1
 }
 
-down() {
-  running || { rm -f "$pidfile"; echo "stack: not running" >&2; return; }
+# Schemas are kept in an H2 file next to Kafka's data, so ids in stored records still resolve after a
+# restart. BACKWARD is Confluent's default compatibility; Apicurio's is none. It runs from $home because
+# Quarkus also reads .env and config/ from its working directory.
+start_registry() {
+  running "$registry_pidfile" && return
+  if answers "$registry_port"; then echo "stack: port $registry_port is taken by another process; set SCHEMA_REGISTRY_PORT" >&2; exit 1; fi
+  fetch_registry
+  mkdir -p "$registry_data"
+  local log="$home/logs/registry.log" jar
+  jar=$(echo "$registry_lib"/apicurio-registry-app-*-runner.jar)
+  (cd "$home" && exec nohup java "-Xmx$registry_heap" -XX:+UseG1GC \
+    -Dquarkus.http.host=127.0.0.1 "-Dquarkus.http.port=$registry_port" \
+    "-Dquarkus.datasource.jdbc.url=jdbc:h2:file:$registry_data/registry" \
+    -Dregistry.rules.global.compatibility=BACKWARD \
+    -jar "$jar") > "$log" 2>&1 &
+  echo $! > "$registry_pidfile"
+  for _ in $(seq 1 120); do
+    registry_answers && return
+    running "$registry_pidfile" || { echo "stack: the schema registry exited during start-up; see $log" >&2; tail -n 20 "$log" >&2; exit 1; }
+    sleep 0.5
+  done
+  stop "schema registry" "$registry_pidfile" || true
+  echo "stack: the schema registry did not answer on $registry_url/subjects within 60 s; see $log" >&2
+  exit 1
+}
+
+up() {
+  command -v java >/dev/null || { echo "stack: Java 17+ is needed to run the stack" >&2; exit 1; }
+  mkdir -p "$home/logs"
+  start_kafka
+  start_registry
+  kafka_address
+  registry_address
+}
+
+# stop NAME PIDFILE: SIGTERM, then SIGKILL after 30 s.
+stop() {
+  running "$2" || { rm -f "$2"; return 1; }
   local pid
-  pid=$(cat "$pidfile")
+  pid=$(cat "$2")
   kill -TERM "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; echo "stack: stopped" >&2; return; }; sleep 0.5; done
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || { rm -f "$2"; echo "stack: $1 stopped" >&2; return; }; sleep 0.5; done
   kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-  echo "stack: Kafka did not stop within 30 s and was killed" >&2
+  rm -f "$2"
+  echo "stack: $1 did not stop within 30 s and was killed" >&2
+}
+
+# In the reverse order of up.
+down() {
+  local stopped=0
+  stop "schema registry" "$registry_pidfile" && stopped=1
+  stop Kafka "$pidfile" && stopped=1
+  [ "$stopped" = 1 ] || echo "stack: not running" >&2
 }
 
 status() {
-  if running; then echo "# Kafka running, pid $(cat "$pidfile")"; addresses; else echo "# Kafka not running"; exit 3; fi
+  local code=0
+  if running "$pidfile"; then echo "# Kafka running, pid $(cat "$pidfile")"; kafka_address; else echo "# Kafka not running"; code=3; fi
+  if running "$registry_pidfile"; then echo "# Schema registry running, pid $(cat "$registry_pidfile")"; registry_address; else echo "# Schema registry not running"; fi
+  exit "$code"
 }
 
 mkdir -p "$home"
