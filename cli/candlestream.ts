@@ -2,6 +2,8 @@
 import { backfillCommand, BACKFILL_HELP } from './backfillCommand.ts';
 import { describeCommand, DESCRIBE_HELP } from './describeCommand.ts';
 import { showCommand, SHOW_HELP } from './showCommand.ts';
+import { runCommand, RUN_HELP } from './runCommand.ts';
+import { publishCommand, PUBLISH_HELP } from './publishCommand.ts';
 import { UsageError } from './UsageError.ts';
 
 const HELP = `candlestream: a Kafka Streams-style stream processor for crypto market data
@@ -9,15 +11,19 @@ const HELP = `candlestream: a Kafka Streams-style stream processor for crypto ma
 Usage: candlestream <command> [options]
 
 Commands:
+  run        the live service: consume prices from Kafka, publish signals (and features)
   backfill   replay candle history (CSV, Parquet) through the topology into features
   describe   print the processor topology, as text and as a Mermaid diagram
   show       print a summary and the last rows of a features output
+  publish    publish candle history and external signals to Kafka (a feed for run)
   help       this text; \`candlestream <command> --help\` for a command's options
 
 Exit codes: 0 done; 1 bad input or I/O failure (the message names the file and column);
 2 bad command line or configuration (the message names the setting).`;
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
+  run: { run: runCommand, help: RUN_HELP },
+  publish: { run: publishCommand, help: PUBLISH_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
   describe: { run: describeCommand, help: DESCRIBE_HELP },
   show: { run: showCommand, help: SHOW_HELP },

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { BuiltTopology, SourceNode } from '../topology/Topology.ts';
 import type { StreamRecord } from '../topology/Record.ts';
@@ -27,6 +27,8 @@ export interface KafkaStreamsOptions {
   log: Logger;
   metrics: StreamsMetrics;
   sessionTimeoutMs?: number;
+  /** The consumer stopped for good (an error kafkajs does not retry): the caller should exit, to be restarted. */
+  onFatalError?: (error: Error) => void;
 }
 
 /**
@@ -50,7 +52,7 @@ export class KafkaStreams {
   /** Serialises batches, commits and rebalances: a task is touched by one of them at a time. */
   #lock: Promise<unknown> = Promise.resolve();
   #partitions = 0;
-  #state: 'created' | 'starting' | 'running' | 'closing' | 'closed' = 'created';
+  #state: 'created' | 'starting' | 'running' | 'closing' | 'closed' | 'failed' = 'created';
 
   constructor(options: KafkaStreamsOptions) {
     this.#o = options;
@@ -106,7 +108,13 @@ export class KafkaStreams {
       o.log.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
       void this.#locked(() => this.#revokeAllBut(assigned));
     });
-    this.#consumer.on(this.#consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+    this.#consumer.on(this.#consumer.events.CRASH, (e) => {
+      o.log.error({ err: e.payload.error, restart: e.payload.restart }, e.payload.restart ? 'consumer crashed: restarting it' : 'consumer crashed for good');
+      if (!e.payload.restart) {
+        this.#state = 'failed';
+        o.onFatalError?.(e.payload.error);
+      }
+    });
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: [...this.#sourceByTopic.keys()], fromBeginning: true });
     await this.#consumer.run({
@@ -121,10 +129,12 @@ export class KafkaStreams {
   /** Stop consuming, commit what was processed, leave checkpoints for a fast restart, disconnect. */
   async close(): Promise<void> {
     if (this.#state === 'closed' || this.#state === 'closing') return;
+    const failed = this.#state === 'failed';
     this.#state = 'closing';
     await this.#consumer?.stop();
+    // After a fatal error nothing is committed: the restart goes back to the last commit.
     await this.#locked(async () => {
-      for (const task of [...this.#tasks.values()]) await this.#closeTask(task, true);
+      for (const task of [...this.#tasks.values()]) await (failed ? this.#dropTask(task, false) : this.#closeTask(task, true));
     });
     await this.#consumer?.disconnect();
     await this.#globals.stop(this.#admin);
@@ -144,7 +154,7 @@ export class KafkaStreams {
     return this.#o.serdes?.get(name) ?? jsonSerde;
   }
 
-  async #processBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async #processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const o = this.#o;
     const source = this.#sourceByTopic.get(batch.topic)!;
     const task = await this.#task(batch.partition);
@@ -174,6 +184,8 @@ export class KafkaStreams {
       o.metrics.recordLatency.observe((Date.now() - Number(message.timestamp)) / 1000);
     }
     task.nextOffsets.set(batch.topic, next);
+    // Moves kafkajs' fetch position (nothing is committed by it: commits are ours).
+    if (next > 0) resolveOffset(String(next - 1));
     o.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - next));
     o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
     await this.#send(task);
@@ -202,16 +214,15 @@ export class KafkaStreams {
   /** Send the task's pending outputs: inside its open transaction (exactly_once), or straight away. */
   async #send(task: LiveTask): Promise<void> {
     if (!task.hasPending) return;
-    const topicMessages = await task.drain();
-    const sent = topicMessages.reduce((n, t) => n + t.messages.length, 0);
-    if (task.producer) {
-      task.transaction ??= await task.producer.transaction();
-      await task.transaction.sendBatch({ topicMessages, acks: -1 });
-    } else {
-      await this.#sharedProducer!.sendBatch({ topicMessages, acks: -1 });
+    for (const topicMessages of inRequestsOfAtMost(await task.drain(), MAX_REQUEST_BYTES)) {
+      if (task.producer) {
+        task.transaction ??= await task.producer.transaction();
+        await task.transaction.sendBatch({ topicMessages, acks: -1 });
+      } else {
+        await this.#sharedProducer!.sendBatch({ topicMessages, acks: -1 });
+      }
+      for (const t of topicMessages) this.#o.metrics.recordsOut.inc({ topic: t.topic }, t.messages.length);
     }
-    for (const t of topicMessages) this.#o.metrics.recordsOut.inc({ topic: t.topic }, t.messages.length);
-    void sent;
   }
 
   async #commitAll(): Promise<void> {
@@ -372,4 +383,28 @@ export class KafkaStreams {
   }
 }
 
-export type { KafkaMessage };
+/**
+ * kafkajs puts all of a request's messages for one partition into one record batch, and brokers refuse
+ * a batch over max.message.bytes (1 MB by default): requests are cut well below that.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+function* inRequestsOfAtMost(topicMessages: { topic: string; messages: Message[] }[], maxBytes: number): Generator<{ topic: string; messages: Message[] }[]> {
+  let request: { topic: string; messages: Message[] }[] = [];
+  let bytes = 0;
+  for (const { topic, messages } of topicMessages) {
+    let current: Message[] = [];
+    request.push({ topic, messages: current });
+    for (const m of messages) {
+      const size = (m.value?.length ?? 0) + (typeof m.key === 'string' ? m.key.length : (m.key?.length ?? 0)) + 64;
+      if (bytes + size > maxBytes && bytes > 0) {
+        yield request.filter((t) => t.messages.length);
+        request = [{ topic, messages: (current = []) }];
+        bytes = 0;
+      }
+      current.push(m);
+      bytes += size;
+    }
+  }
+  if (bytes > 0) yield request.filter((t) => t.messages.length);
+}

@@ -1,0 +1,111 @@
+import { pino } from 'pino';
+import type { Message } from 'kafkajs';
+import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
+import { candleFileInputs } from '../backfill/candleFileInput.ts';
+import { externalSignalInput } from '../backfill/externalSignalInput.ts';
+import { mergeByEventTime } from '../backfill/mergeByEventTime.ts';
+import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
+import { externalSpec } from './externalSpec.ts';
+import { resolveSettings, type SettingSpec } from './settings.ts';
+import { progressReporter } from './progress.ts';
+import { UsageError } from './UsageError.ts';
+
+export const PUBLISH_HELP = `Usage: candlestream publish --source <file|dir>... [options]
+
+Publishes candle history (CSV, Parquet) to the prices topic as JSON keyed by symbol, and external
+signals to the external topic, in event-time order: a feed for the live service, its demo and tests.
+
+  --source PATH            a CSV or Parquet file, or a directory of them (repeatable)
+  --symbol S, --exchange NAME   as for backfill
+  --external [NAME=]FILE   external signals CSV (repeatable), published first, whole
+  --topic TOPIC            prices topic (default crypto-prices)
+  --external-topic TOPIC   external signals topic (default crypto-external)
+  --partitions N           partitions for topics that do not exist yet (default 4)
+  --rate N                 records per second, 0 for as fast as possible (default 0)
+  --limit N                stop after N candles
+  --quiet                  no progress on stderr
+${KAFKA_HELP}`;
+
+export const PUBLISH_SETTINGS: Record<string, SettingSpec> = {
+  ...KAFKA_SETTINGS,
+  source: { type: 'string', multiple: true, default: [] },
+  symbol: { type: 'string' },
+  exchange: { type: 'string' },
+  external: { type: 'string', multiple: true, default: [] },
+  topic: { type: 'string', default: DEFAULT_TOPICS.prices },
+  'external-topic': { type: 'string', default: DEFAULT_TOPICS.external },
+  partitions: { type: 'string', default: '4' },
+  rate: { type: 'string', default: '0' },
+  limit: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+};
+
+export async function publishCommand(args: string[]): Promise<void> {
+  const s = resolveSettings(PUBLISH_SETTINGS, args, process.env);
+  const sources = s.source as string[];
+  if (!sources.length) throw new UsageError('--source is required: a CSV or Parquet file, or a directory');
+  const partitions = Number(s.partitions);
+  if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`--partitions must be a whole number ≥ 1, not "${s.partitions}"`);
+  const rate = Number(s.rate);
+  if (!(rate >= 0)) throw new UsageError(`--rate must be a number ≥ 0, not "${s.rate}"`);
+  const limit = s.limit === undefined ? Infinity : Number(s.limit);
+  if (!(limit >= 1)) throw new UsageError(`--limit must be a number ≥ 1, not "${s.limit}"`);
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const kafka = kafkaClient(s, 'candlestream-publish', log);
+
+  const externals = (s.external as string[]).map((spec) => externalSignalInput(externalSpec(spec), 'external'));
+  const candles = await candleFileInputs(sources, { symbol: s.symbol as string | undefined, exchange: s.exchange as string | undefined, from: -Infinity, to: Infinity, source: 'prices' });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await admin.connect();
+  await producer.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const topics = [String(s.topic), ...(externals.length ? [String(s['external-topic'])] : [])].filter((t) => !existing.has(t));
+    if (topics.length) await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+
+    // Reference data first, whole: the live service joins it in event time, whatever the order.
+    let signals = 0;
+    for (const input of externals) {
+      for await (const batch of input.batches()) {
+        await producer.send({ topic: String(s['external-topic']), messages: batch.map((r) => ({ key: r.key, value: JSON.stringify(r.value) })) });
+        signals += batch.length;
+      }
+    }
+
+    const progress = progressReporter('publish', Boolean(s.quiet));
+    let total = 0;
+    for (const input of candles) total += (await input.estimatedRecords()) ?? 0;
+    const started = performance.now();
+    let sent = 0;
+    let reported = 0;
+    let pending: Message[] = [];
+    const flush = async () => {
+      if (!pending.length) return;
+      await producer.send({ topic: String(s.topic), messages: pending, acks: -1 });
+      pending = [];
+    };
+    // Each value carries what the file name told (symbol, exchange, interval), as backfill's headers do.
+    outer: for await (const batch of mergeByEventTime(candles.map((c) => c.batches()))) {
+      for (const record of batch.records) {
+        if (sent >= limit) break outer;
+        pending.push({ key: record.key, value: JSON.stringify({ ...record.headers, ...(record.value as object) }) });
+        sent++;
+        if (pending.length >= (rate ? Math.max(1, Math.ceil(rate / 100)) : 1000)) {
+          await flush();
+          if (rate) {
+            const ahead = (sent / rate) * 1000 - (performance.now() - started);
+            if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+          }
+          if (sent - reported >= 10_000) progress((reported = sent), total);
+        }
+      }
+    }
+    await flush();
+    progress(sent, sent);
+    if (!s.quiet) process.stderr.write(`publish: ${sent.toLocaleString('en-US')} candles to ${s.topic}${signals ? `, ${signals.toLocaleString('en-US')} signal values to ${s['external-topic']}` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,192 @@
+import { pino } from 'pino';
+import { buildMarketTopology, DEFAULT_TOPICS, featureColumns } from '../processors/marketTopology.ts';
+import { featureSchema, signalSchema } from '../processors/avroSchemas.ts';
+import { intervalMs } from '../processors/interval.ts';
+import { KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
+import { StreamsMetrics } from '../live/StreamsMetrics.ts';
+import { avroSerde, jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
+import type { Serde } from '../live/Serde.ts';
+import { ConfigurationError } from '../live/ensureTopics.ts';
+import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
+import { printable, resolveSettings, type SettingSpec } from './settings.ts';
+import { marketOptionsFrom, TOPOLOGY_FLAGS } from './topologyFlags.ts';
+import { UsageError } from './UsageError.ts';
+
+export const RUN_HELP = `Usage: candlestream run [options]
+
+Runs the topology as a long-running Kafka consumer service: one consumer group, one task per input
+partition, state restored from changelog topics, signals (and optionally features) published to Kafka.
+Settings come from flags, then CANDLESTREAM_<FLAG> environment variables (CANDLESTREAM_APP_ID,
+CANDLESTREAM_BROKERS, …), then a JSON file (--config FILE, keys named as the flags), then defaults.
+
+${KAFKA_HELP}
+Topics:
+  --app-id ID              consumer group, transactional.id prefix, changelog topic prefix
+                           (default candlestream)
+  --input TOPIC            prices in (default crypto-prices); keyed by symbol, must exist
+  --external TOPIC         external signals in, a global table (default crypto-external)
+  --external-names LIST    signals expected on it, each an ext_NAME column (e.g. fear_greed)
+  --output TOPIC           signals out (default crypto-signals)
+  --signal-intervals LIST  intervals whose closed candles give a signal (default 1m)
+  --features-topic TOPIC   also publish every feature row there (default: not published)
+  --dead-letter-topic T    rejected records, original bytes, reason in headers (default crypto-dead-letter)
+  --format json|avro       output encoding (default json); avro needs --registry. Input is JSON or
+                           registry Avro, told apart per message
+  --registry URL           Confluent-API schema registry
+Topology options:
+  --intervals, --grace, --no-gap-fill, --rsi-smoothing, --periods, --cache-max-entries: as for backfill
+Running:
+  --guarantee G            exactly_once (default) or at_least_once
+  --commit-interval-ms N   default 100 with exactly_once, 1000 with at_least_once
+  --state-dir DIR          local stores (default .candlestream/run)
+  --session-timeout-ms N   consumer group session timeout (default 30000)
+  --metrics-port N         Prometheus /metrics, /healthz, /readyz (default 9464; 0: off)
+  --metrics-host HOST      address to bind them to (default 127.0.0.1)
+  --log-level LEVEL        trace, debug, info (default), warn, error
+  --config FILE            settings as JSON
+
+SIGTERM or SIGINT: stop consuming, commit, close (at most 30 s), exit 0.`;
+
+const { external: _files, ...topologyFlags } = TOPOLOGY_FLAGS;
+
+export const RUN_SETTINGS: Record<string, SettingSpec> = {
+  ...KAFKA_SETTINGS,
+  ...(topologyFlags as Record<string, SettingSpec>),
+  'app-id': { type: 'string', default: 'candlestream' },
+  input: { type: 'string', default: DEFAULT_TOPICS.prices },
+  external: { type: 'string', default: DEFAULT_TOPICS.external },
+  'external-names': { type: 'string', default: '' },
+  output: { type: 'string', default: DEFAULT_TOPICS.signals },
+  'signal-intervals': { type: 'string', default: '1m' },
+  'features-topic': { type: 'string' },
+  'dead-letter-topic': { type: 'string', default: DEFAULT_TOPICS.deadLetter },
+  format: { type: 'string', default: 'json' },
+  registry: { type: 'string' },
+  guarantee: { type: 'string', default: 'exactly_once' },
+  'commit-interval-ms': { type: 'string' },
+  'state-dir': { type: 'string', default: '.candlestream/run' },
+  'session-timeout-ms': { type: 'string', default: '30000' },
+  'metrics-port': { type: 'string', default: '9464' },
+  'metrics-host': { type: 'string', default: '127.0.0.1' },
+  'log-level': { type: 'string', default: 'info' },
+};
+
+export async function runCommand(args: string[]): Promise<void> {
+  const s = resolveSettings(RUN_SETTINGS, args, process.env);
+  const level = String(s['log-level']);
+  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be trace, debug, info, warn or error, not "${level}"`);
+  const log = pino({ level, base: { service: 'candlestream' } });
+
+  const guarantee = String(s.guarantee) as Guarantee;
+  if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once') throw new UsageError(`--guarantee must be exactly_once or at_least_once, not "${guarantee}"`);
+  const format = String(s.format);
+  if (format !== 'json' && format !== 'avro') throw new UsageError(`--format must be json or avro, not "${format}"`);
+  if (format === 'avro' && !s.registry) throw new UsageError('--format avro needs --registry URL (a Confluent-API schema registry)');
+  const appId = String(s['app-id']);
+  if (!/^[A-Za-z0-9._-]+$/.test(appId)) throw new UsageError(`--app-id may hold letters, digits, ".", "_" and "-" (it names topics), not "${appId}"`);
+  const commitIntervalMs = whole(s['commit-interval-ms'] ?? (guarantee === 'exactly_once' ? '100' : '1000'), '--commit-interval-ms', 1);
+  const sessionTimeoutMs = whole(s['session-timeout-ms'], '--session-timeout-ms', 1000);
+  const metricsPort = whole(s['metrics-port'], '--metrics-port', 0);
+  const signalIntervals = list(s['signal-intervals']);
+  for (const interval of signalIntervals) {
+    try {
+      intervalMs(interval);
+    } catch (e) {
+      throw new UsageError(`--signal-intervals: ${(e as Error).message}`);
+    }
+  }
+
+  const market = marketOptionsFrom({ ...s, external: [] } as never); // here --external names a topic, not files
+  market.externalSignals = list(s['external-names']);
+  market.signalIntervals = signalIntervals;
+  const missing = signalIntervals.filter((i) => !market.candles.intervals.includes(i));
+  if (missing.length) throw new UsageError(`--signal-intervals ${missing.join(',')}: not among --intervals ${market.candles.intervals.join(',')}`);
+  market.topics = { prices: String(s.input), external: String(s.external), features: s['features-topic'] as string | undefined, signals: String(s.output) };
+  const topology = buildMarketTopology(market);
+
+  const registry = s.registry ? schemaRegistry(String(s.registry)) : undefined;
+  const serdes = new Map<string, Serde>([
+    ['prices', jsonOrAvroSerde(registry)],
+    ['external', jsonOrAvroSerde(registry)],
+  ]);
+  if (format === 'avro') {
+    serdes.set('signals', avroSerde(registry!, `${market.topics.signals}-value`, signalSchema()));
+    if (market.topics.features) serdes.set('features', avroSerde(registry!, `${market.topics.features}-value`, featureSchema(featureColumns(market))));
+  }
+
+  log.info({ settings: printable(RUN_SETTINGS, s) }, 'starting');
+  const metrics = new StreamsMetrics();
+  const streams = new KafkaStreams({
+    topology,
+    kafka: kafkaClient(s, `candlestream-${appId}`, log),
+    applicationId: appId,
+    guarantee,
+    commitIntervalMs,
+    stateDir: String(s['state-dir']),
+    deadLetterTopic: String(s['dead-letter-topic']),
+    serdes,
+    log,
+    metrics,
+    sessionTimeoutMs,
+    onFatalError: () => {
+      process.exitCode = 1;
+      stop('fatal error');
+    },
+  });
+  const server = metricsPort
+    ? await metrics.serve(metricsPort, String(s['metrics-host']), {
+        healthy: () => streams.state !== 'closed' && streams.state !== 'failed',
+        ready: () => streams.ready,
+        beforeScrape: () => {
+          metrics.storeEntries.reset();
+          for (const { store, partition, entries } of streams.storeSizes()) metrics.storeEntries.set({ store, partition: String(partition) }, entries);
+        },
+      }).catch((e) => {
+        throw new UsageError(`--metrics-port ${metricsPort}: ${(e as Error).message}`);
+      })
+    : undefined;
+
+  let stopping: Promise<void> | undefined;
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const stop = (signal: string) => {
+    if (stopping) return;
+    log.info({ signal }, 'stopping');
+    const timer = setTimeout(() => {
+      log.error('did not close within 30 s: exiting without a clean close');
+      process.exit(1);
+    }, 30_000);
+    stopping = streams
+      .close()
+      .catch((e) => {
+        log.error({ err: e }, 'close failed');
+        process.exitCode = 1;
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        server?.close();
+        stopped();
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  try {
+    await streams.start();
+  } catch (e) {
+    await streams.close().catch(() => undefined);
+    server?.close();
+    if (e instanceof ConfigurationError) throw new UsageError(e.message);
+    throw e;
+  }
+  await done; // runs until a signal closes it
+}
+
+function whole(raw: unknown, flag: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, not "${raw}"`);
+  return n;
+}
+
+function list(raw: unknown): string[] {
+  return String(raw ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+}

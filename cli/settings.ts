@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { UsageError } from './UsageError.ts';
+
+export interface SettingSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  default?: string | boolean | string[];
+  /** Never printed or logged (passwords). */
+  secret?: boolean;
+}
+
+export type Settings = Record<string, string | boolean | string[] | undefined>;
+
+/** Variables of ours that are not settings of a command (the toolchain's, the stack's, debugging). */
+const NOT_SETTINGS = new Set(['CANDLESTREAM_DEBUG', 'CANDLESTREAM_STACK_DIR', 'CANDLESTREAM_TOOLCHAIN']);
+
+export const envName = (flag: string) => `CANDLESTREAM_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+/**
+ * A command's settings from, in order of precedence: its flags, `CANDLESTREAM_<FLAG>` environment
+ * variables, a JSON config file (`--config FILE`, keys named as the flags), then the defaults.
+ * Anything unknown, in any of the three, stops start-up with a message that names it.
+ */
+export function resolveSettings(specs: Record<string, SettingSpec>, args: string[], env: NodeJS.ProcessEnv): Settings {
+  const options = Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, { type: s.type, multiple: s.multiple ?? false }]));
+  const { values: flags } = parseArgs({ args, options: { ...options, config: { type: 'string' } } as never, strict: true, allowPositionals: false });
+
+  const fromEnv: Settings = {};
+  for (const [key, raw] of Object.entries(env)) {
+    if (!key.startsWith('CANDLESTREAM_') || NOT_SETTINGS.has(key) || raw === undefined) continue;
+    const name = Object.keys(specs).find((n) => envName(n) === key);
+    if (!name) throw new UsageError(`environment variable ${key} is not a setting of this command (settings: ${Object.keys(specs).map(envName).join(', ')})`);
+    fromEnv[name] = convert(specs[name], raw, key);
+  }
+
+  const configPath = (flags as Settings).config as string | undefined ?? env.CANDLESTREAM_CONFIG;
+  const fromFile: Settings = {};
+  if (configPath) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(configPath, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--config ${configPath}: ${(e as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--config ${configPath}: expected a JSON object of settings`);
+    for (const [key, value] of Object.entries(parsed)) {
+      const spec = specs[key];
+      if (!spec) throw new UsageError(`--config ${configPath}: unknown setting "${key}" (settings: ${Object.keys(specs).join(', ')})`);
+      fromFile[key] = typeof value === 'string' ? convert(spec, value, `"${key}" in ${configPath}`) : spec.multiple && Array.isArray(value) ? value.map(String) : typeof value === 'boolean' || spec.type === 'boolean' ? Boolean(value) : String(value);
+    }
+  }
+
+  const settings: Settings = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    settings[name] = (flags as Settings)[name] ?? fromEnv[name] ?? fromFile[name] ?? spec.default;
+  }
+  return settings;
+}
+
+function convert(spec: SettingSpec, raw: string, where: string): string | boolean | string[] {
+  if (spec.type === 'boolean') {
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', ''].includes(raw.toLowerCase())) return false;
+    throw new UsageError(`${where} must be true or false, not "${raw}"`);
+  }
+  return spec.multiple ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+}
+
+/** The settings with secrets masked, for the start-up log line. */
+export function printable(specs: Record<string, SettingSpec>, settings: Settings): Settings {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined).map(([k, v]) => [k, specs[k]?.secret ? '***' : v]));
+}
