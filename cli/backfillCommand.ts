@@ -4,15 +4,16 @@ import { parseArgs } from 'node:util';
 import { DEAD_LETTER } from '../topology/Topology.ts';
 import type { OutputWriter } from '../topology/OutputWriter.ts';
 import { buildMarketTopology, featureColumns } from '../processors/marketTopology.ts';
-import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
 import { BackfillRunner } from '../backfill/BackfillRunner.ts';
 import { candleFileInputs } from '../backfill/candleFileInput.ts';
 import { externalSignalInput } from '../backfill/externalSignalInput.ts';
 import { parseSinkUri } from '../backfill/io/parseSinkUri.ts';
-import { marketOptionsFrom, TOPOLOGY_FLAGS, TOPOLOGY_HELP } from './topologyFlags.ts';
+import { marketOptionsFrom, signalIntervals, TOPOLOGY_FLAGS, TOPOLOGY_HELP } from './topologyFlags.ts';
+import { SIGNAL_COLUMNS } from '../processors/Signal.ts';
 import { externalSpec } from './externalSpec.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './UsageError.ts';
+import { timeFlag, wholeNumber } from './flagValues.ts';
 
 export const BACKFILL_HELP = `Usage: candlestream backfill --source <file|dir>... --sink <uri> [options]
 
@@ -30,6 +31,8 @@ ${TOPOLOGY_HELP}
 Output:
   --sink URI               parquet:DIR (Hive-style interval=…/symbol=… partitions), jsonl:FILE,
                            or - (JSON lines on stdout)
+  --signals URI            also write signals there (as the live service publishes them), same forms
+  --signal-intervals LIST  intervals whose closed candles give a signal (default 1m)
   --dead-letter URI        rejected records with their reason (default jsonl:dead-letter.jsonl)
 Running:
   --state-dir DIR          stores and checkpoint (default .candlestream/backfill); a run that was
@@ -48,6 +51,8 @@ export const BACKFILL_FLAGS = {
   from: { type: 'string' },
   to: { type: 'string' },
   sink: { type: 'string' },
+  signals: { type: 'string' },
+  'signal-intervals': { type: 'string', default: '1m' },
   'dead-letter': { type: 'string', default: 'jsonl:dead-letter.jsonl' },
   'state-dir': { type: 'string', default: '.candlestream/backfill' },
   fresh: { type: 'boolean', default: false },
@@ -62,10 +67,11 @@ export async function backfillCommand(args: string[]): Promise<void> {
   if (!values.source.length) throw new UsageError('--source is required: a CSV or Parquet file, or a directory');
   if (!values.sink) throw new UsageError('--sink is required: parquet:DIR, jsonl:FILE or -');
   const market = marketOptionsFrom(values);
-  const partitions = positiveInt(values.partitions, '--partitions');
-  const commitEvery = positiveInt(values['commit-every'], '--commit-every');
-  const from = values.from === undefined ? -Infinity : time(values.from, '--from');
-  const to = values.to === undefined ? Infinity : time(values.to, '--to');
+  if (values.signals) market.signalIntervals = signalIntervals(values['signal-intervals'], market.candles.intervals);
+  const partitions = wholeNumber(values.partitions, '--partitions');
+  const commitEvery = wholeNumber(values['commit-every'], '--commit-every');
+  const from = values.from === undefined ? -Infinity : timeFlag(values.from, '--from');
+  const to = values.to === undefined ? Infinity : timeFlag(values.to, '--to');
 
   const externals = (values.external ?? []).map((spec) => externalSignalInput(externalSpec(spec), 'external'));
   // A file with several numeric columns brings several signals: the topology needs all their names.
@@ -75,11 +81,12 @@ export async function backfillCommand(args: string[]): Promise<void> {
     ['features', sink(values.sink, featureColumns(market), '--sink')],
     [DEAD_LETTER, sink(values['dead-letter'], undefined, '--dead-letter')],
   ]);
+  if (values.signals) writers.set('signals', sink(values.signals, [...SIGNAL_COLUMNS], '--signals'));
   const candles = await candleFileInputs(values.source, { symbol: values.symbol, exchange: values.exchange, from, to, source: 'prices' });
   const inputs = [...externals, ...candles];
 
   const fingerprint = createHash('sha256');
-  fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink }));
+  fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink, signals: values.signals }));
   for (const input of inputs) {
     const s = await stat(input.id);
     fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
@@ -96,7 +103,7 @@ export async function backfillCommand(args: string[]): Promise<void> {
     fresh: values.fresh,
     onProgress: progressReporter('backfill', values.quiet),
     onLog: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
-    stopAfter: values['stop-after'] === undefined ? undefined : positiveInt(values['stop-after'], '--stop-after'),
+    stopAfter: values['stop-after'] === undefined ? undefined : wholeNumber(values['stop-after'], '--stop-after'),
   });
   const summary = await runner.run();
   if (!values.quiet) {
@@ -119,14 +126,3 @@ function sink(uri: string, columns: string[] | undefined, flag: string): OutputW
   }
 }
 
-function positiveInt(raw: string, flag: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, not "${raw}"`);
-  return n;
-}
-
-function time(raw: string, flag: string): number {
-  const t = parseTimestamp(raw);
-  if (t === null) throw new UsageError(`${flag}: cannot read "${raw}" as a time (ISO-8601, or epoch seconds/ms/µs/ns)`);
-  return t;
-}

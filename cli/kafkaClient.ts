@@ -25,7 +25,16 @@ export const KAFKA_HELP = `Brokers:
 
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
+let warningsFiltered = false;
+
 export function kafkaClient(s: Settings, clientId: string, log: Logger): Kafka {
+  if (!warningsFiltered) {
+    // kafkajs 2.2.4's request queue arms a timer with a negative delay (it treats that as "now"); Node 24
+    // warns about it on every connection. That one warning is noise; any other is printed as usual.
+    warningsFiltered = true;
+    process.removeAllListeners('warning');
+    process.on('warning', (w) => w.name !== 'TimeoutNegativeWarning' && console.error(`${w.name}: ${w.message}`));
+  }
   const brokers = String(s.brokers).split(',').map((b) => b.trim()).filter(Boolean);
   if (!brokers.length || brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) throw new UsageError(`--brokers must be host:port[,host:port…], not "${s.brokers}"`);
   const config: KafkaConfig = { clientId, brokers, logCreator: kafkaLog(log), retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 } };

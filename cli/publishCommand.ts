@@ -9,6 +9,7 @@ import { externalSpec } from './externalSpec.ts';
 import { resolveSettings, type SettingSpec } from './settings.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './UsageError.ts';
+import { timeFlag, wholeNumber } from './flagValues.ts';
 
 export const PUBLISH_HELP = `Usage: candlestream publish --source <file|dir>... [options]
 
@@ -16,7 +17,7 @@ Publishes candle history (CSV, Parquet) to the prices topic as JSON keyed by sym
 signals to the external topic, in event-time order: a feed for the live service, its demo and tests.
 
   --source PATH            a CSV or Parquet file, or a directory of them (repeatable)
-  --symbol S, --exchange NAME   as for backfill
+  --symbol S, --exchange NAME, --from T, --to T   as for backfill
   --external [NAME=]FILE   external signals CSV (repeatable), published first, whole
   --topic TOPIC            prices topic (default crypto-prices)
   --external-topic TOPIC   external signals topic (default crypto-external)
@@ -31,6 +32,8 @@ export const PUBLISH_SETTINGS: Record<string, SettingSpec> = {
   source: { type: 'string', multiple: true, default: [] },
   symbol: { type: 'string' },
   exchange: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   external: { type: 'string', multiple: true, default: [] },
   topic: { type: 'string', default: DEFAULT_TOPICS.prices },
   'external-topic': { type: 'string', default: DEFAULT_TOPICS.external },
@@ -44,17 +47,17 @@ export async function publishCommand(args: string[]): Promise<void> {
   const s = resolveSettings(PUBLISH_SETTINGS, args, process.env);
   const sources = s.source as string[];
   if (!sources.length) throw new UsageError('--source is required: a CSV or Parquet file, or a directory');
-  const partitions = Number(s.partitions);
-  if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`--partitions must be a whole number ≥ 1, not "${s.partitions}"`);
+  const partitions = wholeNumber(s.partitions, '--partitions');
   const rate = Number(s.rate);
   if (!(rate >= 0)) throw new UsageError(`--rate must be a number ≥ 0, not "${s.rate}"`);
-  const limit = s.limit === undefined ? Infinity : Number(s.limit);
-  if (!(limit >= 1)) throw new UsageError(`--limit must be a number ≥ 1, not "${s.limit}"`);
+  const limit = s.limit === undefined ? Infinity : wholeNumber(s.limit, '--limit');
   const log = pino({ level: 'warn' }, pino.destination(2));
   const kafka = kafkaClient(s, 'candlestream-publish', log);
 
   const externals = (s.external as string[]).map((spec) => externalSignalInput(externalSpec(spec), 'external'));
-  const candles = await candleFileInputs(sources, { symbol: s.symbol as string | undefined, exchange: s.exchange as string | undefined, from: -Infinity, to: Infinity, source: 'prices' });
+  const from = s.from === undefined ? -Infinity : timeFlag(s.from, '--from');
+  const to = s.to === undefined ? Infinity : timeFlag(s.to, '--to');
+  const candles = await candleFileInputs(sources, { symbol: s.symbol as string | undefined, exchange: s.exchange as string | undefined, from, to, source: 'prices' });
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await admin.connect();
@@ -109,3 +112,4 @@ export async function publishCommand(args: string[]): Promise<void> {
     await admin.disconnect();
   }
 }
+

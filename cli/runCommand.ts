@@ -1,7 +1,6 @@
 import { pino } from 'pino';
 import { buildMarketTopology, DEFAULT_TOPICS, featureColumns } from '../processors/marketTopology.ts';
 import { featureSchema, signalSchema } from '../processors/avroSchemas.ts';
-import { intervalMs } from '../processors/interval.ts';
 import { KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
 import { StreamsMetrics } from '../live/StreamsMetrics.ts';
 import { avroSerde, jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
@@ -9,8 +8,9 @@ import type { Serde } from '../live/Serde.ts';
 import { ConfigurationError } from '../live/ensureTopics.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
 import { printable, resolveSettings, type SettingSpec } from './settings.ts';
-import { marketOptionsFrom, TOPOLOGY_FLAGS } from './topologyFlags.ts';
+import { marketOptionsFrom, signalIntervals, TOPOLOGY_FLAGS } from './topologyFlags.ts';
 import { UsageError } from './UsageError.ts';
+import { wholeNumber } from './flagValues.ts';
 
 export const RUN_HELP = `Usage: candlestream run [options]
 
@@ -84,23 +84,13 @@ export async function runCommand(args: string[]): Promise<void> {
   if (format === 'avro' && !s.registry) throw new UsageError('--format avro needs --registry URL (a Confluent-API schema registry)');
   const appId = String(s['app-id']);
   if (!/^[A-Za-z0-9._-]+$/.test(appId)) throw new UsageError(`--app-id may hold letters, digits, ".", "_" and "-" (it names topics), not "${appId}"`);
-  const commitIntervalMs = whole(s['commit-interval-ms'] ?? (guarantee === 'exactly_once' ? '100' : '1000'), '--commit-interval-ms', 1);
-  const sessionTimeoutMs = whole(s['session-timeout-ms'], '--session-timeout-ms', 1000);
-  const metricsPort = whole(s['metrics-port'], '--metrics-port', 0);
-  const signalIntervals = list(s['signal-intervals']);
-  for (const interval of signalIntervals) {
-    try {
-      intervalMs(interval);
-    } catch (e) {
-      throw new UsageError(`--signal-intervals: ${(e as Error).message}`);
-    }
-  }
+  const commitIntervalMs = wholeNumber(s['commit-interval-ms'] ?? (guarantee === 'exactly_once' ? '100' : '1000'), '--commit-interval-ms');
+  const sessionTimeoutMs = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
+  const metricsPort = wholeNumber(s['metrics-port'], '--metrics-port', 0);
 
   const market = marketOptionsFrom({ ...s, external: [] } as never); // here --external names a topic, not files
   market.externalSignals = list(s['external-names']);
-  market.signalIntervals = signalIntervals;
-  const missing = signalIntervals.filter((i) => !market.candles.intervals.includes(i));
-  if (missing.length) throw new UsageError(`--signal-intervals ${missing.join(',')}: not among --intervals ${market.candles.intervals.join(',')}`);
+  market.signalIntervals = signalIntervals(s['signal-intervals'] as string, market.candles.intervals);
   market.topics = { prices: String(s.input), external: String(s.external), features: s['features-topic'] as string | undefined, signals: String(s.output) };
   const topology = buildMarketTopology(market);
 
@@ -179,12 +169,6 @@ export async function runCommand(args: string[]): Promise<void> {
     throw e;
   }
   await done; // runs until a signal closes it
-}
-
-function whole(raw: unknown, flag: string, min: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, not "${raw}"`);
-  return n;
 }
 
 function list(raw: unknown): string[] {

@@ -68,3 +68,18 @@ export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOpt
     cacheMaxEntries,
   };
 }
+
+/** `--signal-intervals`: each a known interval, and among the candle intervals the topology emits. */
+export function signalIntervals(raw: string | undefined, candleIntervals: readonly string[]): string[] {
+  const list = (raw ?? '1m').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const interval of list) {
+    try {
+      intervalMs(interval);
+    } catch (e) {
+      throw new UsageError(`--signal-intervals: ${(e as Error).message}`);
+    }
+  }
+  const missing = list.filter((i) => !candleIntervals.includes(i));
+  if (missing.length) throw new UsageError(`--signal-intervals ${missing.join(',')}: not among --intervals ${candleIntervals.join(',')}`);
+  return list;
+}

@@ -16,6 +16,8 @@ interface Pending {
   value: unknown;
   serde: Serde | undefined;
   headers?: Record<string, string>;
+  /** Set for changelog records, which belong to the task's own partition; others go by key. */
+  partition?: number;
 }
 
 /**
@@ -77,7 +79,7 @@ export class LiveTask {
 
   /** Log changelog records to send with the next batch of outputs. */
   log(topic: string, key: string, value: string | null): void {
-    this.#pending.push({ topic, key, value: value === null ? null : Buffer.from(value), serde: undefined });
+    this.#pending.push({ topic, key, value: value === null ? null : Buffer.from(value), serde: undefined, partition: this.partition });
   }
 
   /** Serialise and hand over every pending output, grouped by topic, to `send`. */
@@ -89,7 +91,7 @@ export class LiveTask {
       let messages = byTopic.get(p.topic);
       if (!messages) byTopic.set(p.topic, (messages = []));
       const value = p.serde ? await p.serde.serialize(p.value) : (p.value as Buffer | null);
-      messages.push({ key: p.key, value, headers: p.headers });
+      messages.push({ key: p.key, value, headers: p.headers, partition: p.partition });
     }
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }

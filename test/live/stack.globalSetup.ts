@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    brokers: string;
+    registryUrl: string;
+  }
+}
+
+/**
+ * The live suite runs against the real stack: Kafka and the schema registry that `npm run stack:up`
+ * starts (fetched from Maven Central on first use). A stack that already runs is used and left running;
+ * one started here is stopped afterwards.
+ */
+export default function setup(project: TestProject) {
+  const wasRunning = (() => {
+    try {
+      execFileSync('stack/stack.sh', ['status'], { cwd: root, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const out = execFileSync('stack/stack.sh', ['up'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  const vars = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => l.split('=', 2)));
+  if (!vars.KAFKA_BROKERS || !vars.SCHEMA_REGISTRY_URL) throw new Error(`stack/stack.sh up printed no addresses:\n${out}`);
+  project.provide('brokers', vars.KAFKA_BROKERS);
+  project.provide('registryUrl', vars.SCHEMA_REGISTRY_URL);
+  return () => {
+    if (!wasRunning) execFileSync('stack/stack.sh', ['down'], { cwd: root, stdio: 'inherit' });
+  };
+}
