@@ -49,6 +49,8 @@ export class KafkaStreams {
   #consumer!: Consumer;
   #sharedProducer: Producer | undefined;
   #lastCommit = Date.now();
+  /** Commits when input stops: kafkajs calls eachBatch only when there are records. */
+  #commitTimer: NodeJS.Timeout | undefined;
   /** Serialises batches, commits and rebalances: a task is touched by one of them at a time. */
   #lock: Promise<unknown> = Promise.resolve();
   #partitions = 0;
@@ -122,6 +124,9 @@ export class KafkaStreams {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.#locked(() => this.#processBatch(payload)),
     });
+    this.#commitTimer = setInterval(() => {
+      if (Date.now() - this.#lastCommit >= o.commitIntervalMs) void this.#locked(() => this.#commitAll()).catch((e) => o.log.error({ err: e }, 'commit failed'));
+    }, o.commitIntervalMs);
     this.#state = 'running';
     o.log.info({ applicationId: o.applicationId, guarantee: o.guarantee, partitions: this.#partitions }, 'started');
   }
@@ -131,6 +136,7 @@ export class KafkaStreams {
     if (this.#state === 'closed' || this.#state === 'closing') return;
     const failed = this.#state === 'failed';
     this.#state = 'closing';
+    clearInterval(this.#commitTimer);
     await this.#consumer?.stop();
     // After a fatal error nothing is committed: the restart goes back to the last commit.
     await this.#locked(async () => {

@@ -13,7 +13,8 @@ import { SIGNAL_COLUMNS } from './Signal.ts';
 import { priceEventTime, signalEventTime } from './clean/eventTime.ts';
 
 export interface MarketTopologyOptions {
-  topics: { prices: string; external: string; features: string; signals: string };
+  /** `features` undefined: no features sink (a live service that publishes signals only). */
+  topics: { prices: string; external: string; features: string | undefined; signals: string };
   /** External signal names; each becomes an `ext_<name>` column. */
   externalSignals: readonly string[];
   clean: CleanOptions;
@@ -65,8 +66,8 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
       reads: ['symbol', 'interval', 'ts', 'high', 'low', 'close', 'volume', ...ext],
       writes: indicatorColumns(o.periods),
     })
-    .addSink('features', o.topics.features, ['indicators'], featureColumns(o))
     .addStateStore(keyValueStore(EXTERNAL_STORE, cache), 'external-table', 'enrich');
+  if (o.topics.features !== undefined) topology.addSink('features', o.topics.features, ['indicators'], featureColumns(o));
   if (o.signalIntervals.length) {
     const rule = { intervals: o.signalIntervals, rsiColumn: `rsi_${o.periods.rsi}`, rsiBound: 70 };
     topology
