@@ -17,7 +17,10 @@ export interface TopicPlan {
 export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<number> {
   const existing = new Set(await admin.listTopics());
   const missing = [...plan.inputs, ...plan.globals].filter((t) => !existing.has(t));
-  if (missing.length) throw new ConfigurationError(`input topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist on the brokers (create it, or name another with --input / --external)`);
+  if (missing.length) {
+    const names = missing.map((t) => `"${t}"`).join(', ');
+    throw new ConfigurationError(`input topic${missing.length > 1 ? `s ${names} do` : ` ${names} does`} not exist on the brokers (create it, or name another with --input / --external)`);
+  }
   const counts = new Map<string, number>();
   const { topics } = await admin.fetchTopicMetadata({ topics: plan.inputs });
   for (const t of topics) counts.set(t.name, t.partitions.length);

@@ -41,11 +41,8 @@ describe('bad input on the live service', () => {
   it('goes to the dead-letter topic with its original bytes and the reason, is counted, and processing goes on', async () => {
     const w = await testWorld(brokers);
     worlds.push(w);
+    await w.createInputTopics(2);
     const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: w.topics.prices, numPartitions: 2 }, { topic: w.topics.external, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
     const send = (values: (Buffer | null)[]) => producer.send({ topic: w.topics.prices, messages: values.map((value) => ({ key: 'BTC-USDT', value })) });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { cli } from './processes.ts';
 import { readTopic } from './readTopic.ts';
 
@@ -14,11 +15,12 @@ export async function testWorld(brokers: string) {
   const id = randomUUID().slice(0, 8);
   const work = await mkdtemp(join(tmpdir(), `cs-live-${id}-`));
   const topics = { prices: `prices-${id}`, external: `external-${id}`, signals: `signals-${id}`, features: `features-${id}`, deadLetter: `dead-letter-${id}` };
-  const serviceArgs = (extra: string[] = []) => [
+  /** `state`: the instance's own state directory; two instances of one application need two. */
+  const serviceArgs = (extra: string[] = [], { features = true, state = 'state' } = {}) => [
     '--brokers', brokers, '--app-id', `app-${id}`,
     '--input', topics.prices, '--external', topics.external, '--output', topics.signals,
-    '--features-topic', topics.features, '--dead-letter-topic', topics.deadLetter,
-    '--state-dir', join(work, 'state'), '--metrics-port', '0', '--session-timeout-ms', '6000',
+    ...(features ? ['--features-topic', topics.features] : []), '--dead-letter-topic', topics.deadLetter,
+    '--state-dir', join(work, state), '--metrics-port', '0', '--session-timeout-ms', '6000',
     ...extra,
   ];
   return {
@@ -26,6 +28,14 @@ export async function testWorld(brokers: string) {
     work,
     topics,
     serviceArgs,
+    /** The input topics, made before a service starts (it refuses to start without them). */
+    async createInputTopics(partitions = 4) {
+      const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: topics.prices, numPartitions: partitions }, { topic: topics.external, numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+    },
     async publish(args: string[]) {
       const r = await cli(['publish', '--brokers', brokers, '--topic', topics.prices, '--external-topic', topics.external, '--quiet', ...args]);
       if (r.code !== 0) throw new Error(`publish failed (${r.code}): ${r.stderr}`);
