@@ -1,0 +1,69 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { eventually, Service } from './processes.ts';
+import { difference, testWorld, withoutLastWindows, writeSyntheticCandles, type Row } from './liveData.ts';
+import { readTopic } from './readTopic.ts';
+
+const brokers = inject('brokers');
+const registryUrl = inject('registryUrl');
+const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
+afterAll(async () => {
+  for (const w of worlds) await w.cleanUp();
+});
+
+const PRICE_SCHEMA = {
+  type: 'record', name: 'Candle', namespace: 'test.exchange',
+  fields: [
+    { name: 'symbol', type: 'string' }, { name: 'open_time', type: 'long' },
+    { name: 'open', type: 'double' }, { name: 'high', type: 'double' }, { name: 'low', type: 'double' }, { name: 'close', type: 'double' }, { name: 'volume', type: 'double' },
+  ],
+};
+
+describe('Avro through the schema registry', () => {
+  it('reads Avro prices and writes Avro signals (schema registered) that decode to what backfill computes', async () => {
+    const w = await testWorld(brokers);
+    worlds.push(w);
+    const dir = await writeSyntheticCandles(join(w.work, 'candles'), 2, 400);
+    const expected = withoutLastWindows((await w.backfill(['--source', dir])).signals);
+    await w.createInputTopics(2);
+
+    // An upstream producer that writes its candles in Avro, Confluent wire format.
+    const registry = new SchemaRegistry({ host: registryUrl });
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(PRICE_SCHEMA) }, { subject: `${w.topics.prices}-value` });
+    const messages = [];
+    for (const file of (await readdir(dir)).sort()) {
+      const symbol = file.split('_')[0];
+      const [, ...lines] = (await readFile(join(dir, file), 'utf8')).trim().split('\n');
+      for (const line of lines) {
+        const [openTime, open, high, low, close, volume] = line.split(',').map(Number);
+        messages.push({ key: symbol.replace('USDT', '-USDT'), value: await registry.encode(id, { symbol, open_time: openTime, open, high, low, close, volume }), ts: openTime });
+      }
+    }
+    messages.sort((a, b) => a.ts - b.ts);
+    const producer = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic: w.topics.prices, messages: messages.map(({ key, value }) => ({ key, value })) });
+    await producer.disconnect();
+
+    const service = new Service(w.serviceArgs(['--format', 'avro', '--registry', registryUrl], { features: false }));
+    await service.started();
+    const raw = await eventually(() => readTopic([brokers], w.topics.signals), (m) => m.length >= expected.length, 60_000, 'Avro signals');
+    expect(raw.every((m) => m.value![0] === 0)).toBe(true); // Confluent wire format: magic byte, schema id, body
+    const decoded = (await Promise.all(raw.map((m) => registry.decode(m.value!)))) as Row[];
+    expect(difference(decoded, expected)).toEqual({ extra: [], missing: [] });
+
+    const schemaId = await registry.getLatestSchemaId(`${w.topics.signals}-value`);
+    const registered = JSON.parse(JSON.stringify(await registry.getSchema(schemaId)));
+    expect(registered).toMatchObject({ name: 'io.candlestream.Signal' });
+    // The subject evolves under the registry's BACKWARD rule: a field with a default may be added, a type may not change.
+    const evolved = { ...registered, fields: [...registered.fields, { name: 'horizon', type: ['null', 'int'], default: null }] };
+    await expect(registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(evolved) }, { subject: `${w.topics.signals}-value` })).resolves.toMatchObject({ id: expect.any(Number) });
+    const broken = { ...registered, fields: registered.fields.map((f: { name: string }) => (f.name === 'close' ? { name: 'close', type: 'string' } : f)) };
+    await expect(registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(broken) }, { subject: `${w.topics.signals}-value` })).rejects.toThrow();
+    expect(await w.read(w.topics.deadLetter).catch(() => [])).toEqual([]);
+    expect(await service.stop('SIGTERM')).toBe(0);
+  });
+});
