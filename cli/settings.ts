@@ -28,7 +28,7 @@ export function resolveSettings(specs: Record<string, SettingSpec>, args: string
 
   const fromEnv: Settings = {};
   for (const [key, raw] of Object.entries(env)) {
-    if (!key.startsWith('CANDLESTREAM_') || NOT_SETTINGS.has(key) || raw === undefined) continue;
+    if (!key.startsWith('CANDLESTREAM_') || NOT_SETTINGS.has(key) || key === 'CANDLESTREAM_CONFIG' || raw === undefined) continue;
     const name = Object.keys(specs).find((n) => envName(n) === key);
     if (!name) throw new UsageError(`environment variable ${key} is not a setting of this command (settings: ${Object.keys(specs).map(envName).join(', ')})`);
     fromEnv[name] = convert(specs[name], raw, key);
