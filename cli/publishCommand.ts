@@ -23,7 +23,7 @@ signals to the external topic, in event-time order: a feed for the live service,
   --external-topic TOPIC   external signals topic (default crypto-external)
   --partitions N           partitions for topics that do not exist yet (default 4)
   --rate N                 records per second, 0 for as fast as possible (default 0)
-  --limit N                stop after N candles
+  --limit N                stop after N candles (0: only create the topics and publish the signals)
   --quiet                  no progress on stderr
 ${KAFKA_HELP}`;
 
@@ -50,7 +50,7 @@ export async function publishCommand(args: string[]): Promise<void> {
   const partitions = wholeNumber(s.partitions, '--partitions');
   const rate = Number(s.rate);
   if (!(rate >= 0)) throw new UsageError(`--rate must be a number ≥ 0, not "${s.rate}"`);
-  const limit = s.limit === undefined ? Infinity : wholeNumber(s.limit, '--limit');
+  const limit = s.limit === undefined ? Infinity : wholeNumber(s.limit, '--limit', 0);
   const log = pino({ level: 'warn' }, pino.destination(2));
   const kafka = kafkaClient(s, 'candlestream-publish', log);
 

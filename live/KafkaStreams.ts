@@ -231,17 +231,20 @@ export class KafkaStreams {
     }
   }
 
+  /** Commit every task with uncommitted work; tasks have their own producers, so in parallel. */
   async #commitAll(): Promise<void> {
-    for (const task of [...this.#tasks.values()]) {
-      if (task.uncommitted === 0) continue;
-      try {
-        await this.#commit(task);
-      } catch (e) {
-        this.#o.log.warn({ err: e, task: task.id }, 'commit failed: dropping the task, its partition is processed again from its last commit');
-        await this.#dropTask(task, true);
-      }
-    }
+    const due = [...this.#tasks.values()].filter((t) => t.uncommitted > 0);
     this.#lastCommit = Date.now();
+    await Promise.all(
+      due.map(async (task) => {
+        try {
+          await this.#commit(task);
+        } catch (e) {
+          this.#o.log.warn({ err: e, task: task.id }, 'commit failed: dropping the task, its partition is processed again from its last commit');
+          await this.#dropTask(task, true);
+        }
+      }),
+    );
   }
 
   /**
@@ -280,7 +283,14 @@ export class KafkaStreams {
     });
     if (o.guarantee === 'exactly_once') {
       // Creating the producer fences the zombie that owned this task before and aborts its open transaction.
-      task.producer = o.kafka.producer({ transactionalId: `${o.applicationId}-${task.id}`, idempotent: true, maxInFlightRequests: 1 });
+      // CONCURRENT_TRANSACTIONS (the previous commit's markers still being written) is retried after
+      // 20 ms, as the Java producer does, not after kafkajs' default 300; an outage is waited out for minutes.
+      task.producer = o.kafka.producer({
+        transactionalId: `${o.applicationId}-${task.id}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: { initialRetryTime: 20, maxRetryTime: 5000, retries: 50 },
+      });
       await task.producer.connect();
     }
     await this.#restore(task);

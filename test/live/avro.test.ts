@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, Service } from './processes.ts';
+import { eventually, Service, stopAllServices } from './processes.ts';
 import { difference, testWorld, withoutLastWindows, writeSyntheticCandles, type Row } from './liveData.ts';
 import { readTopic } from './readTopic.ts';
 
@@ -11,6 +11,7 @@ const brokers = inject('brokers');
 const registryUrl = inject('registryUrl');
 const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
 afterAll(async () => {
+  await stopAllServices();
   for (const w of worlds) await w.cleanUp();
 });
 

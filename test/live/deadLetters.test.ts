@@ -1,13 +1,14 @@
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, Service } from './processes.ts';
+import { eventually, Service, stopAllServices } from './processes.ts';
 import { testWorld } from './liveData.ts';
 import { readTopic } from './readTopic.ts';
 
 const brokers = inject('brokers');
 const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
 afterAll(async () => {
+  await stopAllServices();
   for (const w of worlds) await w.cleanUp();
 });
 

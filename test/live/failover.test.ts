@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, Service } from './processes.ts';
+import { eventually, Service, stopAllServices } from './processes.ts';
 import { difference, testWorld, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
 
 const brokers = inject('brokers');
 const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
 afterAll(async () => {
+  await stopAllServices();
   for (const w of worlds) await w.cleanUp();
 });
 

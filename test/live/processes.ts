@@ -16,6 +16,13 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<{
   });
 }
 
+const running = new Set<Service>();
+
+/** Kill whatever a test left running (it failed before stopping its services): no stray process. */
+export async function stopAllServices(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop('SIGKILL')));
+}
+
 /** `candlestream run` as a real process: killed with real signals, its JSON log lines readable. */
 export class Service {
   readonly child: ChildProcess;
@@ -38,7 +45,8 @@ export class Service {
     };
     createInterface({ input: this.child.stdout! }).on('line', onLine);
     createInterface({ input: this.child.stderr! }).on('line', onLine);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => (running.delete(this), resolve(code))));
+    running.add(this);
   }
 
   /** Resolves at the first log line (already seen or to come) that passes `test`; rejects if the process exits first. */
