@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { Kafka, logLevel, type Message } from 'kafkajs';
+import { partitionFor } from '../topology/partitioner.ts';
 
 /**
  * The live service against the client's ceiling, on the local broker (npm run stack:up), in one run:
@@ -146,8 +147,9 @@ async function latency(label: string, start: (input: string, output: string) => 
     const messages = Array.from({ length: perTick }, () => candle(n++));
     const now = performance.now();
     for (const m of messages) {
+      // Keyed as signalFor keys what triggered an output; the first send of a key is its time.
       const v = JSON.parse(m.value as string);
-      sentAt.set(`${m.key}|${v.ts}`, now);
+      for (const key of [`${m.key}|${v.ts}`, `${partitionFor(m.key as string, PARTITIONS)}|${v.ts}`]) if (!sentAt.has(key)) sentAt.set(key, now);
     }
     await producer.send({ topic: input, messages, acks: 1 });
     const wait = started + (tick + 1) * 10 - performance.now();
@@ -162,8 +164,9 @@ async function latency(label: string, start: (input: string, output: string) => 
 console.log(`\nlatency at ${rate.toLocaleString('en-US')} candles/s for ${latencySeconds} s (read_committed reader):`);
 // The pipe's output is its input: latency from producing a candle to receiving its copy.
 await latency('kafkajs pipe (produce → copy received)', async (i, o) => pipe(i, o), ({ key, value }) => `${key}|${JSON.parse(value).ts}`);
-// A signal for minute m is emitted when the symbol's candle for minute m+1 arrives: that is the trigger.
-const trigger = ({ key, value }: { key: string; value: string }) => `${key}|${JSON.parse(value).ts + 60_000}`;
+// A signal for minute m is emitted when its task's stream time reaches minute m+1: the trigger is the
+// first candle of minute m+1 sent to the symbol's partition (a task is a partition).
+const trigger = ({ key, value }: { key: string; value: string }) => `${partitionFor(key, PARTITIONS)}|${JSON.parse(value).ts + 60_000}`;
 await latency('candlestream run, exactly_once (commit 100 ms)', (i, o) => service(i, o, 'exactly_once', 9471), trigger);
 await latency('candlestream run, exactly_once (commit 20 ms)', (i, o) => service(i, o, 'exactly_once', 9472, ['--commit-interval-ms', '20']), trigger);
 await latency('candlestream run, at_least_once', (i, o) => service(i, o, 'at_least_once', 9473), trigger);

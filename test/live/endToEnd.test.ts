@@ -14,7 +14,7 @@ const SECOND = ['--from', '2023-03-02T12:00:00Z', '--to', '2023-03-04T00:00:00Z'
 const WHOLE = ['--to', '2023-03-04T00:00:00Z'];
 
 describe('candlestream run on a real broker', () => {
-  it('turns prices into the same features and signals as backfill, and a restart resumes where it stopped', async () => {
+  it.each(['exactly_once', 'at_least_once'])('%s: turns prices into the same features and signals as backfill, and a restart resumes where it stopped', async (guarantee) => {
     const w = await testWorld(brokers);
     worlds.push(w);
     const input = ['--source', sampleCandles, '--external', fearGreed];
@@ -25,7 +25,7 @@ describe('candlestream run on a real broker', () => {
 
     // The first day and a half, then a clean stop (SIGTERM).
     await w.publish([...input, ...FIRST]);
-    const first = new Service(w.serviceArgs(['--external-names', 'fear_greed']));
+    const first = new Service(w.serviceArgs(['--external-names', 'fear_greed', '--guarantee', guarantee]));
     await first.started();
     const firstHalf = withoutLastWindows((await w.backfill([...input, ...FIRST])).features);
     await eventually(() => w.read(w.topics.features), (rows) => rows.length >= firstHalf.length, 120_000, 'features of the first half');
@@ -34,7 +34,7 @@ describe('candlestream run on a real broker', () => {
 
     // The rest arrives while it is down; a new process takes up from the checkpoint.
     await w.publish(['--source', sampleCandles, ...SECOND]);
-    const second = new Service(w.serviceArgs(['--external-names', 'fear_greed']));
+    const second = new Service(w.serviceArgs(['--external-names', 'fear_greed', '--guarantee', guarantee]));
     await second.started();
     const liveFeatures = await eventually(() => w.read(w.topics.features), (rows) => rows.length >= features.length, 120_000, 'all features');
     const liveSignals = await eventually(() => w.read(w.topics.signals), (rows) => rows.length >= signals.length, 60_000, 'all signals');
