@@ -13,9 +13,15 @@ declare module 'vitest' {
 /**
  * The live suite runs against the real stack: Kafka and the schema registry that `npm run stack:up`
  * starts (fetched from Maven Central on first use). A stack that already runs is used and left running;
- * one started here is stopped afterwards.
+ * one started here is stopped afterwards. KAFKA_BROKERS and SCHEMA_REGISTRY_URL, both set, point the
+ * suite at other servers instead (another Kafka version, say).
  */
 export default function setup(project: TestProject) {
+  if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL) {
+    project.provide('brokers', process.env.KAFKA_BROKERS);
+    project.provide('registryUrl', process.env.SCHEMA_REGISTRY_URL);
+    return;
+  }
   const wasRunning = (() => {
     try {
       execFileSync('stack/stack.sh', ['status'], { cwd: root, stdio: 'ignore' });
