@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     await command.run(args);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError || String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
       console.error(`candlestream ${name}: ${(error as Error).message}\nSee \`candlestream ${name} --help\`.`);
       return 2;
     }

@@ -32,6 +32,8 @@ export function kafkaClient(s: Settings, clientId: string, log: Logger): Kafka {
     // kafkajs 2.2.4's request queue arms a timer with a negative delay (it treats that as "now"); Node 24
     // warns about it on every connection. That one warning is noise; any other is printed as usual.
     warningsFiltered = true;
+    // We use kafkajs' default partitioner on purpose: it is Java's murmur2, the one topology/ uses.
+    process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
     process.removeAllListeners('warning');
     process.on('warning', (w) => w.name !== 'TimeoutNegativeWarning' && console.error(`${w.name}: ${w.message}`));
   }

@@ -51,7 +51,7 @@ export async function publishCommand(args: string[]): Promise<void> {
   const rate = Number(s.rate);
   if (!(rate >= 0)) throw new UsageError(`--rate must be a number ≥ 0, not "${s.rate}"`);
   const limit = s.limit === undefined ? Infinity : wholeNumber(s.limit, '--limit', 0);
-  const log = pino({ level: 'warn' }, pino.destination(2));
+  const log = pino({ level: 'error' }, pino.destination(2));
   const kafka = kafkaClient(s, 'candlestream-publish', log);
 
   const externals = (s.external as string[]).map((spec) => externalSignalInput(externalSpec(spec), 'external'));

@@ -29,11 +29,18 @@ export async function tailCommand(args: string[]): Promise<void> {
   const s = resolveSettings(TAIL_SETTINGS, args, process.env);
   const idleMs = s['idle-exit'] === undefined ? undefined : wholeNumber(s['idle-exit'], '--idle-exit') * 1000;
   const serde = jsonOrAvroSerde(s.registry ? schemaRegistry(String(s.registry)) : undefined);
-  const kafka = kafkaClient(s, 'candlestream-tail', pino({ level: 'warn' }, pino.destination(2)));
+  const kafka = kafkaClient(s, 'candlestream-tail', pino({ level: 'error' }, pino.destination(2)));
   const groupId = `candlestream-tail-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   let last = Date.now();
   let count = 0;
+  const admin = kafka.admin();
+  await admin.connect();
+  const exists = (await admin.listTopics()).includes(String(s.topic));
+  if (!exists) {
+    await admin.disconnect();
+    throw new Error(`topic "${s.topic}" does not exist on the brokers`);
+  }
   await consumer.connect();
   await consumer.subscribe({ topics: [String(s.topic)], fromBeginning: Boolean(s['from-beginning']) });
   await consumer.run({
@@ -58,8 +65,6 @@ export async function tailCommand(args: string[]): Promise<void> {
     }
   });
   await consumer.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
   await admin.deleteGroups([groupId]).catch(() => undefined);
   await admin.disconnect();
   process.stderr.write(`tail: ${count.toLocaleString('en-US')} records from ${s.topic}\n`);

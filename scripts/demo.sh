@@ -35,12 +35,15 @@ trap cleanup EXIT
 # The topics and the reference data first (the service refuses to start without its input topics).
 cs publish --brokers "$brokers" --topic "$prices" --external-topic "$external" --source data/candles \
   --external data/external/fear_and_greed_index_daily.csv --limit 0 --quiet
-cs run --brokers "$brokers" --app-id "demo-$run" --input "$prices" --external "$external" --external-names fear_greed \
+node cli/candlestream.ts run --brokers "$brokers" --app-id "demo-$run" --input "$prices" --external "$external" --external-names fear_greed \
   --output "$signals" --signal-intervals 1h --dead-letter-topic "crypto-dead-letter-demo-$run" \
   --state-dir "out/live-state-$run" --metrics-port 0 > out/live.log 2>&1 &
 pids+=($!)
-cs tail --brokers "$brokers" --topic "$signals" --from-beginning --idle-exit 8 &
+# The service creates its output topics when it starts.
+for _ in $(seq 1 120); do grep -q '"msg":"started"' out/live.log && break; kill -0 "${pids[0]}" 2>/dev/null || { cat out/live.log >&2; exit 1; }; sleep 0.5; done
+node cli/candlestream.ts tail --brokers "$brokers" --topic "$signals" --from-beginning --idle-exit 8 &
 tail_pid=$!
+pids+=($tail_pid)
 echo "demo: publishing 60,480 candles (BTC-USDT, BTC-USDC, 1-21 March 2023) at 5,000/s; hourly signals follow" >&2
 cs publish --brokers "$brokers" --topic "$prices" --source data/candles --rate 5000 --quiet
 wait "$tail_pid"
