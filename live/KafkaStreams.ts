@@ -137,11 +137,17 @@ export class KafkaStreams {
     const failed = this.#state === 'failed';
     this.#state = 'closing';
     clearInterval(this.#commitTimer);
-    await this.#consumer?.stop();
+    // Pause, not stop: at_least_once commits its offsets through the consumer, which must still run.
+    try {
+      this.#consumer?.pause([...this.#sourceByTopic.keys()].map((topic) => ({ topic })));
+    } catch {
+      // not running (failed, or never started): nothing is fetched anyway
+    }
     // After a fatal error nothing is committed: the restart goes back to the last commit.
     await this.#locked(async () => {
       for (const task of [...this.#tasks.values()]) await (failed ? this.#dropTask(task, false) : this.#closeTask(task, true));
     });
+    await this.#consumer?.stop();
     await this.#consumer?.disconnect();
     await this.#globals.stop(this.#admin);
     await this.#sharedProducer?.disconnect();
@@ -162,6 +168,7 @@ export class KafkaStreams {
 
   async #processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const o = this.#o;
+    if (this.#state === 'closing') return; // fetched before the pause: processed after the restart
     const source = this.#sourceByTopic.get(batch.topic)!;
     const task = await this.#task(batch.partition);
     const serde = this.#serde(source.name);

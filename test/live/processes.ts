@@ -45,7 +45,8 @@ export class Service {
     };
     createInterface({ input: this.child.stdout! }).on('line', onLine);
     createInterface({ input: this.child.stderr! }).on('line', onLine);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => (running.delete(this), resolve(code))));
+    // 'close', not 'exit': by then every line the process wrote has been read.
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => (running.delete(this), resolve(code))));
     running.add(this);
   }
 
