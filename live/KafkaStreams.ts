@@ -10,6 +10,7 @@ import { jsonSerde, type Serde } from './Serde.ts';
 import type { StreamsMetrics } from './StreamsMetrics.ts';
 import { deleteTaskCheckpoint, readTaskCheckpoint, writeTaskCheckpoint } from './taskCheckpoint.ts';
 import { ensureTopics } from './ensureTopics.ts';
+import { partitionFor } from '../topology/partitioner.ts';
 
 export type Guarantee = 'exactly_once' | 'at_least_once';
 
@@ -34,7 +35,8 @@ export interface KafkaStreamsOptions {
 /**
  * Runs a topology on Kafka, as Kafka Streams does: one consumer group, one task per input partition,
  * each task's stores logged to compacted changelog topics `<app-id>-<store>-changelog` and restored
- * from them before the task processes anything. With exactly_once, each task's outputs, changelog
+ * from them before the task processes anything. Records not keyed (and partitioned) by their
+ * source's key go through `<app-id>-<source>-repartition` first. With exactly_once, each task's outputs, changelog
  * records and consumed offsets commit in one transaction, and a task that crashed is wiped and restored;
  * with at_least_once, outputs are sent, then the offsets committed.
  */
@@ -43,6 +45,8 @@ export class KafkaStreams {
   readonly #tasks = new Map<number, LiveTask>();
   readonly #sources: SourceNode[];
   readonly #sourceByTopic = new Map<string, SourceNode>();
+  /** Internal topics of records that came keyed otherwise than by their source's key, rekeyed. */
+  readonly #repartitionTopics = new Set<string>();
   readonly #sinks = new Map<string, SinkTarget>();
   readonly #globals: GlobalTable;
   #admin!: Admin;
@@ -60,7 +64,13 @@ export class KafkaStreams {
     this.#o = options;
     const nodes = options.topology.nodes;
     this.#sources = nodes.filter((n): n is SourceNode => n.kind === 'source' && !n.global);
-    for (const s of this.#sources) for (const t of s.topics) this.#sourceByTopic.set(t, s);
+    for (const s of this.#sources) {
+      for (const t of s.topics) this.#sourceByTopic.set(t, s);
+      if (s.key) {
+        this.#sourceByTopic.set(this.repartitionTopic(s.name), s);
+        this.#repartitionTopics.add(this.repartitionTopic(s.name));
+      }
+    }
     for (const n of nodes) if (n.kind === 'sink') this.#sinks.set(n.name, { topic: n.topic, serde: this.#serde(n.name) });
     const globals = nodes.filter((n): n is SourceNode => n.kind === 'source' && n.global);
     this.#globals = new GlobalTable(options.kafka, globals, (name) => this.#serde(name), options.log, options.applicationId);
@@ -80,6 +90,10 @@ export class KafkaStreams {
     return `${this.#o.applicationId}-${store}-changelog`;
   }
 
+  repartitionTopic(source: string): string {
+    return `${this.#o.applicationId}-${source}-repartition`;
+  }
+
   async start(): Promise<void> {
     const o = this.#o;
     this.#state = 'starting';
@@ -90,6 +104,7 @@ export class KafkaStreams {
       globals: this.#globals.topics,
       outputs: [...[...this.#sinks.values()].map((s) => s.topic), o.deadLetterTopic],
       changelogs: [...o.topology.stores.keys()].map((s) => this.changelogTopic(s)),
+      repartitions: [...this.#repartitionTopics],
       log: o.log,
     });
     if (o.guarantee === 'at_least_once') {
@@ -187,6 +202,17 @@ export class KafkaStreams {
         next = offset + 1;
         task.uncommitted++;
         continue;
+      }
+      if (source.key && !this.#repartitionTopics.has(batch.topic)) {
+        // Keyed by something other than its symbol, or placed by another partitioner: through the
+        // repartition topic to the task that owns its key (in this task's transaction, so exactly once).
+        const key = source.key(value);
+        if (key !== null && (key !== message.key?.toString() || partitionFor(key, this.#partitions) !== batch.partition)) {
+          task.forwardRaw(this.repartitionTopic(source.name), key, message);
+          next = offset + 1;
+          task.uncommitted++;
+          continue;
+        }
       }
       const timestamp = source.timestamp ? source.timestamp(value) : Number(message.timestamp);
       this.#applyGlobals(task, timestamp);

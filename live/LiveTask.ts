@@ -77,6 +77,11 @@ export class LiveTask {
     this.#pending.push({ topic: this.#deadLetterTopic, key: message.key?.toString() ?? null, value: message.value, serde: undefined, headers: { reason, stage, topic, partition: String(partition), offset: message.offset } });
   }
 
+  /** A message passed on unchanged to `topic` under a new key (repartitioning). */
+  forwardRaw(topic: string, key: string, message: KafkaMessage): void {
+    this.#pending.push({ topic, key, value: message.value, serde: undefined });
+  }
+
   /** Log changelog records to send with the next batch of outputs. */
   log(topic: string, key: string, value: string | null): void {
     this.#pending.push({ topic, key, value: value === null ? null : Buffer.from(value), serde: undefined, partition: this.partition });

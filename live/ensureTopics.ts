@@ -10,6 +10,8 @@ export interface TopicPlan {
   outputs: string[];
   /** Compacted, one partition per task; created when missing. */
   changelogs: string[];
+  /** Internal, one partition per task; created when missing. */
+  repartitions: string[];
   log: Logger;
 }
 
@@ -32,16 +34,17 @@ export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<numbe
   const create = [
     ...plan.outputs.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions })),
     ...plan.changelogs.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
+    ...plan.repartitions.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions })),
   ];
   const unique = [...new Map(create.map((c) => [c.topic, c])).values()];
   if (unique.length) {
     await admin.createTopics({ topics: unique, waitForLeaders: true });
     plan.log.info({ topics: unique.map((c) => c.topic) }, 'created topics');
   }
-  for (const changelog of plan.changelogs.filter((t) => existing.has(t))) {
-    const [meta] = (await admin.fetchTopicMetadata({ topics: [changelog] })).topics;
+  for (const internal of [...plan.changelogs, ...plan.repartitions].filter((t) => existing.has(t))) {
+    const [meta] = (await admin.fetchTopicMetadata({ topics: [internal] })).topics;
     if (meta.partitions.length !== partitions) {
-      throw new ConfigurationError(`changelog topic "${changelog}" has ${meta.partitions.length} partitions but the inputs have ${partitions}; the inputs were re-partitioned: reset the application (delete its changelog topics and consumer group) or use a new --app-id`);
+      throw new ConfigurationError(`internal topic "${internal}" has ${meta.partitions.length} partitions but the inputs have ${partitions}; the inputs were re-partitioned: reset the application (delete its internal topics and consumer group) or use a new --app-id`);
     }
   }
   return partitions;

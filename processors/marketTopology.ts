@@ -10,7 +10,7 @@ import { IndicatorsProcessor } from './IndicatorsProcessor.ts';
 import { DEFAULT_PERIODS, indicatorColumns, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
 import { SignalsProcessor } from './SignalsProcessor.ts';
 import { SIGNAL_COLUMNS } from './Signal.ts';
-import { priceEventTime, signalEventTime } from './clean/eventTime.ts';
+import { priceEventTime, priceKey, signalEventTime } from './clean/eventTime.ts';
 
 export interface MarketTopologyOptions {
   /** `features` undefined: no features sink (a live service that publishes signals only). */
@@ -56,7 +56,7 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
   const cache = { maxDirtyEntries: o.cacheMaxEntries };
   const candleFields = ['symbol', 'exchange', 'interval', 'ts', 'open', 'high', 'low', 'close', 'volume'];
   const topology = new Topology()
-    .addSource('prices', [o.topics.prices], [], { timestamp: priceEventTime })
+    .addSource('prices', [o.topics.prices], [], { timestamp: priceEventTime, key: priceKey })
     .addSource('external', [o.topics.external], ['name', 'ts', 'value'], { global: true, timestamp: signalEventTime })
     .addProcessor('external-table', () => new ExternalTableProcessor(o.externalSignals), ['external'], { reads: ['name', 'ts', 'value'] })
     .addProcessor('clean', () => new CleanProcessor(o.clean), ['prices'], { writes: candleFields, replaces: true })

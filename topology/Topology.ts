@@ -14,12 +14,14 @@ export interface SourceNode {
   global: boolean;
   /** Event time of a raw value (Kafka Streams' TimestampExtractor); live input uses the message's timestamp without one. */
   timestamp?: (value: unknown) => number;
+  /**
+   * The partitioning key of a raw value (null: none). Live, a record whose Kafka key differs is first
+   * repartitioned through an internal topic, keyed by it, as Kafka Streams does after selectKey.
+   */
+  key?: (value: unknown) => string | null;
 }
 
-export interface SourceOptions {
-  global?: boolean;
-  timestamp?: (value: unknown) => number;
-}
+export type SourceOptions = Partial<Pick<SourceNode, 'global' | 'timestamp' | 'key'>>;
 
 export interface ProcessorNode {
   kind: 'processor';
@@ -55,7 +57,7 @@ export class Topology {
   #built = false;
 
   addSource(name: string, topics: readonly string[], fields: readonly string[] = [], options: SourceOptions = {}): this {
-    return this.#add({ kind: 'source', name, topics, fields, parents: [], global: options.global ?? false, timestamp: options.timestamp });
+    return this.#add({ kind: 'source', name, topics, fields, parents: [], global: options.global ?? false, timestamp: options.timestamp, key: options.key });
   }
 
   addProcessor(name: string, supplier: () => Processor, parents: readonly string[], contract: FieldContract = {}): this {

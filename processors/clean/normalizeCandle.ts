@@ -12,7 +12,7 @@ export interface CandleDefaults {
 }
 
 export const TIME_FIELDS = ['ts', 'timestamp', 'time', 'open_time', 'openTime', 'opentime', 't', 'T', 'date', 'Date'];
-const SYMBOL = ['symbol', 's', 'pair', 'product_id', 'Symbol', 'Pair'];
+export const SYMBOL_FIELDS = ['symbol', 's', 'pair', 'product_id', 'Symbol', 'Pair'];
 const OPEN = ['open', 'o', 'Open'];
 const HIGH = ['high', 'h', 'High'];
 const LOW = ['low', 'l', 'Low'];
@@ -23,7 +23,7 @@ const EXCHANGE = ['exchange', 'Exchange'];
 
 /** One row or message of any accepted shape → the canonical candle, or the reason it cannot be one. */
 export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDefaults = {}): { candle: Candle } | { reason: string } {
-  const rawSymbol = pick(raw, SYMBOL) ?? defaults.symbol;
+  const rawSymbol = pick(raw, SYMBOL_FIELDS) ?? defaults.symbol;
   if (rawSymbol === undefined || rawSymbol === '') return { reason: 'missing_field:symbol' };
   const symbol = normalizeSymbol(rawSymbol);
   if (!symbol) return { reason: 'bad_symbol' };

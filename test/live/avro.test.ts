@@ -1,10 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { eventually, Service, stopAllServices } from './processes.ts';
-import { difference, testWorld, withoutLastWindows, writeSyntheticCandles, type Row } from './liveData.ts';
+import { difference, syntheticRows, testWorld, withoutLastWindows, writeSyntheticCandles, type Row } from './liveData.ts';
 import { readTopic } from './readTopic.ts';
 
 const brokers = inject('brokers');
@@ -34,16 +33,7 @@ describe('Avro through the schema registry', () => {
     // An upstream producer that writes its candles in Avro, Confluent wire format.
     const registry = new SchemaRegistry({ host: registryUrl });
     const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(PRICE_SCHEMA) }, { subject: `${w.topics.prices}-value` });
-    const messages = [];
-    for (const file of (await readdir(dir)).sort()) {
-      const symbol = file.split('_')[0];
-      const [, ...lines] = (await readFile(join(dir, file), 'utf8')).trim().split('\n');
-      for (const line of lines) {
-        const [openTime, open, high, low, close, volume] = line.split(',').map(Number);
-        messages.push({ key: symbol.replace('USDT', '-USDT'), value: await registry.encode(id, { symbol, open_time: openTime, open, high, low, close, volume }), ts: openTime });
-      }
-    }
-    messages.sort((a, b) => a.ts - b.ts);
+    const messages = await Promise.all((await syntheticRows(dir)).map(async (row) => ({ key: row.symbol.replace('USDT', '-USDT'), value: await registry.encode(id, row) })));
     const producer = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     await producer.send({ topic: w.topics.prices, messages: messages.map(({ key, value }) => ({ key, value })) });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -106,4 +106,18 @@ export function difference(actual: Row[], expected: Row[]) {
   const e = count(expected);
   const over = (x: Map<string, number>, y: Map<string, number>) => [...x].filter(([k, n]) => n > (y.get(k) ?? 0)).map(([k, n]) => `${n - (y.get(k) ?? 0)}× ${k.slice(0, 200)}`);
   return { extra: over(a, e).slice(0, 5), missing: over(e, a).slice(0, 5) };
+}
+
+/** The rows of writeSyntheticCandles' files, with their symbol, in time order across files: a feed. */
+export async function syntheticRows(dir: string) {
+  const rows: { symbol: string; open_time: number; open: number; high: number; low: number; close: number; volume: number }[] = [];
+  for (const file of (await readdir(dir)).sort()) {
+    const symbol = file.split('_')[0];
+    const [, ...lines] = (await readFile(join(dir, file), 'utf8')).trim().split('\n');
+    for (const line of lines) {
+      const [open_time, open, high, low, close, volume] = line.split(',').map(Number);
+      rows.push({ symbol, open_time, open, high, low, close, volume });
+    }
+  }
+  return rows.sort((a, b) => a.open_time - b.open_time);
 }
