@@ -349,9 +349,18 @@ export class KafkaStreams {
       const from = trusted ? (checkpoint.offsets[topic] ?? 0) : 0;
       ranges.push({ topic, partition: task.partition, from, to: Number(end?.high ?? 0), apply: (k, v) => store.restore(k, v) });
     }
-    const restored = await restoreFromChangelogs(o.kafka, this.#admin, ranges, o.log, (range, remaining) =>
-      o.metrics.restoreRemaining.set({ topic: range.topic, partition: String(task.partition) }, remaining),
-    );
+    const total = ranges.reduce((n, r) => n + Math.max(0, r.to - r.from), 0);
+    const left = new Map(ranges.map((r) => [r.topic, Math.max(0, r.to - r.from)]));
+    let lastLog = performance.now();
+    const restored = await restoreFromChangelogs(o.kafka, this.#admin, ranges, o.log, (range, remaining) => {
+      o.metrics.restoreRemaining.set({ topic: range.topic, partition: String(task.partition) }, remaining);
+      left.set(range.topic, remaining);
+      if (performance.now() - lastLog >= 5000) {
+        lastLog = performance.now();
+        const remainingAll = [...left.values()].reduce((a, b) => a + b, 0);
+        o.log.info({ task: task.id, remaining: remainingAll, of: total }, 'restoring');
+      }
+    });
     task.commitSeq = Number(marker ?? 0) || 0;
     await task.stream.commit(String(++task.commitSeq)); // persist what was restored
 
