@@ -169,6 +169,9 @@ export async function runCommand(args: string[]): Promise<void> {
     throw e;
   }
   await done; // runs until a signal closes it
+  // Closed and committed. A kafkajs client that reconnected during an outage can leave a timer behind
+  // that keeps Node alive: exit regardless, shortly, as a service's supervisor expects.
+  setTimeout(() => process.exit(), 1000).unref();
 }
 
 function list(raw: unknown): string[] {

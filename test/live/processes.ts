@@ -64,9 +64,13 @@ export class Service {
     return this.waitFor((l) => l.msg === 'started');
   }
 
+  /** Send `signal`; a process still there 40 s later is killed, so a test fails instead of hanging. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    return this.exited;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 40_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
   }
 
   tail(n = 15): string {

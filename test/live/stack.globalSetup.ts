@@ -7,6 +7,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     brokers: string;
     registryUrl: string;
+    /** The servers are stack/stack.sh's, so a test may stop and restart them. */
+    stackScript: boolean;
   }
 }
 
@@ -20,6 +22,7 @@ export default function setup(project: TestProject) {
   if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL) {
     project.provide('brokers', process.env.KAFKA_BROKERS);
     project.provide('registryUrl', process.env.SCHEMA_REGISTRY_URL);
+    project.provide('stackScript', false);
     return;
   }
   const wasRunning = (() => {
@@ -35,6 +38,7 @@ export default function setup(project: TestProject) {
   if (!vars.KAFKA_BROKERS || !vars.SCHEMA_REGISTRY_URL) throw new Error(`stack/stack.sh up printed no addresses:\n${out}`);
   project.provide('brokers', vars.KAFKA_BROKERS);
   project.provide('registryUrl', vars.SCHEMA_REGISTRY_URL);
+  project.provide('stackScript', true);
   return () => {
     if (!wasRunning) execFileSync('stack/stack.sh', ['down'], { cwd: root, stdio: 'inherit' });
   };
