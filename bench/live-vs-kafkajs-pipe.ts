@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { partitionFor } from '../topology/partitioner.ts';
+import { kafkajsPipe } from './kafkajsPipe.ts';
 
 /**
  * The live service against the client's ceiling, on the local broker (npm run stack:up), in one run:
@@ -43,24 +44,6 @@ async function fill(name: string, n: number) {
   await producer.connect();
   for (let i = 0; i < n; i += 2000) await producer.send({ topic: name, messages: Array.from({ length: Math.min(2000, n - i) }, (_, k) => candle(i + k)) });
   await producer.disconnect();
-}
-
-/** The ceiling: consume, parse, produce, commit, with nothing in between. */
-async function pipe(input: string, output: string, onReceive?: (m: { offset: string }) => void) {
-  const consumer = kafka.consumer({ groupId: `pipe-${randomUUID()}`, maxWaitTimeInMs: 50 });
-  const producer = kafka.producer();
-  await Promise.all([consumer.connect(), producer.connect()]);
-  await consumer.subscribe({ topics: [input], fromBeginning: true });
-  let count = 0;
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      const messages = batch.messages.map((m) => ({ key: m.key, value: JSON.stringify(JSON.parse(m.value!.toString())) }));
-      await producer.send({ topic: output, messages, acks: -1 });
-      count += messages.length;
-      for (const m of batch.messages) onReceive?.(m);
-    },
-  });
-  return { count: () => count, stop: () => Promise.all([consumer.disconnect(), producer.disconnect()]) };
 }
 
 /** `candlestream run` as a process; returns its records-in counter (from /metrics) and a stop. */
@@ -108,7 +91,7 @@ const source = await topic(`bench-in-${run}`);
 await fill(source, total);
 const rows: [string, number][] = [];
 {
-  const p = await pipe(source, await topic(`pipe-out-${run}`));
+  const p = await kafkajsPipe(kafka, source, await topic(`pipe-out-${run}`));
   rows.push(['kafkajs pipe (consume → parse → produce)', total / (await timeToConsume(p.count, total))]);
   await p.stop();
 }
@@ -163,7 +146,7 @@ async function latency(label: string, start: (input: string, output: string) => 
 
 console.log(`\nlatency at ${rate.toLocaleString('en-US')} candles/s for ${latencySeconds} s (read_committed reader):`);
 // The pipe's output is its input: latency from producing a candle to receiving its copy.
-await latency('kafkajs pipe (produce → copy received)', async (i, o) => pipe(i, o), ({ key, value }) => `${key}|${JSON.parse(value).ts}`);
+await latency('kafkajs pipe (produce → copy received)', (i, o) => kafkajsPipe(kafka, i, o), ({ key, value }) => `${key}|${JSON.parse(value).ts}`);
 // A signal for minute m is emitted when its task's stream time reaches minute m+1: the trigger is the
 // first candle of minute m+1 sent to the symbol's partition (a task is a partition).
 const trigger = ({ key, value }: { key: string; value: string }) => `${partitionFor(key, PARTITIONS)}|${JSON.parse(value).ts + 60_000}`;
