@@ -36,9 +36,9 @@ export interface KafkaStreamsOptions {
  * Runs a topology on Kafka, as Kafka Streams does: one consumer group, one task per input partition,
  * each task's stores logged to compacted changelog topics `<app-id>-<store>-changelog` and restored
  * from them before the task processes anything. Records not keyed (and partitioned) by their
- * source's key go through `<app-id>-<source>-repartition` first. With exactly_once, each task's outputs, changelog
- * records and consumed offsets commit in one transaction, and a task that crashed is wiped and restored;
- * with at_least_once, outputs are sent, then the offsets committed.
+ * source's key go through `<app-id>-<source>-repartition` first. With exactly_once, each task's
+ * outputs, changelog records and consumed offsets commit in one transaction, and a task that crashed
+ * is wiped and restored; with at_least_once, outputs are sent, then the offsets committed.
  */
 export class KafkaStreams {
   readonly #o: KafkaStreamsOptions;
@@ -58,6 +58,8 @@ export class KafkaStreams {
   /** Serialises batches, commits and rebalances: a task is touched by one of them at a time. */
   #lock: Promise<unknown> = Promise.resolve();
   #partitions = 0;
+  /** Tasks being created and restored: not ready while any is. */
+  #restoring = 0;
   #state: 'created' | 'starting' | 'running' | 'closing' | 'closed' | 'failed' = 'created';
 
   constructor(options: KafkaStreamsOptions) {
@@ -81,9 +83,9 @@ export class KafkaStreams {
     return this.#state;
   }
 
-  /** True once every assigned task has restored its state and processes records. */
+  /** Running, and no task restoring its state (a task is created when its partition's first records arrive). */
   get ready(): boolean {
-    return this.#state === 'running';
+    return this.#state === 'running' && this.#restoring === 0;
   }
 
   changelogTopic(store: string): string {
@@ -314,19 +316,24 @@ export class KafkaStreams {
       deadLetterTopic: o.deadLetterTopic,
       onDeadLetter: (reason) => o.metrics.deadLetters.inc({ reason: reason.split(':')[0] }),
     });
-    if (o.guarantee === 'exactly_once') {
-      // Creating the producer fences the zombie that owned this task before and aborts its open transaction.
-      // CONCURRENT_TRANSACTIONS (the previous commit's markers still being written) is retried after
-      // 20 ms, as the Java producer does, not after kafkajs' default 300; an outage is waited out for minutes.
-      task.producer = o.kafka.producer({
-        transactionalId: `${o.applicationId}-${task.id}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        retry: { initialRetryTime: 20, maxRetryTime: 5000, retries: 50 },
-      });
-      await task.producer.connect();
+    this.#restoring++;
+    try {
+      if (o.guarantee === 'exactly_once') {
+        // Creating the producer fences the zombie that owned this task before and aborts its open
+        // transaction. CONCURRENT_TRANSACTIONS (the previous commit's markers still being written) is
+        // retried after 20 ms, as the Java producer does; an outage is waited out for minutes.
+        task.producer = o.kafka.producer({
+          transactionalId: `${o.applicationId}-${task.id}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          retry: { initialRetryTime: 20, maxRetryTime: 5000, retries: 50 },
+        });
+        await task.producer.connect();
+      }
+      await this.#restore(task);
+    } finally {
+      this.#restoring--;
     }
-    await this.#restore(task);
     this.#tasks.set(partition, task);
     o.metrics.tasks.set(this.#tasks.size);
     return task;
@@ -364,18 +371,17 @@ export class KafkaStreams {
     task.commitSeq = Number(marker ?? 0) || 0;
     await task.stream.commit(String(++task.commitSeq)); // persist what was restored
 
-    // Where processing resumes: the committed offsets, with the stream time saved beside them.
-    for (const source of this.#sources) {
-      for (const topic of source.topics) {
-        const [committed] = await this.#admin.fetchOffsets({ groupId: o.applicationId, topics: [topic] });
-        const p = committed?.partitions.find((x) => x.partition === task.partition);
-        const offset = Number(p?.offset ?? -1);
-        task.nextOffsets.set(topic, offset >= 0 ? offset : 0);
-        if (p?.metadata) {
-          const meta = JSON.parse(p.metadata) as { streamTime: number | null; globalsThrough: number | null };
-          if (meta.streamTime !== null) task.stream.restoreStreamTime(meta.streamTime);
-          if (meta.globalsThrough !== null) task.globalsThrough = meta.globalsThrough;
-        }
+    // Where processing resumes: the committed offsets (inputs and repartition topics), with the stream
+    // time saved beside them.
+    const committed = await this.#admin.fetchOffsets({ groupId: o.applicationId, topics: [...this.#sourceByTopic.keys()] });
+    for (const { topic, partitions } of committed) {
+      const p = partitions.find((x) => x.partition === task.partition);
+      const offset = Number(p?.offset ?? -1);
+      task.nextOffsets.set(topic, offset >= 0 ? offset : 0);
+      if (p?.metadata) {
+        const meta = JSON.parse(p.metadata) as { streamTime: number | null; globalsThrough: number | null };
+        if (meta.streamTime !== null) task.stream.restoreStreamTime(meta.streamTime);
+        if (meta.globalsThrough !== null) task.globalsThrough = meta.globalsThrough;
       }
     }
     task.stream.startProcessors();
