@@ -152,7 +152,8 @@ await latency('kafkajs pipe (produce → copy received)', (i, o) => kafkajsPipe(
 const trigger = ({ key, value }: { key: string; value: string }) => `${partitionFor(key, PARTITIONS)}|${JSON.parse(value).ts + 60_000}`;
 await latency('candlestream run, exactly_once (commit 100 ms)', (i, o) => service(i, o, 'exactly_once', 9471), trigger);
 await latency('candlestream run, exactly_once (commit 20 ms)', (i, o) => service(i, o, 'exactly_once', 9472, ['--commit-interval-ms', '20']), trigger);
-await latency('candlestream run, at_least_once', (i, o) => service(i, o, 'at_least_once', 9473), trigger);
+await latency('candlestream run, at_least_once (commit 1 s)', (i, o) => service(i, o, 'at_least_once', 9473, ['--commit-interval-ms', '1000']), trigger);
+await latency('candlestream run, at_least_once (commit 10 s)', (i, o) => service(i, o, 'at_least_once', 9474, ['--commit-interval-ms', '10000']), trigger);
 
 const topics = (await admin.listTopics()).filter((t) => t.includes(run) || t.startsWith('lat-') || t.startsWith('bench-'));
 await admin.deleteTopics({ topics }).catch(() => undefined);

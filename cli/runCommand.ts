@@ -37,7 +37,7 @@ Topology options:
   --intervals, --grace, --no-gap-fill, --rsi-smoothing, --periods, --cache-max-entries: as for backfill
 Running:
   --guarantee G            exactly_once (default) or at_least_once
-  --commit-interval-ms N   default 100 with exactly_once, 1000 with at_least_once
+  --commit-interval-ms N   default 100 with exactly_once, 30000 with at_least_once (Kafka Streams')
   --state-dir DIR          local stores (default .candlestream/run)
   --session-timeout-ms N   consumer group session timeout (default 30000)
   --metrics-port N         Prometheus /metrics, /healthz, /readyz (default 9464; 0: off)
@@ -84,7 +84,7 @@ export async function runCommand(args: string[]): Promise<void> {
   if (format === 'avro' && !s.registry) throw new UsageError('--format avro needs --registry URL (a Confluent-API schema registry)');
   const appId = String(s['app-id']);
   if (!/^[A-Za-z0-9._-]+$/.test(appId)) throw new UsageError(`--app-id may hold letters, digits, ".", "_" and "-" (it names topics), not "${appId}"`);
-  const commitIntervalMs = wholeNumber(s['commit-interval-ms'] ?? (guarantee === 'exactly_once' ? '100' : '1000'), '--commit-interval-ms');
+  const commitIntervalMs = wholeNumber(s['commit-interval-ms'] ?? (guarantee === 'exactly_once' ? '100' : '30000'), '--commit-interval-ms');
   const sessionTimeoutMs = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
   const metricsPort = wholeNumber(s['metrics-port'], '--metrics-port', 0);
 

@@ -285,24 +285,38 @@ export class KafkaStreams {
   /**
    * Flush the stores (their changes go to the changelogs), send what is pending, then commit the
    * consumed offsets with the stream time as their metadata: in one transaction under exactly_once.
+   * Under at_least_once only the taking of the changes and offsets holds up processing: the writes,
+   * the sends and the offset commit go on in the background, each commit after the one before.
    */
   async #commit(task: LiveTask): Promise<void> {
     const started = performance.now();
     const marker = String(++task.commitSeq);
-    await task.stream.commit(marker, (store, key, value) => task.log(this.changelogTopic(store), key, value));
-    await this.#send(task);
+    const flushed = task.stream.commit(marker, (store, key, value) => task.log(this.changelogTopic(store), key, value));
+    const sent = this.#send(task); // takes everything pending now, changelog records included
     const metadata = JSON.stringify({ streamTime: Number.isFinite(task.stream.streamTime) ? task.stream.streamTime : null, globalsThrough: Number.isFinite(task.globalsThrough) ? task.globalsThrough : null });
     const topics = [...task.nextOffsets].map(([topic, offset]) => ({ topic, partitions: [{ partition: task.partition, offset: String(offset), metadata }] }));
+    task.uncommitted = 0;
+    const observe = () => this.#o.metrics.commitSeconds.observe((performance.now() - started) / 1000);
     if (task.producer) {
+      await Promise.all([flushed, sent]);
       const tx = task.transaction ?? (await task.producer.transaction());
       task.transaction = undefined;
       await tx.sendOffsets({ consumerGroupId: this.#o.applicationId, topics });
       await tx.commit();
-    } else {
-      await this.#consumer.commitOffsets(topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p }))));
+      observe();
+      return;
     }
-    task.uncommitted = 0;
-    this.#o.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    const previous = task.committing;
+    task.committing = (async () => {
+      await previous;
+      await Promise.all([flushed, sent]);
+      await this.#consumer.commitOffsets(topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p }))));
+      observe();
+    })();
+    task.committing.catch((e) => {
+      this.#o.log.warn({ err: e, task: task.id }, 'commit failed: dropping the task, its partition is processed again from its last commit');
+      void this.#locked(() => (this.#tasks.get(task.partition) === task ? this.#dropTask(task, true) : Promise.resolve()));
+    });
   }
 
   /** The task for a partition, created and restored on first use. */
@@ -401,6 +415,7 @@ export class KafkaStreams {
         task.discardPending();
         await task.transaction?.abort();
       }
+      await task.committing;
     } catch (e) {
       this.#o.log.warn({ err: e, task: task.id }, 'could not commit a closing task: it is dropped and restored by its next owner');
       return this.#dropTask(task, false);
@@ -425,6 +440,7 @@ export class KafkaStreams {
    */
   async #dropTask(task: LiveTask, refetch: boolean): Promise<void> {
     task.discardPending();
+    await task.committing.catch(() => undefined);
     await task.transaction?.abort().catch(() => undefined);
     await task.producer?.disconnect().catch(() => undefined);
     await task.stream.close().catch(() => undefined);

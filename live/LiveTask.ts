@@ -35,6 +35,8 @@ export class LiveTask {
   readonly nextOffsets = new Map<string, number>();
   /** Records processed since the last commit. */
   uncommitted = 0;
+  /** An at_least_once commit still writing in the background (resolved when none is). */
+  committing: Promise<void> = Promise.resolve();
   commitSeq = 0;
   /** Event time through which the global tables have been applied to this task. */
   globalsThrough = -Infinity;

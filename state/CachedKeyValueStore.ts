@@ -27,6 +27,7 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
   #db: Level<string, string> | undefined;
   #dir: string | undefined;
   #marker: string | undefined;
+  #writing: Promise<void> = Promise.resolve();
   readonly #maxDirty: number;
 
   constructor(name: string, options: CachedKeyValueStoreOptions = {}) {
@@ -96,12 +97,16 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
         this.#persisted.add(key);
       }
     }
-    if (batch) {
-      batch.put(MARKER_KEY, commitMarker);
-      await batch.write();
-    }
+    // Everything up to here is synchronous: the changes are taken before the write is awaited.
     this.#dirty.clear();
     this.#marker = commitMarker;
+    if (batch) {
+      batch.put(MARKER_KEY, commitMarker);
+      // Batches reach disk in the order their flushes were called.
+      const previous = this.#writing;
+      this.#writing = previous.then(() => batch.write());
+      await this.#writing;
+    }
   }
 
   restore(key: string, value: string | null): void {
@@ -115,6 +120,8 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
     this.#persisted.clear();
     this.#marker = undefined;
     if (this.#db && this.#dir) {
+      await this.#writing.catch(() => undefined);
+      this.#writing = Promise.resolve();
       await this.#db.close();
       await rm(this.#dir, { recursive: true, force: true });
       await this.open(this.#dir);
@@ -122,6 +129,7 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   async close(): Promise<void> {
+    await this.#writing.catch(() => undefined);
     await this.#db?.close();
     this.#db = undefined;
   }

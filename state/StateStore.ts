@@ -9,6 +9,8 @@ export interface StateStore {
   /**
    * Write every change since the last flush in one batch, tagged with the task's commit marker;
    * `log` also receives each change, so a live task can send it to the store's changelog topic.
+   * The changes are taken (and logged) synchronously, before the first await: the task may go on
+   * processing while the write completes, and what it changes then belongs to the next flush.
    */
   flush(commitMarker: string, log?: ChangeLogger): Promise<void>;
   /** Apply one record of the store's changelog (restoring, before processing starts); the next flush persists it. */

@@ -129,10 +129,13 @@ export class StreamTask {
     return false;
   }
 
-  /** Flush every store in one batch each, tagged with `marker`; `log` receives each change, by store. */
+  /**
+   * Flush every store in one batch each, tagged with `marker`; `log` receives each change, by store.
+   * Every store's changes are taken before this returns its promise (see StateStore.flush).
+   */
   async commit(marker: string, log?: (store: string, key: string, value: string | null) => void): Promise<void> {
     const started = performance.now();
-    for (const [name, store] of this.#stores) await store.flush(marker, log && ((key, value) => log(name, key, value)));
+    await Promise.all([...this.#stores].map(([name, store]) => store.flush(marker, log && ((key, value) => log(name, key, value)))));
     this.metrics.commits++;
     this.metrics.commitMs += performance.now() - started;
   }

@@ -12,7 +12,7 @@ afterAll(async () => {
 
 const KILLS = 10;
 
-describe('exactly_once', () => {
+describe('guarantees under SIGKILL', () => {
   it(`killed with SIGKILL at ${KILLS} random points, commits exactly the signals and features of an uninterrupted run`, async () => {
     const w = await testWorld(brokers);
     worlds.push(w);
@@ -50,6 +50,28 @@ describe('exactly_once', () => {
     expect(live.length).toBe(features.length);
     // Uncommitted transactions of the killed instances exist in the log, and a read_committed reader never sees them.
     expect((await w.read(w.topics.signals, { readUncommitted: true })).length).toBeGreaterThan(signals.length);
+    expect(await last.stop('SIGTERM')).toBe(0);
+  });
+
+  it('at_least_once killed with SIGKILL at 3 random points: every signal of an uninterrupted run arrives (duplicates allowed)', async () => {
+    const w = await testWorld(brokers);
+    worlds.push(w);
+    const candles = await writeSyntheticCandles(join(w.work, 'candles'), 6, 2000);
+    const signals = withoutLastWindows((await w.backfill(['--source', candles])).signals);
+    await w.createInputTopics(4);
+    const publishing = w.publish(['--source', candles, '--rate', '300']);
+    const args = w.serviceArgs(['--guarantee', 'at_least_once', '--commit-interval-ms', '500'], { features: false });
+    for (let kill = 0; kill < 3; kill++) {
+      const service = new Service(args);
+      await service.waitFor((l) => l.msg === 'task restored');
+      await new Promise((r) => setTimeout(r, 1000 + Math.floor(Math.random() * 2000)));
+      await service.stop('SIGKILL');
+    }
+    await publishing;
+    const last = new Service(args);
+    await last.started();
+    const missing = await eventually(async () => difference(await w.read(w.topics.signals), signals).missing, (m) => m.length === 0, 120_000, 'every signal at least once');
+    expect(missing).toEqual([]);
     expect(await last.stop('SIGTERM')).toBe(0);
   });
 });
