@@ -51,7 +51,9 @@ export class KafkaStreams {
   readonly #globals: GlobalTable;
   #admin!: Admin;
   #consumer!: Consumer;
-  #sharedProducer: Producer | undefined;
+  /** at_least_once: outputs go through one producer, commits (changelogs) through another, so a big commit never queues outputs behind it. */
+  #outputProducer: Producer | undefined;
+  #commitProducer: Producer | undefined;
   #lastCommit = Date.now();
   /** Commits when input stops: kafkajs calls eachBatch only when there are records. */
   #commitTimer: NodeJS.Timeout | undefined;
@@ -110,8 +112,9 @@ export class KafkaStreams {
       log: o.log,
     });
     if (o.guarantee === 'at_least_once') {
-      this.#sharedProducer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await this.#sharedProducer.connect();
+      this.#outputProducer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      this.#commitProducer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await Promise.all([this.#outputProducer.connect(), this.#commitProducer.connect()]);
     }
     await this.#globals.start(this.#admin);
 
@@ -167,7 +170,7 @@ export class KafkaStreams {
     await this.#consumer?.stop();
     await this.#consumer?.disconnect();
     await this.#globals.stop(this.#admin);
-    await this.#sharedProducer?.disconnect();
+    await Promise.all([this.#outputProducer?.disconnect(), this.#commitProducer?.disconnect()]);
     await this.#admin?.disconnect();
     this.#state = 'closed';
     this.#o.log.info('closed');
@@ -253,14 +256,14 @@ export class KafkaStreams {
   }
 
   /** Send the task's pending outputs: inside its open transaction (exactly_once), or straight away. */
-  async #send(task: LiveTask): Promise<void> {
+  async #send(task: LiveTask, producer = this.#outputProducer): Promise<void> {
     if (!task.hasPending) return;
     for (const topicMessages of inRequestsOfAtMost(await task.drain(), MAX_REQUEST_BYTES)) {
       if (task.producer) {
         task.transaction ??= await task.producer.transaction();
         await task.transaction.sendBatch({ topicMessages, acks: -1 });
       } else {
-        await this.#sharedProducer!.sendBatch({ topicMessages, acks: -1 });
+        await producer!.sendBatch({ topicMessages, acks: -1 });
       }
       for (const t of topicMessages) this.#o.metrics.recordsOut.inc({ topic: t.topic }, t.messages.length);
     }
@@ -292,7 +295,7 @@ export class KafkaStreams {
     const started = performance.now();
     const marker = String(++task.commitSeq);
     const flushed = task.stream.commit(marker, (store, key, value) => task.log(this.changelogTopic(store), key, value));
-    const sent = this.#send(task); // takes everything pending now, changelog records included
+    const sent = this.#send(task, this.#commitProducer); // takes everything pending now, changelog records included
     const metadata = JSON.stringify({ streamTime: Number.isFinite(task.stream.streamTime) ? task.stream.streamTime : null, globalsThrough: Number.isFinite(task.globalsThrough) ? task.globalsThrough : null });
     const topics = [...task.nextOffsets].map(([topic, offset]) => ({ topic, partitions: [{ partition: task.partition, offset: String(offset), metadata }] }));
     task.uncommitted = 0;
