@@ -166,6 +166,7 @@ export async function runCommand(args: string[]): Promise<void> {
     await streams.close().catch(() => undefined);
     server?.close();
     if (e instanceof ConfigurationError) throw new UsageError(e.message);
+    if ((e as Error).name === 'KafkaJSSASLAuthenticationError') throw new UsageError(`--sasl-username/--sasl-password: ${(e as Error).message}`);
     throw e;
   }
   await done; // runs until a signal closes it

@@ -11,6 +11,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 home="${CANDLESTREAM_STACK_DIR:-$HOME/.cache/candlestream/stack}"
 kafka_port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+# A second listener that requires SASL (PLAIN, SCRAM-SHA-256/512), for testing authenticated clients.
+# Its one user is a local test account, not a secret: candlestream / candlestream-secret.
+sasl_port="${KAFKA_SASL_PORT:-9094}"
+sasl_user=candlestream
+sasl_password=candlestream-secret
 heap="${KAFKA_HEAP:-512m}"
 lib="$home/lib"
 data="$home/kafka-data"
@@ -36,7 +41,7 @@ registry_answers() {
     [[ $line == "HTTP/1."?" 200"* ]]
   ) 2>/dev/null
 }
-kafka_address() { echo "KAFKA_BROKERS=127.0.0.1:$kafka_port"; }
+kafka_address() { echo "KAFKA_BROKERS=127.0.0.1:$kafka_port"; echo "KAFKA_SASL_BROKERS=127.0.0.1:$sasl_port"; }
 registry_address() { echo "SCHEMA_REGISTRY_URL=$registry_url"; }
 need_mvn() { command -v mvn >/dev/null || { echo "stack: Maven (mvn) is needed to fetch the stack from Maven Central" >&2; exit 1; }; }
 
@@ -71,10 +76,15 @@ configure() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
+listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$sasl_user="$sasl_password";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$data
 num.partitions=4
 offsets.topic.replication.factor=1
@@ -92,6 +102,7 @@ PROPS
 start_kafka() {
   running "$pidfile" && return
   if answers "$kafka_port"; then echo "stack: port $kafka_port is taken by another process; set KAFKA_PORT" >&2; exit 1; fi
+  if answers "$sasl_port"; then echo "stack: port $sasl_port is taken by another process; set KAFKA_SASL_PORT" >&2; exit 1; fi
   fetch
   configure
   nohup java "-Xmx$heap" "-Xms$heap" -XX:+UseG1GC -cp "$lib/*" \
@@ -99,12 +110,25 @@ start_kafka() {
     kafka.Kafka "$home/server.properties" > "$home/logs/stdout.log" 2>&1 &
   echo $! > "$pidfile"
   for _ in $(seq 1 120); do
-    answers "$kafka_port" && return
+    answers "$kafka_port" && { add_scram_user; return; }
     running "$pidfile" || { echo "stack: Kafka exited during start-up; see $home/logs" >&2; tail -n 20 "$home/logs/stdout.log" >&2; exit 1; }
     sleep 0.5
   done
   echo "stack: Kafka did not answer on 127.0.0.1:$kafka_port within 60 s; see $home/logs" >&2
   exit 1
+}
+
+# SCRAM credentials live in the cluster metadata: added once, through the admin API.
+add_scram_user() {
+  [ -f "$data/.scram-user" ] && return
+  local mechanism
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do # one per request: the broker refuses two at once
+    java -cp "$lib/*" kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$kafka_port" --alter \
+      --add-config "$mechanism=[password=$sasl_password]" --entity-type users --entity-name "$sasl_user" \
+      >> "$home/logs/scram.log" 2>&1 \
+      || { echo "stack: could not add the $mechanism user (see $home/logs/scram.log); SASL PLAIN still works" >&2; return; }
+  done
+  touch "$data/.scram-user"
 }
 
 # Schemas are kept in an H2 file next to Kafka's data, so ids in stored records still resolve after a
