@@ -1,18 +1,14 @@
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, Service, stopAllServices } from './processes.ts';
-import { difference, syntheticRows, testWorld, withoutLastWindows, writeSyntheticCandles, type Row } from './liveData.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { eventually, Service } from './processes.ts';
+import { difference, syntheticRows, worldsFor, withoutLastWindows, writeSyntheticCandles, type Row } from './liveData.ts';
 import { readTopic } from './readTopic.ts';
 
 const brokers = inject('brokers');
 const registryUrl = inject('registryUrl');
-const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
-afterAll(async () => {
-  await stopAllServices();
-  for (const w of worlds) await w.cleanUp();
-});
+const newWorld = worldsFor(brokers);
 
 const PRICE_SCHEMA = {
   type: 'record', name: 'Candle', namespace: 'test.exchange',
@@ -24,8 +20,7 @@ const PRICE_SCHEMA = {
 
 describe('Avro through the schema registry', () => {
   it('reads Avro prices and writes Avro signals (schema registered) that decode to what backfill computes', async () => {
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     const dir = await writeSyntheticCandles(join(w.work, 'candles'), 2, 400);
     const expected = withoutLastWindows((await w.backfill(['--source', dir])).signals);
     await w.createInputTopics(2);

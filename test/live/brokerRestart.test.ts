@@ -1,24 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, Service, stopAllServices } from './processes.ts';
-import { difference, root, syntheticRows, testWorld, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { eventually, Service } from './processes.ts';
+import { difference, root, syntheticRows, worldsFor, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
 
 const brokers = inject('brokers');
-const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
-afterAll(async () => {
-  await stopAllServices();
-  for (const w of worlds) await w.cleanUp();
-});
+const newWorld = worldsFor(brokers);
 
 const stack = (command: 'up' | 'down') => execFileSync('stack/stack.sh', [command], { cwd: root, stdio: 'ignore', timeout: 120_000 });
 
 describe('a broker that goes away and comes back', () => {
   it('is reconnected to: the service carries on, and the committed signals have no gap and no duplicate', async () => {
     if (!inject('stackScript')) throw new Error('this test stops and restarts the broker: run it against stack/stack.sh, not KAFKA_BROKERS');
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     const dir = await writeSyntheticCandles(join(w.work, 'candles'), 4, 1500);
     const signals = withoutLastWindows((await w.backfill(['--source', dir])).signals);
     await w.createInputTopics(4);

@@ -1,16 +1,12 @@
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, Service, stopAllServices } from './processes.ts';
-import { testWorld } from './liveData.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { eventually, Service } from './processes.ts';
+import { worldsFor } from './liveData.ts';
 import { readTopic } from './readTopic.ts';
 
 const brokers = inject('brokers');
-const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
-afterAll(async () => {
-  await stopAllServices();
-  for (const w of worlds) await w.cleanUp();
-});
+const newWorld = worldsFor(brokers);
 
 const T0 = Date.UTC(2023, 2, 1);
 const MIN = 60_000;
@@ -40,8 +36,7 @@ const BAD: [string, Buffer | null][] = [
 
 describe('bad input on the live service', () => {
   it('goes to the dead-letter topic with its original bytes and the reason, is counted, and processing goes on', async () => {
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     await w.createInputTopics(2);
     const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();

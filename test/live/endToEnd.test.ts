@@ -1,18 +1,14 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { readTopic } from './readTopic.ts';
 import { partitionFor } from '../../topology/partitioner.ts';
 import { normalizeSymbol } from '../../processors/clean/normalizeSymbol.ts';
-import { eventually, Service, stopAllServices } from './processes.ts';
-import { difference, fearGreed, sampleCandles, syntheticRows, testWorld, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
+import { eventually, Service } from './processes.ts';
+import { difference, fearGreed, sampleCandles, syntheticRows, worldsFor, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
 
 const brokers = inject('brokers');
-const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
-afterAll(async () => {
-  await stopAllServices();
-  for (const w of worlds) await w.cleanUp();
-});
+const newWorld = worldsFor(brokers);
 
 const FIRST = ['--to', '2023-03-02T12:00:00Z'];
 const SECOND = ['--from', '2023-03-02T12:00:00Z', '--to', '2023-03-04T00:00:00Z'];
@@ -20,8 +16,7 @@ const WHOLE = ['--to', '2023-03-04T00:00:00Z'];
 
 describe('candlestream run on a real broker', () => {
   it.each(['exactly_once', 'at_least_once'])('%s: turns prices into the same features and signals as backfill, and a restart resumes where it stopped', async (guarantee) => {
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     const input = ['--source', sampleCandles, '--external', fearGreed];
     const expected = await w.backfill([...input, ...WHOLE]);
     const features = withoutLastWindows(expected.features);
@@ -55,8 +50,7 @@ describe('candlestream run on a real broker', () => {
   });
 
   it('repartitions records not keyed by their symbol (no key, another key, another partitioner) before processing them', async () => {
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     const dir = await writeSyntheticCandles(join(w.work, 'candles'), 4, 600);
     // A little grace: symbols that reach a task through the repartition topic from different
     // partitions arrive a few event-minutes apart.

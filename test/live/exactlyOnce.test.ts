@@ -1,21 +1,16 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, Service, stopAllServices } from './processes.ts';
-import { difference, testWorld, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { eventually, Service } from './processes.ts';
+import { difference, worldsFor, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
 
 const brokers = inject('brokers');
-const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
-afterAll(async () => {
-  await stopAllServices();
-  for (const w of worlds) await w.cleanUp();
-});
+const newWorld = worldsFor(brokers);
 
 const KILLS = 10;
 
 describe('guarantees under SIGKILL', () => {
   it(`killed with SIGKILL at ${KILLS} random points, commits exactly the signals and features of an uninterrupted run`, async () => {
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     const candles = await writeSyntheticCandles(join(w.work, 'candles'), 6, 4000);
     const expected = await w.backfill(['--source', candles]);
     const signals = withoutLastWindows(expected.signals);
@@ -54,8 +49,7 @@ describe('guarantees under SIGKILL', () => {
   });
 
   it('at_least_once killed with SIGKILL at 3 random points: every signal of an uninterrupted run arrives (duplicates allowed)', async () => {
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     const candles = await writeSyntheticCandles(join(w.work, 'candles'), 6, 2000);
     const signals = withoutLastWindows((await w.backfill(['--source', candles])).signals);
     await w.createInputTopics(4);

@@ -1,19 +1,14 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { eventually, Service, stopAllServices } from './processes.ts';
-import { difference, testWorld, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { eventually, Service } from './processes.ts';
+import { difference, worldsFor, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
 
 const brokers = inject('brokers');
-const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
-afterAll(async () => {
-  await stopAllServices();
-  for (const w of worlds) await w.cleanUp();
-});
+const newWorld = worldsFor(brokers);
 
 describe('two instances of one application', () => {
   it('share the partitions; when one is killed the other takes its tasks over, restores their state, and the output equals a one-instance run', async () => {
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     const candles = await writeSyntheticCandles(join(w.work, 'candles'), 8, 1500);
     const expected = await w.backfill(['--source', candles]);
     const signals = withoutLastWindows(expected.signals);

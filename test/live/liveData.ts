@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { cli } from './processes.ts';
+import { afterAll } from 'vitest';
+import { cli, stopAllServices } from './processes.ts';
 import { readTopic } from './readTopic.ts';
 
 export const root = new URL('../../', import.meta.url).pathname;
@@ -54,6 +55,23 @@ export async function testWorld(brokers: string) {
     async cleanUp() {
       await rm(work, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a test file: `newWorld()` gives each test a world of its own; after the file's tests every
+ * service left running is killed and every world's directory removed.
+ */
+export function worldsFor(brokers: string): () => Promise<Awaited<ReturnType<typeof testWorld>>> {
+  const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
+  afterAll(async () => {
+    await stopAllServices();
+    for (const w of worlds) await w.cleanUp();
+  });
+  return async () => {
+    const w = await testWorld(brokers);
+    worlds.push(w);
+    return w;
   };
 }
 

@@ -1,14 +1,10 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { cli, eventually, Service, stopAllServices } from './processes.ts';
-import { sampleCandles, testWorld, withoutLastWindows } from './liveData.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { cli, eventually, Service } from './processes.ts';
+import { sampleCandles, worldsFor, withoutLastWindows } from './liveData.ts';
 
 const brokers = inject('brokers');
 const saslBrokers = inject('saslBrokers');
-const worlds: Awaited<ReturnType<typeof testWorld>>[] = [];
-afterAll(async () => {
-  await stopAllServices();
-  for (const w of worlds) await w.cleanUp();
-});
+const newWorld = worldsFor(brokers);
 
 // The stack's SASL listener has one local test user (stack/stack.sh).
 const USER = 'candlestream';
@@ -18,8 +14,7 @@ const WINDOW = ['--to', '2023-03-01T06:00:00Z'];
 describe('SASL to the brokers', () => {
   it.each(['plain', 'scram-sha-256', 'scram-sha-512'])('%s: the service authenticates, processes, and never logs the password', async (mechanism) => {
     if (!saslBrokers) throw new Error('no SASL listener: run against stack/stack.sh, or set KAFKA_SASL_BROKERS');
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     const signals = withoutLastWindows((await w.backfill(['--source', sampleCandles, ...WINDOW])).signals);
     await w.createInputTopics(2);
     await w.publish(['--source', sampleCandles, ...WINDOW]);
@@ -34,8 +29,7 @@ describe('SASL to the brokers', () => {
 
   it('a wrong password stops start-up with exit code 2, naming the settings, without printing it', async () => {
     if (!saslBrokers) throw new Error('no SASL listener: run against stack/stack.sh, or set KAFKA_SASL_BROKERS');
-    const w = await testWorld(brokers);
-    worlds.push(w);
+    const w = await newWorld();
     await w.createInputTopics(1);
     const r = await cli(['run', ...w.serviceArgs(['--brokers', saslBrokers, '--sasl-mechanism', 'scram-sha-256', '--sasl-username', USER])], { CANDLESTREAM_SASL_PASSWORD: 'not-the-password' });
     expect(r.code).toBe(2);
