@@ -16,6 +16,10 @@ controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
 sasl_port="${KAFKA_SASL_PORT:-9094}"
 sasl_user=candlestream
 sasl_password=candlestream-secret
+# And one with TLS, its certificate self-signed for 127.0.0.1 (clients trust it with $tls_dir/ca.pem).
+tls_port="${KAFKA_TLS_PORT:-9095}"
+tls_dir="$home/tls"
+tls_storepass=candlestream-local
 heap="${KAFKA_HEAP:-512m}"
 lib="$home/lib"
 data="$home/kafka-data"
@@ -41,7 +45,12 @@ registry_answers() {
     [[ $line == "HTTP/1."?" 200"* ]]
   ) 2>/dev/null
 }
-kafka_address() { echo "KAFKA_BROKERS=127.0.0.1:$kafka_port"; echo "KAFKA_SASL_BROKERS=127.0.0.1:$sasl_port"; }
+kafka_address() {
+  echo "KAFKA_BROKERS=127.0.0.1:$kafka_port"
+  echo "KAFKA_SASL_BROKERS=127.0.0.1:$sasl_port"
+  echo "KAFKA_TLS_BROKERS=127.0.0.1:$tls_port"
+  echo "KAFKA_TLS_CA=$tls_dir/ca.pem"
+}
 registry_address() { echo "SCHEMA_REGISTRY_URL=$registry_url"; }
 need_mvn() { command -v mvn >/dev/null || { echo "stack: Maven (mvn) is needed to fetch the stack from Maven Central" >&2; exit 1; }; }
 
@@ -70,17 +79,32 @@ fetch_registry() {
   echo "$stamp" > "$registry_lib/.complete"
 }
 
+# A key pair and self-signed certificate for the TLS listener, made once with the JDK's keytool.
+make_certificate() {
+  [ -f "$tls_dir/ca.pem" ] && return
+  mkdir -p "$tls_dir"
+  keytool -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 3650 -dname CN=127.0.0.1 \
+    -ext SAN=ip:127.0.0.1,dns:localhost -storetype PKCS12 -keystore "$tls_dir/broker.p12" \
+    -storepass "$tls_storepass" -keypass "$tls_storepass" >/dev/null 2>&1
+  keytool -exportcert -rfc -alias broker -keystore "$tls_dir/broker.p12" -storepass "$tls_storepass" -file "$tls_dir/ca.pem" >/dev/null 2>&1
+}
+
 configure() {
+  make_certificate
   mkdir -p "$data"
   cat > "$home/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$tls_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$tls_port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls_dir/broker.p12
+ssl.keystore.password=$tls_storepass
+ssl.key.password=$tls_storepass
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$sasl_user="$sasl_password";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
@@ -103,6 +127,7 @@ start_kafka() {
   running "$pidfile" && return
   if answers "$kafka_port"; then echo "stack: port $kafka_port is taken by another process; set KAFKA_PORT" >&2; exit 1; fi
   if answers "$sasl_port"; then echo "stack: port $sasl_port is taken by another process; set KAFKA_SASL_PORT" >&2; exit 1; fi
+  if answers "$tls_port"; then echo "stack: port $tls_port is taken by another process; set KAFKA_TLS_PORT" >&2; exit 1; fi
   fetch
   configure
   nohup java "-Xmx$heap" "-Xms$heap" -XX:+UseG1GC -cp "$lib/*" \

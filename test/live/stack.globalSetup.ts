@@ -8,6 +8,9 @@ declare module 'vitest' {
     brokers: string;
     /** The same broker's SASL listener (PLAIN, SCRAM-SHA-256/512; user candlestream / candlestream-secret). */
     saslBrokers: string;
+    /** Its TLS listener, and the PEM file that trusts its self-signed certificate. */
+    tlsBrokers: string;
+    tlsCa: string;
     registryUrl: string;
     /** The servers are stack/stack.sh's, so a test may stop and restart them. */
     stackScript: boolean;
@@ -18,12 +21,14 @@ declare module 'vitest' {
  * The live suite runs against the real stack: Kafka and the schema registry that `npm run stack:up`
  * starts (fetched from Maven Central on first use). A stack that already runs is used and left running;
  * one started here is stopped afterwards. KAFKA_BROKERS and SCHEMA_REGISTRY_URL, both set (and
- * KAFKA_SASL_BROKERS for the SASL test), point the suite at other servers instead (another Kafka version, say).
+ * KAFKA_SASL_BROKERS, KAFKA_TLS_BROKERS and KAFKA_TLS_CA for those tests), point the suite at other servers instead (another Kafka version, say).
  */
 export default function setup(project: TestProject) {
   if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL) {
     project.provide('brokers', process.env.KAFKA_BROKERS);
     project.provide('saslBrokers', process.env.KAFKA_SASL_BROKERS ?? '');
+    project.provide('tlsBrokers', process.env.KAFKA_TLS_BROKERS ?? '');
+    project.provide('tlsCa', process.env.KAFKA_TLS_CA ?? '');
     project.provide('registryUrl', process.env.SCHEMA_REGISTRY_URL);
     project.provide('stackScript', false);
     return;
@@ -41,6 +46,8 @@ export default function setup(project: TestProject) {
   if (!vars.KAFKA_BROKERS || !vars.SCHEMA_REGISTRY_URL) throw new Error(`stack/stack.sh up printed no addresses:\n${out}`);
   project.provide('brokers', vars.KAFKA_BROKERS);
   project.provide('saslBrokers', vars.KAFKA_SASL_BROKERS ?? '');
+  project.provide('tlsBrokers', vars.KAFKA_TLS_BROKERS ?? '');
+  project.provide('tlsCa', vars.KAFKA_TLS_CA ?? '');
   project.provide('registryUrl', vars.SCHEMA_REGISTRY_URL);
   project.provide('stackScript', true);
   return () => {
