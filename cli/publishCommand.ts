@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { Message } from 'kafkajs';
 import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
+import { createTopics } from '../live/createTopics.ts';
 import { candleFileInputs } from '../backfill/candleFileInput.ts';
 import { externalSignalInput } from '../backfill/externalSignalInput.ts';
 import { mergeByEventTime } from '../backfill/mergeByEventTime.ts';
@@ -65,7 +66,7 @@ export async function publishCommand(args: string[]): Promise<void> {
   try {
     const existing = new Set(await admin.listTopics());
     const topics = [String(s.topic), ...(externals.length ? [String(s['external-topic'])] : [])].filter((t) => !existing.has(t));
-    if (topics.length) await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+    if (topics.length) await createTopics(admin, topics.map((topic) => ({ topic, numPartitions: partitions })));
 
     // Reference data first, whole: the live service joins it in event time, whatever the order.
     let signals = 0;

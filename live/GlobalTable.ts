@@ -9,6 +9,8 @@ export interface GlobalRecord {
   source: string;
   record: StreamRecord;
   message: KafkaMessage;
+  /** Why the bytes could not be read: the record goes to the dead-letter topic, not to the source. */
+  unreadable?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export class GlobalTable {
   readonly #serdes: (source: string) => Serde;
   readonly #log: Logger;
   /** Sorted by event time, stable in arrival order. */
-  readonly records: GlobalRecord[] = [];
+  readonly #records: GlobalRecord[] = [];
   #consumer: Consumer | undefined;
   readonly #groupId: string;
   /** Called for each record that arrives after bootstrap, so tasks already past its time still get it. */
@@ -75,7 +77,7 @@ export class GlobalTable {
     });
     if (ends.size) await caughtUp;
     bootstrapped = true;
-    this.#log.info({ topics: this.topics, records: this.records.length }, 'global tables loaded');
+    this.#log.info({ topics: this.topics, records: this.#records.length }, 'global tables loaded');
   }
 
   async stop(admin: Admin): Promise<void> {
@@ -88,33 +90,34 @@ export class GlobalTable {
   *between(after: number, through: number): Generator<GlobalRecord> {
     // Binary search for the first record after `after`.
     let lo = 0;
-    let hi = this.records.length;
+    let hi = this.#records.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (timeOf(this.records[mid]) <= after) lo = mid + 1;
+      if (timeOf(this.#records[mid]) <= after) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.records.length && timeOf(this.records[i]) <= through; i++) yield this.records[i];
+    for (let i = lo; i < this.#records.length && timeOf(this.#records[i]) <= through; i++) yield this.#records[i];
   }
 
   async #read(source: SourceNode, topic: string, partition: number, message: KafkaMessage): Promise<GlobalRecord> {
     let value: unknown;
+    let unreadable: string | undefined;
     try {
       value = await this.#serdes(source.name).deserialize(message.value);
     } catch (e) {
-      // Still a record: the source's processor rejects what it cannot use, with the reason.
-      value = { unreadable: (e as Error).message };
+      unreadable = (e as Error).message.slice(0, 120);
     }
-    const timestamp = source.timestamp ? source.timestamp(value) : Number(message.timestamp);
+    // Unreadable records sort first (NaN time): each task dead-letters them before anything else.
+    const timestamp = unreadable !== undefined ? NaN : source.timestamp ? source.timestamp(value) : Number(message.timestamp);
     const record: StreamRecord = { key: message.key?.toString() ?? null, value, timestamp, headers: {}, position: { source: topic, partition, offset: Number(message.offset) } };
-    return { source: source.name, record, message };
+    return { source: source.name, record, message, unreadable };
   }
 
   #insert(r: GlobalRecord): void {
     const t = timeOf(r);
-    let i = this.records.length;
-    while (i > 0 && timeOf(this.records[i - 1]) > t) i--;
-    this.records.splice(i, 0, r);
+    let i = this.#records.length;
+    while (i > 0 && timeOf(this.#records[i - 1]) > t) i--;
+    this.#records.splice(i, 0, r);
   }
 }
 

@@ -240,15 +240,21 @@ export class KafkaStreams {
   /** Global records at or before `time` that the task has not seen yet, in event-time order. */
   #applyGlobals(task: LiveTask, time: number): void {
     if (!(time > task.globalsThrough)) return;
-    for (const g of this.#globals.between(task.globalsThrough, time)) task.process(g.source, g.record, g.message);
+    for (const g of this.#globals.between(task.globalsThrough, time)) this.#applyGlobal(task, g);
     task.globalsThrough = time;
+  }
+
+  #applyGlobal(task: LiveTask, g: GlobalRecord): void {
+    const { source, partition } = g.record.position!;
+    if (g.unreadable !== undefined) task.deadLetter(g.message, `unreadable:${g.unreadable}`, 'deserialize', source, partition);
+    else task.process(g.source, g.record, g.message);
   }
 
   /** A global record that arrived after tasks passed its time: they take it now. */
   async #applyLateGlobal(g: GlobalRecord): Promise<void> {
     for (const task of this.#tasks.values()) {
-      if (g.record.timestamp <= task.globalsThrough) {
-        task.process(g.source, g.record, g.message);
+      if (!(g.record.timestamp > task.globalsThrough)) {
+        this.#applyGlobal(task, g);
         task.uncommitted++;
         await this.#send(task);
       }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import type { StreamRecord } from '../topology/Record.ts';
 import { StreamTask, type DeadLetter } from '../topology/StreamTask.ts';
@@ -53,7 +54,7 @@ export class LiveTask {
     this.#deadLetterTopic = options.deadLetterTopic;
     this.#onDeadLetter = options.onDeadLetter;
     this.stream = new StreamTask(topology, { partition, stateDir: options.stateDir, emit: (sink, record) => this.#collect(sink, record) });
-    this.dir = `${options.stateDir}/${this.stream.id}`;
+    this.dir = join(options.stateDir, this.stream.id);
   }
 
   get id(): string {

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
+import { createTopics } from './createTopics.ts';
 
 export interface TopicPlan {
   /** Co-partitioned inputs: they must exist and have one partition count, which is the number of tasks. */
@@ -38,7 +39,7 @@ export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<numbe
   ];
   const unique = [...new Map(create.map((c) => [c.topic, c])).values()];
   if (unique.length) {
-    await admin.createTopics({ topics: unique, waitForLeaders: true });
+    await createTopics(admin, unique);
     plan.log.info({ topics: unique.map((c) => c.topic) }, 'created topics');
   }
   for (const internal of [...plan.changelogs, ...plan.repartitions].filter((t) => existing.has(t))) {

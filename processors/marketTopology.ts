@@ -10,7 +10,8 @@ import { IndicatorsProcessor } from './IndicatorsProcessor.ts';
 import { DEFAULT_PERIODS, indicatorColumns, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
 import { SignalsProcessor } from './SignalsProcessor.ts';
 import { SIGNAL_COLUMNS } from './Signal.ts';
-import { priceEventTime, priceKey, signalEventTime } from './clean/eventTime.ts';
+import { priceEventTime, signalEventTime } from './clean/eventTime.ts';
+import { priceKey } from './clean/priceKey.ts';
 
 export interface MarketTopologyOptions {
   /** `features` undefined: no features sink (a live service that publishes signals only). */

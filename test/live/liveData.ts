@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll } from 'vitest';
 import { cli, stopAllServices } from './processes.ts';
+import { createTopics } from '../../live/createTopics.ts';
 import { readTopic } from './readTopic.ts';
 
 export const root = new URL('../../', import.meta.url).pathname;
@@ -34,7 +35,7 @@ export async function testWorld(brokers: string) {
       const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
       await admin.connect();
-      await admin.createTopics({ topics: [{ topic: topics.prices, numPartitions: partitions }, { topic: topics.external, numPartitions: 1 }], waitForLeaders: true });
+      await createTopics(admin, [{ topic: topics.prices, numPartitions: partitions }, { topic: topics.external, numPartitions: 1 }]);
       await admin.disconnect();
     },
     async publish(args: string[]) {
