@@ -28,8 +28,12 @@ export class GlobalTable {
   readonly #records: GlobalRecord[] = [];
   #consumer: Consumer | undefined;
   readonly #groupId: string;
-  /** Called for each record that arrives after bootstrap, so tasks already past its time still get it. */
-  onLateRecord: (record: GlobalRecord) => Promise<void> = async () => {};
+  /**
+   * Called for each record that arrives after bootstrap, so tasks already past its time still get it.
+   * It must call `insert` in the same step as it applies the record to the tasks: a task created in
+   * between would otherwise get the record twice (once from `between`, once late).
+   */
+  onLateRecord: (record: GlobalRecord, insert: () => void) => Promise<void> = async (_record, insert) => insert();
 
   constructor(kafka: Kafka, sources: readonly SourceNode[], serdes: (source: string) => Serde, log: Logger, applicationId: string) {
     this.#kafka = kafka;
@@ -69,8 +73,8 @@ export class GlobalTable {
         const source = this.#sources.find((s) => s.topics.includes(batch.topic))!;
         for (const message of batch.messages) {
           const record = await this.#read(source, batch.topic, batch.partition, message);
-          this.#insert(record);
-          if (bootstrapped) await this.onLateRecord(record);
+          if (bootstrapped) await this.onLateRecord(record, () => this.#insert(record));
+          else this.#insert(record);
         }
         advance(batch.topic, batch.partition, Number(batch.lastOffset()) + 1);
       },

@@ -78,7 +78,11 @@ export class KafkaStreams {
     for (const n of nodes) if (n.kind === 'sink') this.#sinks.set(n.name, { topic: n.topic, serde: this.#serde(n.name) });
     const globals = nodes.filter((n): n is SourceNode => n.kind === 'source' && n.global);
     this.#globals = new GlobalTable(options.kafka, globals, (name) => this.#serde(name), options.log, options.applicationId);
-    this.#globals.onLateRecord = (r) => this.#locked(() => this.#applyLateGlobal(r));
+    this.#globals.onLateRecord = (r, insert) =>
+      this.#locked(() => {
+        insert();
+        return this.#applyLateGlobal(r);
+      });
   }
 
   get state() {

@@ -46,6 +46,9 @@ describe('bad input on the live service', () => {
     const port = await freePort();
     const service = new Service(w.serviceArgs(['--metrics-port', String(port)]));
     await service.started();
+    // An unreadable record in the global table too: the one task that runs dead-letters it, once.
+    const badSignal = Buffer.from('{"name": "fear_greed", broken');
+    await producer.send({ topic: w.topics.external, messages: [{ partition: 0, key: null, value: badSignal }] });
 
     await send([json(candle(0)), json(candle(1)), json(candle(2))]);
     await send(BAD.map(([, value]) => value));
@@ -56,7 +59,13 @@ describe('bad input on the live service', () => {
       ...Array.from({ length: 10 }, (_, i) => json(candle(5 + i))),
     ]);
 
-    const letters = await eventually(() => readTopic([brokers], w.topics.deadLetter), (m) => m.length >= BAD.length, 60_000, 'dead letters');
+    const all = await eventually(() => readTopic([brokers], w.topics.deadLetter), (m) => m.length >= BAD.length + 1, 60_000, 'dead letters');
+    const global = all.filter((m) => m.headers.topic === w.topics.external);
+    expect(global).toHaveLength(1);
+    expect(global[0].value).toEqual(badSignal);
+    expect(global[0].headers).toMatchObject({ stage: 'deserialize', partition: '0', offset: '0' });
+    expect(global[0].headers.reason).toMatch(/^unreadable:/);
+    const letters = all.filter((m) => m.headers.topic === w.topics.prices);
     expect(letters.map((m) => m.headers.reason.replace(/^unreadable:.*/, 'unreadable')).sort()).toEqual(BAD.map(([r]) => r).sort());
     for (const [reason, value] of BAD) {
       const letter = letters.find((m) => m.headers.reason.startsWith(reason) && (m.value?.equals(value ?? Buffer.alloc(0)) || (value === null && m.value === null)));
@@ -70,7 +79,7 @@ describe('bad input on the live service', () => {
     expect(signals[4]).toMatchObject({ close: 100.2 }); // the trade's minute
 
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(metrics).toMatch(/candlestream_dead_letters_total\{reason="unreadable"\} 2/);
+    expect(metrics).toMatch(/candlestream_dead_letters_total\{reason="unreadable"\} 3/);
     expect(metrics).toMatch(/candlestream_dead_letters_total\{reason="duplicate"\} 1/);
     expect(metrics).toMatch(new RegExp(`candlestream_records_in_total\\{topic="${w.topics.prices}"\\} ${3 + BAD.length + 12}`));
     expect(metrics).toMatch(/candlestream_store_entries\{store="indicator-state",partition="\d"\} \d/);
