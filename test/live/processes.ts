@@ -80,11 +80,16 @@ export class Service {
 
 export async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: T;
+  let last: T | Error | undefined;
   do {
-    last = await probe();
-    if (ok(last)) return last;
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch (e) {
+      // A topic the service has just created can answer NOT_LEADER for a moment: try again.
+      last = e as Error;
+    }
     await new Promise((r) => setTimeout(r, 500));
   } while (Date.now() < deadline);
-  throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${JSON.stringify(last).slice(0, 300)})`);
+  throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last).slice(0, 300)})`);
 }
