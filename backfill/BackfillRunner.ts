@@ -97,6 +97,7 @@ export class BackfillRunner {
     let commitSeq = resume ? Number(resume.marker) : 0;
 
     const commit = async (finished: boolean) => {
+      for (const task of tasks) await task.flush();
       const marker = String(++commitSeq);
       const writers: Record<string, unknown> = {};
       for (const [sink, writer] of o.writers) writers[sink] = await writer.commit();
@@ -131,6 +132,7 @@ export class BackfillRunner {
             sinceCommit = 0;
           }
         }
+        for (const task of tasks) await task.flush();
         // A store whose write-back buffer is full commits early (checked once per batch).
         if (sinceCommit > 0 && tasks.some((t) => t.needsCommit)) {
           await commit(false);

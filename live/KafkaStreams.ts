@@ -235,6 +235,7 @@ export class KafkaStreams {
     // Moves kafkajs' fetch position (nothing is committed by it: commits are ours).
     if (next > 0) resolveOffset(String(next - 1));
     o.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - next));
+    await task.stream.flush();
     o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
     await this.#send(task);
     if (Date.now() - this.#lastCommit >= o.commitIntervalMs) await this.#commitAll();
@@ -260,6 +261,7 @@ export class KafkaStreams {
       if (!(g.record.timestamp > task.globalsThrough)) {
         this.#applyGlobal(task, g);
         task.uncommitted++;
+        await task.stream.flush();
         await this.#send(task);
       }
     }
@@ -303,6 +305,7 @@ export class KafkaStreams {
    */
   async #commit(task: LiveTask): Promise<void> {
     const started = performance.now();
+    await task.stream.flush();
     const marker = String(++task.commitSeq);
     const flushed = task.stream.commit(marker, (store, key, value) => task.log(this.changelogTopic(store), key, value));
     const sent = this.#send(task, this.#commitProducer); // takes everything pending now, changelog records included

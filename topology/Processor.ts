@@ -5,6 +5,12 @@ import type { StreamRecord } from './Record.ts';
 export interface Processor<In = any, Out = any> {
   init?(context: ProcessorContext<Out>): void;
   process(record: StreamRecord<In>): void;
+  /**
+   * End of a batch of input (one poll, one replay batch) and before every commit. A processor that
+   * holds records to work on them together (one model call for a batch) forwards them here; what
+   * it forwards goes downstream as from `process`, and is committed with the batch it came from.
+   */
+  flush?(): void | Promise<void>;
   close?(): void;
 }
 

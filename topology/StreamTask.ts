@@ -44,6 +44,8 @@ export class StreamTask {
   readonly #options: StreamTaskOptions;
   readonly #stores = new Map<string, StateStore>();
   readonly #processors = new Map<string, Processor>();
+  /** The processors with a `flush`, in topology order. */
+  readonly #flushing: Processor[] = [];
   readonly #scheduled: Scheduled[] = [];
   #streamTime = -Infinity;
   #current: StreamRecord | undefined;
@@ -97,6 +99,7 @@ export class StreamTask {
       if (node.kind !== 'processor') continue;
       const processor = node.supplier();
       this.#processors.set(node.name, processor);
+      if (processor.flush) this.#flushing.push(processor);
       processor.init?.(this.#context(node));
     }
   }
@@ -121,6 +124,11 @@ export class StreamTask {
     if (time <= this.#streamTime) return;
     this.#streamTime = time;
     this.#punctuate();
+  }
+
+  /** End of a batch: processors that hold records forward them, upstream first (see Processor.flush). */
+  async flush(): Promise<void> {
+    for (const processor of this.#flushing) await processor.flush!();
   }
 
   /** Some store's write-back buffer is full: commit before it grows further. */

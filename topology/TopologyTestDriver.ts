@@ -66,7 +66,13 @@ export class TopologyTestDriver {
     for (const task of this.tasks) task.advanceStreamTime(time);
   }
 
+  /** End the batch: processors that hold records (see Processor.flush) forward them. */
+  async flush(): Promise<void> {
+    for (const task of this.tasks) await task.flush();
+  }
+
   async commit(marker = 'test'): Promise<void> {
+    await this.flush();
     for (const task of this.tasks) await task.commit(marker);
   }
 
