@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEAD_LETTER } from '../topology/Topology.ts';
 import type { OutputWriter } from '../topology/OutputWriter.ts';
@@ -14,6 +15,8 @@ import { externalSpec } from './externalSpec.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './UsageError.ts';
 import { timeFlag, wholeNumber } from './flagValues.ts';
+import { MODEL_HELP, useModel } from './modelFlag.ts';
+import { MODEL_FILE } from '../models/OnnxSignalModel.ts';
 
 export const BACKFILL_HELP = `Usage: candlestream backfill --source <file|dir>... --sink <uri> [options]
 
@@ -33,6 +36,8 @@ Output:
                            or - (JSON lines on stdout)
   --signals URI            also write signals there (as the live service publishes them), same forms
   --signal-intervals LIST  intervals whose closed candles give a signal (default 1m)
+${MODEL_HELP}
+                           Needs --signals.
   --dead-letter URI        rejected records with their reason (default jsonl:dead-letter.jsonl)
 Running:
   --state-dir DIR          stores and checkpoint (default .candlestream/backfill); a run that was
@@ -52,7 +57,8 @@ export const BACKFILL_FLAGS = {
   to: { type: 'string' },
   sink: { type: 'string' },
   signals: { type: 'string' },
-  'signal-intervals': { type: 'string', default: '1m' },
+  'signal-intervals': { type: 'string' },
+  model: { type: 'string' },
   'dead-letter': { type: 'string', default: 'jsonl:dead-letter.jsonl' },
   'state-dir': { type: 'string', default: '.candlestream/backfill' },
   fresh: { type: 'boolean', default: false },
@@ -67,7 +73,8 @@ export async function backfillCommand(args: string[]): Promise<void> {
   if (!values.source.length) throw new UsageError('--source is required: a CSV or Parquet file, or a directory');
   if (!values.sink) throw new UsageError('--sink is required: parquet:DIR, jsonl:FILE or -');
   const market = marketOptionsFrom(values);
-  if (values.signals) market.signalIntervals = signalIntervals(values['signal-intervals'], market.candles.intervals);
+  if (values.model && !values.signals) throw new UsageError('--model needs --signals URI: where the scored signals go');
+  if (values.signals && !values.model) market.signalIntervals = signalIntervals(values['signal-intervals'], market.candles.intervals);
   const partitions = wholeNumber(values.partitions, '--partitions');
   const commitEvery = wholeNumber(values['commit-every'], '--commit-every');
   const from = values.from === undefined ? -Infinity : timeFlag(values.from, '--from');
@@ -76,6 +83,12 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const externals = (values.external ?? []).map((spec) => externalSignalInput(externalSpec(spec), 'external'));
   // A file with several numeric columns brings several signals: the topology needs all their names.
   market.externalSignals = (await Promise.all(externals.map((e) => e.names()))).flat();
+  const unscored = new Map<string, number>();
+  const log = (level: string, message: string) => values.quiet || process.stderr.write(`${level === 'error' ? 'error: ' : ''}${message}\n`);
+  const models = values.model
+    ? await useModel(values.model, market, values['signal-intervals'], { pollMs: 0, log, onUnscored: (reason) => unscored.set(reason, (unscored.get(reason) ?? 0) + 1) })
+    : undefined;
+  const model = models?.current();
   const topology = buildMarketTopology(market);
   const writers = new Map<string, OutputWriter>([
     ['features', sink(values.sink, featureColumns(market), '--sink')],
@@ -86,7 +99,8 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const inputs = [...externals, ...candles];
 
   const fingerprint = createHash('sha256');
-  fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink, signals: values.signals }));
+  fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink, signals: values.signals, model: model && { name: model.name, version: model.version, dir: model.dir } }));
+  if (model) fingerprint.update(`${model.dir}:${(await stat(join(model.dir, MODEL_FILE))).mtimeMs}`);
   for (const input of inputs) {
     const s = await stat(input.id);
     fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
@@ -105,7 +119,7 @@ export async function backfillCommand(args: string[]): Promise<void> {
     onLog: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
     stopAfter: values['stop-after'] === undefined ? undefined : wholeNumber(values['stop-after'], '--stop-after'),
   });
-  const summary = await runner.run();
+  const summary = await runner.run().finally(() => models?.close());
   if (!values.quiet) {
     const seconds = summary.elapsedMs / 1000;
     const letters = [...summary.deadLetters].map(([reason, n]) => `${reason} ${n}`).join(', ');
@@ -113,7 +127,9 @@ export async function backfillCommand(args: string[]): Promise<void> {
       `backfill: ${summary.recordsIn.toLocaleString('en-US')} records in, ${summary.recordsOut.toLocaleString('en-US')} features out` +
         ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
         (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
-        `; dead letters: ${letters || 'none'}; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
+        `; dead letters: ${letters || 'none'}` +
+        (model ? `; scored with ${model.name} v${model.version}, not scored: ${[...unscored].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}` : '') +
+        `; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
     );
   }
 }

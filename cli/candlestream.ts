@@ -5,6 +5,7 @@ import { showCommand, SHOW_HELP } from './showCommand.ts';
 import { runCommand, RUN_HELP } from './runCommand.ts';
 import { publishCommand, PUBLISH_HELP } from './publishCommand.ts';
 import { tailCommand, TAIL_HELP } from './tailCommand.ts';
+import { trainCommand, TRAIN_HELP } from './trainCommand.ts';
 import { UsageError } from './UsageError.ts';
 
 const HELP = `candlestream: a Kafka Streams-style stream processor for crypto market data
@@ -18,6 +19,7 @@ Commands:
   show       print a summary and the last rows of a features output
   publish    publish candle history and external signals to Kafka (a feed for run)
   tail       print a topic's records as they arrive (signals as one line each)
+  train      train price-movement classifiers on backfilled features; export ONNX for --model
   help       this text; \`candlestream <command> --help\` for a command's options
 
 Exit codes: 0 done; 1 bad input or I/O failure (the message names the file and column);
@@ -30,6 +32,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; help: s
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
   describe: { run: describeCommand, help: DESCRIBE_HELP },
   show: { run: showCommand, help: SHOW_HELP },
+  train: { run: trainCommand, help: TRAIN_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,8 @@ import { ConfigurationError } from '../live/ensureTopics.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
 import { printable, resolveSettings, type SettingSpec } from './settings.ts';
 import { marketOptionsFrom, signalIntervals, TOPOLOGY_FLAGS } from './topologyFlags.ts';
+import { MODEL_HELP, useModel } from './modelFlag.ts';
+import { ModelMetrics } from '../models/ModelMetrics.ts';
 import { UsageError } from './UsageError.ts';
 import { wholeNumber } from './flagValues.ts';
 
@@ -28,6 +30,8 @@ Topics:
   --external-names LIST    signals expected on it, each an ext_NAME column (e.g. fear_greed)
   --output TOPIC           signals out (default crypto-signals)
   --signal-intervals LIST  intervals whose closed candles give a signal (default 1m)
+${MODEL_HELP}
+  --model-poll-ms N        how often to look in --model DIR for a new version (default 5000; 0: never)
   --features-topic TOPIC   also publish every feature row there (default: not published)
   --dead-letter-topic T    rejected records, original bytes, reason in headers (default crypto-dead-letter)
   --format json|avro       output encoding (default json); avro needs --registry. Input is JSON or
@@ -57,7 +61,9 @@ export const RUN_SETTINGS: Record<string, SettingSpec> = {
   external: { type: 'string', default: DEFAULT_TOPICS.external },
   'external-names': { type: 'string', default: '' },
   output: { type: 'string', default: DEFAULT_TOPICS.signals },
-  'signal-intervals': { type: 'string', default: '1m' },
+  'signal-intervals': { type: 'string' },
+  model: { type: 'string' },
+  'model-poll-ms': { type: 'string', default: '5000' },
   'features-topic': { type: 'string' },
   'dead-letter-topic': { type: 'string', default: DEFAULT_TOPICS.deadLetter },
   format: { type: 'string', default: 'json' },
@@ -90,8 +96,19 @@ export async function runCommand(args: string[]): Promise<void> {
 
   const market = marketOptionsFrom({ ...s, external: [] } as never); // here --external names a topic, not files
   market.externalSignals = list(s['external-names']);
-  market.signalIntervals = signalIntervals(s['signal-intervals'] as string, market.candles.intervals);
   market.topics = { prices: String(s.input), external: String(s.external), features: s['features-topic'] as string | undefined, signals: String(s.output) };
+  const metrics = new StreamsMetrics();
+  const modelMetrics = new ModelMetrics(metrics.registry);
+  const models = s.model
+    ? await useModel(String(s.model), market, s['signal-intervals'] as string | undefined, {
+        pollMs: wholeNumber(s['model-poll-ms'], '--model-poll-ms', 0),
+        log: (level, message, fields) => log[level](fields ?? {}, message),
+        onUnscored: (reason) => modelMetrics.unscored.inc({ reason }),
+        onLoaded: (model) => modelMetrics.loaded.set({ model: model.name, version: model.version }, Date.now() / 1000),
+        onReloadFailure: () => modelMetrics.reloadFailures.inc(),
+      })
+    : undefined;
+  if (!models) market.signalIntervals = signalIntervals(s['signal-intervals'] as string | undefined, market.candles.intervals);
   const topology = buildMarketTopology(market);
 
   const registry = s.registry ? schemaRegistry(String(s.registry)) : undefined;
@@ -104,8 +121,7 @@ export async function runCommand(args: string[]): Promise<void> {
     if (market.topics.features) serdes.set('features', avroSerde(registry!, `${market.topics.features}-value`, featureSchema(featureColumns(market))));
   }
 
-  log.info({ settings: printable(RUN_SETTINGS, s) }, 'starting');
-  const metrics = new StreamsMetrics();
+  log.info({ settings: printable(RUN_SETTINGS, s), model: models && { name: models.current().name, version: models.current().version } }, 'starting');
   const streams = new KafkaStreams({
     topology,
     kafka: kafkaClient(s, `candlestream-${appId}`, log),
@@ -155,6 +171,7 @@ export async function runCommand(args: string[]): Promise<void> {
       .finally(() => {
         clearTimeout(timer);
         server?.close();
+        void models?.close();
         stopped();
       });
   };

@@ -9,6 +9,7 @@ import { CandlesProcessor, type CandlesOptions } from './CandlesProcessor.ts';
 import { IndicatorsProcessor } from './IndicatorsProcessor.ts';
 import { DEFAULT_PERIODS, indicatorColumns, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
 import { SignalsProcessor } from './SignalsProcessor.ts';
+import { ScoreProcessor, type SignalModelSource } from './ScoreProcessor.ts';
 import { SIGNAL_COLUMNS } from './Signal.ts';
 import { priceEventTime, signalEventTime } from './clean/eventTime.ts';
 import { priceKey } from './clean/priceKey.ts';
@@ -25,6 +26,8 @@ export interface MarketTopologyOptions {
   cacheMaxEntries: number;
   /** Intervals whose closed candles give a signal on the `signals` sink; none: no signals branch. */
   signalIntervals: readonly string[];
+  /** Signals from a model (of `signalIntervals`' one interval) instead of the built-in rule; `reads`: the columns its features use. */
+  model?: { source: SignalModelSource; reads: readonly string[] };
 }
 
 export const DEFAULT_TOPICS = { prices: 'crypto-prices', external: 'crypto-external', features: 'crypto-features', signals: 'crypto-signals', deadLetter: 'crypto-dead-letter' };
@@ -69,7 +72,15 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
     })
     .addStateStore(keyValueStore(EXTERNAL_STORE, cache), 'external-table', 'enrich');
   if (o.topics.features !== undefined) topology.addSink('features', o.topics.features, ['indicators'], featureColumns(o));
-  if (o.signalIntervals.length) {
+  if (o.model) {
+    const { source, reads } = o.model;
+    if (o.signalIntervals.length !== 1 || o.signalIntervals[0] !== source.interval) {
+      throw new Error(`the model scores ${source.interval} candles; signal intervals are ${o.signalIntervals.join(',') || 'none'}`);
+    }
+    topology
+      .addProcessor('score', () => new ScoreProcessor(source), ['indicators'], { reads: ['symbol', 'interval', 'ts', 'close', ...reads], writes: [...SIGNAL_COLUMNS], replaces: true })
+      .addSink('signals', o.topics.signals, ['score'], SIGNAL_COLUMNS);
+  } else if (o.signalIntervals.length) {
     const rule = { intervals: o.signalIntervals, rsiColumn: `rsi_${o.periods.rsi}`, rsiBound: 70 };
     topology
       .addProcessor('signal-rule', () => new SignalsProcessor(rule), ['indicators'], { reads: ['symbol', 'interval', 'ts', 'close', 'macd_hist', rule.rsiColumn], writes: [...SIGNAL_COLUMNS], replaces: true })

@@ -9,8 +9,11 @@ class LinearStandIn implements SignalModel {
   readonly name = 'stand-in';
   readonly featureCount = 1;
   readonly thresholds = { buy: 0.6, sell: 0.6 };
+  readonly version: string;
   calls: number[] = [];
-  constructor(readonly version: string) {}
+  constructor(version: string) {
+    this.version = version;
+  }
   vectorize(f: Record<string, unknown>, out: Float32Array, offset: number) {
     if (typeof f.x !== 'number') return 'missing:x';
     out[offset] = f.x;

@@ -1,0 +1,94 @@
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { intervalMs } from '../processors/interval.ts';
+import { DEFAULT_FEATURES, trainClassifiers } from '../models/training/trainClassifiers.ts';
+import { UsageError } from './UsageError.ts';
+import { wholeNumber } from './flagValues.ts';
+
+export const TRAIN_HELP = `Usage: candlestream train --features DIR --out DIR [options]
+
+Trains price-movement classifiers on backfilled features and exports the chosen one as ONNX, a new
+version of the model directory that run and backfill --model use (a running service picks it up).
+
+  --features DIR           features written by backfill --sink parquet:DIR
+  --interval I             the candle interval to learn and later score (default 1m)
+  --horizon N              label = direction of the close N candles ahead (default 15)
+  --band R                 |forward return| ≤ R is a third, neutral class (e.g. 0.0005); default 0:
+                           two classes, up and not up
+  --model-features LIST    model inputs, comma-separated: columns, or ratios a/b of two (default
+                           ${DEFAULT_FEATURES.join(',')} and every ext_ column)
+  --algorithm A            best (lower validation log loss, default), logistic or trees
+  --trees N, --depth N     boosting rounds (default 100) and tree depth (default 3)
+  --learning-rate R        boosting shrinkage (default 0.1)
+  --min-leaf N             fewest training rows in a leaf (default 20)
+  --l2 R                   logistic regression's L2 penalty (default 0.0001)
+  --buy P, --sell P        signal thresholds written to the manifest: BUY when p_up ≥ P, SELL when
+                           p_down ≥ P (default 0.55 each)
+  --out DIR                the model directory; the model goes to DIR/<next version>/ with
+                           model.onnx, manifest.json, report.json and report.html
+  --name NAME              model name (default: the --out directory's name)
+
+Split: train, validation and test in time order (70/15/15 %), each starting more than one horizon
+after the previous one's last row, so no label looks into the next part.`;
+
+const FLAGS = {
+  features: { type: 'string' },
+  interval: { type: 'string', default: '1m' },
+  horizon: { type: 'string', default: '15' },
+  band: { type: 'string', default: '0' },
+  'model-features': { type: 'string' },
+  algorithm: { type: 'string', default: 'best' },
+  trees: { type: 'string', default: '100' },
+  depth: { type: 'string', default: '3' },
+  'learning-rate': { type: 'string', default: '0.1' },
+  'min-leaf': { type: 'string', default: '20' },
+  l2: { type: 'string', default: '0.0001' },
+  buy: { type: 'string', default: '0.55' },
+  sell: { type: 'string', default: '0.55' },
+  out: { type: 'string' },
+  name: { type: 'string' },
+} as const;
+
+export async function trainCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: FLAGS, strict: true });
+  if (!values.features) throw new UsageError('--features is required: a features dataset written by backfill --sink parquet:DIR');
+  if (values.features.startsWith('hdfs://')) throw new UsageError('--features hdfs://…: reading from HDFS is not built yet; copy the dataset to a local directory');
+  if (!values.out) throw new UsageError('--out is required: the model directory (e.g. models/btc-1m)');
+  let ms: number;
+  try {
+    ms = intervalMs(values.interval);
+  } catch (e) {
+    throw new UsageError(`--interval: ${(e as Error).message}`);
+  }
+  const algorithm = values.algorithm;
+  if (algorithm !== 'best' && algorithm !== 'logistic' && algorithm !== 'trees') throw new UsageError(`--algorithm must be best, logistic or trees, not "${algorithm}"`);
+  const fraction = (flag: 'band' | 'buy' | 'sell' | 'learning-rate' | 'l2', low: number, high: number) => {
+    const v = Number(values[flag]);
+    if (!(v >= low && v <= high)) throw new UsageError(`--${flag} must be a number from ${low} to ${high}, not "${values[flag]}"`);
+    return v;
+  };
+  const features = values['model-features']?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (features && !features.length) throw new UsageError('--model-features needs at least one feature');
+  const { dir, report, manifest } = await trainClassifiers({
+    featuresDir: values.features,
+    interval: values.interval,
+    intervalMs: ms,
+    horizon: wholeNumber(values.horizon, '--horizon'),
+    band: fraction('band', 0, 1),
+    features,
+    out: values.out,
+    name: values.name ?? basename(resolve(values.out)),
+    algorithm,
+    thresholds: { buy: fraction('buy', 0.01, 1), sell: fraction('sell', 0.01, 1) },
+    trees: { trees: wholeNumber(values.trees, '--trees'), maxDepth: wholeNumber(values.depth, '--depth'), learningRate: fraction('learning-rate', 1e-6, 1), minLeaf: wholeNumber(values['min-leaf'], '--min-leaf') },
+    l2: fraction('l2', 0, 100),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const row = (name: string, e: { accuracy: number; rocAuc: number | null; logLoss: number }) =>
+    `  ${name.padEnd(26)} accuracy ${e.accuracy.toFixed(4)}  ROC AUC ${e.rocAuc === null ? '  n/a ' : e.rocAuc.toFixed(4)}  log loss ${e.logLoss.toFixed(4)}`;
+  const lines = [`train: ${manifest.name} v${manifest.version} → ${dir} (test set, ${report.split.test.rows} rows from ${report.split.test.from})`];
+  for (const m of report.models) lines.push(row(m.name + (m.chosen ? ' (chosen)' : ''), m.test));
+  lines.push(row('majority baseline', report.baseline.test));
+  lines.push(`  exported ONNX vs trained model: max difference ${report.onnxMaxDifference.toExponential(1)}; report: ${dir}/report.html`);
+  process.stderr.write(lines.join('\n') + '\n');
+}
