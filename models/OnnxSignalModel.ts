@@ -35,8 +35,11 @@ export class OnnxSignalModel implements SignalModel {
     this.#downColumn = manifest.classes.indexOf(manifest.down_class);
   }
 
-  /** Load and check `dir`; every error names the directory and what differs. */
-  static async load(dir: string): Promise<OnnxSignalModel> {
+  /**
+   * Load and check `dir`; every error names the directory and what differs. `threads`: onnxruntime's
+   * threads for one inference call (the stream waits for the call, so they do not compete with it).
+   */
+  static async load(dir: string, threads = 2): Promise<OnnxSignalModel> {
     const manifestPath = join(dir, MANIFEST_FILE);
     const manifest = parseManifest(await readFile(manifestPath, 'utf8'), manifestPath);
     const modelPath = join(dir, MODEL_FILE);
@@ -59,8 +62,13 @@ export class OnnxSignalModel implements SignalModel {
     }
     let session: ort.InferenceSession;
     try {
-      // One thread each: the stream runs beside it on the same cores, and onnxruntime's pool spins.
-      session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
+      // No spinning: between calls, idle threads would take the cores the stream runs on.
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      });
     } catch (e) {
       throw new Error(`${modelPath}: onnxruntime cannot load it: ${(e as Error).message}`);
     }
