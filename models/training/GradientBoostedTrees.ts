@@ -1,5 +1,6 @@
 import { checkDataset, classCounts, type Dataset } from './Dataset.ts';
 import type { TreeEnsembleModel, TreeNode } from './TrainedModel.ts';
+import { sigmoid, softmaxInto } from './predict.ts';
 
 export interface GradientBoostedTreesOptions {
   /** Boosting rounds; multiclass grows one tree per class per round. Default 100. */
@@ -89,7 +90,7 @@ export function trainGradientBoostedTrees(data: Dataset, options: GradientBooste
 
   for (let round = 1; round <= rounds; round++) {
     if (width > 1) {
-      for (let i = 0; i < n; i++) softmaxRow(scores, i * k, k, prob);
+      for (let i = 0; i < n; i++) softmaxInto(scores, i * k, k, prob, i * k);
     }
     for (let c = 0; c < width; c++) {
       if (width === 1) {
@@ -353,20 +354,3 @@ function bestSplit(s: Grower, hist: Histogram, G: number, H: number, count: numb
   return best;
 }
 
-function sigmoid(s: number): number {
-  if (s >= 0) return 1 / (1 + Math.exp(-s));
-  const e = Math.exp(s);
-  return e / (1 + e);
-}
-
-function softmaxRow(scores: Float64Array, from: number, k: number, out: Float64Array): void {
-  let max = -Infinity;
-  for (let c = 0; c < k; c++) if (scores[from + c] > max) max = scores[from + c];
-  let sum = 0;
-  for (let c = 0; c < k; c++) {
-    const e = Math.exp(scores[from + c] - max);
-    out[from + c] = e;
-    sum += e;
-  }
-  for (let c = 0; c < k; c++) out[from + c] /= sum;
-}

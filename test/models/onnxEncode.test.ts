@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../seededRandom.ts';
 import * as ort from 'onnxruntime-node';
 import type { LinearModel, TrainedModel, TreeEnsembleModel, TreeNode } from '../../models/training/TrainedModel.ts';
 import { encodeClassifier } from '../../models/onnx/encodeClassifier.ts';
 import { readOnnxGraph } from '../../models/onnx/readOnnxGraph.ts';
 import { fieldFloats, fieldInts, fieldString, I32, LEN, ProtoWriter, readFields, VARINT } from '../../models/onnx/protobuf.ts';
 
-/** Deterministic uniform [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const F = 6;
 
@@ -110,7 +100,7 @@ async function runOrt(bytes: Uint8Array, x: Float32Array, rows: number): Promise
 }
 
 async function checkAgainstOrt(model: TrainedModel, seed: number, rows = 300): Promise<void> {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const x = randomRows(random, rows, model);
   const bytes = encodeClassifier(model, { inputName: 'features', featureCount: F });
   const { label, probabilities } = await runOrt(bytes, x, rows);
@@ -129,30 +119,30 @@ async function checkAgainstOrt(model: TrainedModel, seed: number, rows = 300): P
 
 describe('encodeClassifier in onnxruntime-node', () => {
   it('binary LinearModel → LinearClassifier', async () => {
-    await checkAgainstOrt(randomLinear(rng(1), [0, 1]), 11);
+    await checkAgainstOrt(randomLinear(seededRandom(1), [0, 1]), 11);
   });
 
   it('3-class LinearModel with labels [-1, 0, 1]', async () => {
-    await checkAgainstOrt(randomLinear(rng(2), [-1, 0, 1]), 12);
+    await checkAgainstOrt(randomLinear(seededRandom(2), [-1, 0, 1]), 12);
   });
 
   it('binary TreeEnsembleModel: p = sigmoid(base + Σ leaves), labels [-1, 1]', async () => {
-    await checkAgainstOrt(randomTrees(rng(3), [-1, 1], { trees: 8 }), 13);
+    await checkAgainstOrt(randomTrees(seededRandom(3), [-1, 1], { trees: 8 }), 13);
   });
 
   it('binary trees whose leaves are all positive (onnxruntime labels them by score > 0.5 unless a weight is negative)', async () => {
-    const random = rng(4);
+    const random = seededRandom(4);
     const model = randomTrees(random, [0, 1], { trees: 4, leaf: () => Math.fround(random() * 0.3) });
     model.baseScores = [-0.4];
     await checkAgainstOrt(model, 14);
   });
 
   it('binary trees with two base scores and trees for both classes (softmax over two scores)', async () => {
-    await checkAgainstOrt(randomTrees(rng(5), [2, 7], { trees: 5, baseScores: 2 }), 15);
+    await checkAgainstOrt(randomTrees(seededRandom(5), [2, 7], { trees: 5, baseScores: 2 }), 15);
   });
 
   it('3-class TreeEnsembleModel with labels [-1, 0, 1]', async () => {
-    await checkAgainstOrt(randomTrees(rng(6), [-1, 0, 1], { trees: 6 }), 16);
+    await checkAgainstOrt(randomTrees(seededRandom(6), [-1, 0, 1], { trees: 6 }), 16);
   });
 
   it('a tree model whose nodes are not in depth-first order', async () => {
@@ -177,14 +167,14 @@ describe('encodeClassifier in onnxruntime-node', () => {
   });
 
   it('rejects models that do not fit the input or are not trees', () => {
-    const lin = randomLinear(rng(7), [0, 1]);
+    const lin = randomLinear(seededRandom(7), [0, 1]);
     expect(() => encodeClassifier(lin, { inputName: 'x', featureCount: F + 1 })).toThrow(/coefficients/);
-    const trees = randomTrees(rng(8), [0, 1, 2], { trees: 1 });
+    const trees = randomTrees(seededRandom(8), [0, 1, 2], { trees: 1 });
     expect(() => encodeClassifier(trees, { inputName: 'x', featureCount: 1 })).toThrow(/feature/);
     trees.trees[0].nodes[1].left = 0;
     expect(() => encodeClassifier(trees, { inputName: 'x', featureCount: F })).toThrow(/twice/);
-    expect(() => encodeClassifier({ ...randomTrees(rng(9), [0, 1, 2], { trees: 1 }), baseScores: [0] }, { inputName: 'x', featureCount: F })).toThrow(/base scores/);
-    const unrounded = randomTrees(rng(9), [0, 1], { trees: 1 });
+    expect(() => encodeClassifier({ ...randomTrees(seededRandom(9), [0, 1, 2], { trees: 1 }), baseScores: [0] }, { inputName: 'x', featureCount: F })).toThrow(/base scores/);
+    const unrounded = randomTrees(seededRandom(9), [0, 1], { trees: 1 });
     unrounded.trees[0].nodes[0].threshold = 0.1;
     expect(() => encodeClassifier(unrounded, { inputName: 'x', featureCount: F })).toThrow(/float32/);
   });
@@ -192,7 +182,7 @@ describe('encodeClassifier in onnxruntime-node', () => {
 
 describe('readOnnxGraph', () => {
   it('reads back what encodeClassifier wrote', () => {
-    const model = randomTrees(rng(10), [-1, 0, 1], { trees: 2 });
+    const model = randomTrees(seededRandom(10), [-1, 0, 1], { trees: 2 });
     const g = readOnnxGraph(encodeClassifier(model, { inputName: 'features', featureCount: F, producer: 'test-producer' }));
     expect(g.irVersion).toBe(8);
     expect(g.producer).toBe('test-producer');

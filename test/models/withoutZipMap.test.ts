@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../seededRandom.ts';
 import * as ort from 'onnxruntime-node';
 import type { TreeEnsembleModel, TreeNode } from '../../models/training/TrainedModel.ts';
 import { encodeClassifier } from '../../models/onnx/encodeClassifier.ts';
@@ -11,16 +12,6 @@ import { withoutZipMap } from '../../models/onnx/withoutZipMap.ts';
 const F = 4;
 const ROWS = 50;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function threeClassTrees(random: () => number): TreeEnsembleModel {
   const tree = (d: number, nodes: TreeNode[] = []): TreeNode[] => {
@@ -108,7 +99,7 @@ async function run(bytes: Uint8Array, x: Float32Array, outputs?: string[]): Prom
 }
 
 describe('withoutZipMap', () => {
-  const random = rng(42);
+  const random = seededRandom(42);
   const plain = encodeClassifier(threeClassTrees(random), { inputName: 'features', featureCount: F });
   const x = Float32Array.from({ length: ROWS * F }, () => random() * 2 - 1);
 

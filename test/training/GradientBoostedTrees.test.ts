@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../seededRandom.ts';
 import type { Dataset } from '../../models/training/Dataset.ts';
 import { trainGradientBoostedTrees } from '../../models/training/GradientBoostedTrees.ts';
 import { trainLogisticRegression } from '../../models/training/LogisticRegression.ts';
 import { predictProbabilities, predictScores } from '../../models/training/predict.ts';
 import type { TreeEnsembleModel } from '../../models/training/TrainedModel.ts';
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** rows × features uniform in [-1, 1), labelled by `label` (given the row and a uniform draw for noise). */
 function make(seed: number, rows: number, features: number, classes: number[], label: (x: Float64Array, u: number) => number): Dataset {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const x = new Float64Array(rows * features);
   const y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -112,7 +104,7 @@ describe('trainGradientBoostedTrees', () => {
     const few = [1, 1 + 2 ** -23, 1 + 2 ** -22, 2, 3];
     const awkward = (seed: number, classes: number[]): Dataset => {
       const data = make(seed, 3000, 4, classes, (x, u) => (classes.length === 2 ? xorLabel(x, u) : x[0] < -0.3 ? 0 : x[0] < 0.3 ? 1 : 2));
-      const rnd = mulberry32(seed + 100);
+      const rnd = seededRandom(seed + 100);
       for (let i = 0; i < data.rows; i++) {
         data.x[i * 4 + 1] += 1e-9 * rnd(); // below float32 resolution
         data.x[i * 4 + 2] = few[Math.floor(5 * rnd())];
@@ -148,7 +140,7 @@ describe('trainGradientBoostedTrees', () => {
 
   it('finds the best stump by brute force when every value has its own bin', () => {
     // Independent reference: every split point of every feature, Newton gain from the prior's gradients.
-    const rnd = mulberry32(9);
+    const rnd = seededRandom(9);
     const rows = 300;
     const f = 3;
     const x = new Float64Array(rows * f);

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../seededRandom.ts';
 import type { Dataset } from '../../models/training/Dataset.ts';
 import { fitLogisticRegression, trainLogisticRegression } from '../../models/training/LogisticRegression.ts';
 import { predictProbabilities } from '../../models/training/predict.ts';
 import type { LinearModel } from '../../models/training/TrainedModel.ts';
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
@@ -23,7 +15,7 @@ function normal(rnd: () => number): number {
  * row all zeros), with feature j ~ N(means[j], scales[j]²).
  */
 function draw(seed: number, rows: number, means: number[], scales: number[], W: number[][], b: number[], classes: number[]): Dataset {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const f = means.length;
   const k = W.length;
   const x = new Float64Array(rows * f);
