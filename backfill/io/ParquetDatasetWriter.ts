@@ -1,9 +1,8 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
 import type { OutputWriter } from '../../topology/OutputWriter.ts';
 import type { StreamRecord } from '../../topology/Record.ts';
+import { walk, type Storage } from '../storage/Storage.ts';
 
 export interface ColumnSpec {
   name: string;
@@ -31,24 +30,28 @@ class PartitionBuffer {
 }
 
 const PART = /^part-(\d+)\.parquet$/;
+/** Hidden while written: Spark, Hive and DuckDB's globs skip names starting with a dot. */
+const temporary = (name: string) => `.${name}.tmp`;
 
 /**
  * A Hive-partitioned Parquet dataset, `<dir>/<p1>=<v1>/<p2>=<v2>/part-<commit>.parquet`, as DuckDB,
- * Spark and pyarrow read it. Partition columns live in the path only (the Spark convention).
- * Rows wait in memory until commit; each commit writes one file per partition that received rows,
- * under a temporary name then renamed, so a reader never sees a partial file. Resuming deletes the
- * files of commits after the checkpoint's.
+ * Spark and pyarrow read it, on local disk or HDFS. Partition columns live in the path only (the
+ * Spark convention). Rows wait in memory until commit; each commit writes one file per partition
+ * that received rows, under a hidden temporary name, and renames them once all are written, so a
+ * reader never sees a partial file. Resuming deletes the files of commits after the checkpoint's.
  */
 export class ParquetDatasetWriter implements OutputWriter {
   readonly dir: string;
+  readonly #storage: Storage;
   readonly #partitionBy: readonly string[];
   readonly #numeric: ColumnSpec[];
   readonly #text: ColumnSpec[];
   readonly #buffers = new Map<string, { values: string[]; buffer: PartitionBuffer }>();
   #seq = 0;
 
-  constructor(dir: string, columns: readonly ColumnSpec[], partitionBy: readonly string[] = ['interval', 'symbol']) {
-    this.dir = dir;
+  constructor(storage: Storage, dir: string, columns: readonly ColumnSpec[], partitionBy: readonly string[] = ['interval', 'symbol']) {
+    this.#storage = storage;
+    this.dir = dir.replace(/\/$/, '');
     this.#partitionBy = partitionBy;
     const data = columns.filter((c) => !partitionBy.includes(c.name));
     this.#numeric = data.filter((c) => c.type !== 'string');
@@ -82,18 +85,17 @@ export class ParquetDatasetWriter implements OutputWriter {
     // Encoding is CPU work and writing is I/O: keep a few writes in flight while encoding the next file.
     const inFlight = new Set<Promise<void>>();
     for (const { values, buffer } of pending) {
-      const dir = join(this.dir, ...this.#partitionBy.map((p, i) => `${p}=${values[i]}`));
-      const path = join(dir, name);
+      const dir = [this.dir, ...this.#partitionBy.map((p, i) => `${p}=${values[i]}`)].join('/');
       const bytes = new Uint8Array(parquetWriteBuffer({ columnData: this.#columns(buffer), rowGroupSize: 100_000 }));
-      const write = mkdir(dir, { recursive: true }).then(() => writeFile(path + '.tmp', bytes));
+      const write = this.#storage.write(`${dir}/${temporary(name)}`, bytes);
       inFlight.add(write);
       write.finally(() => inFlight.delete(write)).catch(() => {});
       if (inFlight.size >= 16) await Promise.race(inFlight);
-      written.push(path);
+      written.push(dir);
     }
     await Promise.all(inFlight);
-    // Rename only once every file of this commit is on disk.
-    for (const path of written) await rename(path + '.tmp', path);
+    // Rename only once every file of this commit is written.
+    for (const dir of written) await this.#storage.rename(`${dir}/${temporary(name)}`, `${dir}/${name}`);
     this.#buffers.clear();
     this.#seq = seq;
     return { seq };
@@ -102,13 +104,10 @@ export class ParquetDatasetWriter implements OutputWriter {
   async resume(committed: unknown): Promise<void> {
     this.#buffers.clear();
     this.#seq = (committed as { seq?: number } | undefined)?.seq ?? 0;
-    await mkdir(this.dir, { recursive: true });
-    for (const entry of await readdir(this.dir, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
+    if (!(await this.#storage.stat(this.dir))) return;
+    for await (const entry of walk(this.#storage, this.dir)) {
       const seq = PART.exec(entry.name)?.[1];
-      if (entry.name.endsWith('.parquet.tmp') || (seq !== undefined && Number(seq) > this.#seq)) {
-        await rm(join(entry.parentPath, entry.name), { force: true });
-      }
+      if (entry.name.endsWith('.parquet.tmp') || (seq !== undefined && Number(seq) > this.#seq)) await this.#storage.remove(entry.path);
     }
   }
 

@@ -1,0 +1,159 @@
+import { request } from 'node:http';
+import { request as requestTls } from 'node:https';
+import type { Storage, StorageEntry } from './Storage.ts';
+
+export interface WebHdfsOptions {
+  /** The NameNode's HTTP address, e.g. http://127.0.0.1:9870. */
+  namenode: string;
+  /** How paths are named in messages, e.g. hdfs://127.0.0.1:8020. */
+  authority: string;
+  /** Simple authentication: the user to act as (`user.name`). */
+  user?: string;
+  /** A delegation token (from `hdfs fetchdt` or a job's credentials), used instead of the user name. */
+  token?: string;
+}
+
+interface FileStatus {
+  pathSuffix: string;
+  type: 'FILE' | 'DIRECTORY' | 'SYMLINK';
+  length: number;
+  modificationTime: number;
+}
+
+/** A WebHDFS call that failed: the HTTP status and, when HDFS says, its exception's name. */
+export class WebHdfsError extends Error {
+  readonly status: number;
+  readonly exception: string | undefined;
+  constructor(message: string, status: number, exception: string | undefined) {
+    super(message);
+    this.status = status;
+    this.exception = exception;
+  }
+}
+
+/**
+ * HDFS through its REST API, WebHDFS, with no client library: `fetch` for the NameNode and for
+ * reads (which follow the NameNode's redirect to a DataNode), node:http for the DataNode step of a
+ * write, because DataNodes answer it with an unsolicited `100 Continue` that fetch rejects.
+ * The maintained npm clients do not exist (`webhdfs` was last released in 2018, on `request`).
+ */
+export class WebHdfsStorage implements Storage {
+  readonly #o: WebHdfsOptions;
+
+  constructor(options: WebHdfsOptions) {
+    this.#o = options;
+  }
+
+  uri(path: string): string {
+    return `${this.#o.authority}${path}`;
+  }
+
+  async stat(path: string): Promise<StorageEntry | undefined> {
+    try {
+      const { FileStatus } = (await this.#json('GET', path, 'GETFILESTATUS')) as { FileStatus: FileStatus };
+      return entry(path, path.split('/').pop() ?? '', FileStatus);
+    } catch (e) {
+      if (e instanceof WebHdfsError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async list(dir: string): Promise<StorageEntry[]> {
+    const { FileStatuses } = (await this.#json('GET', dir, 'LISTSTATUS')) as { FileStatuses: { FileStatus: FileStatus[] } };
+    const base = dir.endsWith('/') ? dir : `${dir}/`;
+    return FileStatuses.FileStatus.map((s) => entry(base + s.pathSuffix, s.pathSuffix, s)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async read(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const response = await this.#call('GET', path, 'OPEN', { offset, length });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  async *stream(path: string): AsyncIterable<Uint8Array> {
+    const response = await this.#call('GET', path, 'OPEN');
+    if (response.body) yield* response.body as AsyncIterable<Uint8Array>;
+  }
+
+  async write(path: string, bytes: Uint8Array): Promise<void> {
+    // Step one: the NameNode names a DataNode (noredirect: as JSON rather than a 307 without the body).
+    const { Location } = (await this.#json('PUT', path, 'CREATE', { overwrite: true, noredirect: true })) as { Location: string };
+    await upload(Location, bytes, this.uri(path));
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const parent = to.slice(0, to.lastIndexOf('/')) || '/';
+    await this.#json('PUT', parent, 'MKDIRS');
+    let { boolean: done } = (await this.#json('PUT', from, 'RENAME', { destination: to })) as { boolean: boolean };
+    if (!done && (await this.stat(to))) {
+      // HDFS does not rename onto an existing file: remove it first (readers may briefly miss it).
+      await this.remove(to);
+      ({ boolean: done } = (await this.#json('PUT', from, 'RENAME', { destination: to })) as { boolean: boolean });
+    }
+    if (!done) throw new WebHdfsError(`${this.uri(from)}: cannot rename to ${to} (does the source exist?)`, 200, undefined);
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.#json('DELETE', path, 'DELETE', { recursive: true });
+  }
+
+  async #json(method: string, path: string, op: string, params: Record<string, string | number | boolean> = {}): Promise<unknown> {
+    return (await this.#call(method, path, op, params)).json();
+  }
+
+  async #call(method: string, path: string, op: string, params: Record<string, string | number | boolean> = {}): Promise<Response> {
+    const url = new URL(`${this.#o.namenode.replace(/\/$/, '')}/webhdfs/v1${encodeURI(path)}`);
+    url.searchParams.set('op', op);
+    if (this.#o.token) url.searchParams.set('delegation', this.#o.token);
+    else if (this.#o.user) url.searchParams.set('user.name', this.#o.user);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
+    let response: Response;
+    try {
+      response = await fetch(url, { method });
+    } catch (e) {
+      throw new WebHdfsError(`${this.uri(path)}: WebHDFS at ${this.#o.namenode} does not answer (${(e as Error).cause ?? (e as Error).message})`, 0, undefined);
+    }
+    if (!response.ok) throw await failure(response, `${op} ${this.uri(path)}`);
+    return response;
+  }
+}
+
+function entry(path: string, name: string, s: FileStatus): StorageEntry {
+  return { path, name, directory: s.type === 'DIRECTORY', size: s.length, modifiedMs: s.modificationTime };
+}
+
+async function failure(response: Response, what: string): Promise<WebHdfsError> {
+  const text = await response.text();
+  let remote: { exception?: string; message?: string } | undefined;
+  try {
+    remote = JSON.parse(text).RemoteException;
+  } catch {
+    // not JSON: keep the text
+  }
+  const why = remote ? `${remote.exception}: ${remote.message}` : text.slice(0, 200);
+  return new WebHdfsError(`${what}: HTTP ${response.status} ${why}`, response.status, remote?.exception);
+}
+
+/** The DataNode step of a write, with node:http (see the class comment). */
+function upload(location: string, bytes: Uint8Array, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const send = location.startsWith('https:') ? requestTls : request;
+    const req = send(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': bytes.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode! >= 200 && res.statusCode! < 300) return resolve();
+        const text = Buffer.concat(chunks).toString();
+        let remote: { exception?: string; message?: string } | undefined;
+        try {
+          remote = JSON.parse(text).RemoteException;
+        } catch {
+          // not JSON
+        }
+        reject(new WebHdfsError(`CREATE ${what}: HTTP ${res.statusCode} ${remote ? `${remote.exception}: ${remote.message}` : text.slice(0, 200)}`, res.statusCode!, remote?.exception));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (e) => reject(new WebHdfsError(`CREATE ${what}: the DataNode at ${location.split('?')[0]} does not answer (${e.message})`, 0, undefined)));
+    req.end(bytes);
+  });
+}
