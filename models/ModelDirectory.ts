@@ -31,6 +31,7 @@ export class ModelDirectory implements SignalModelSource {
   readonly #failed = new Map<string, string>(); // version → signature of the files that failed
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
+  #closed = false;
 
   private constructor(dir: string, model: OnnxSignalModel, options: ModelDirectoryOptions) {
     this.dir = dir;
@@ -60,7 +61,7 @@ export class ModelDirectory implements SignalModelSource {
 
   /** Look for a version newer than the current one, and switch to it if it checks out. */
   async poll(): Promise<void> {
-    if (this.#polling) return;
+    if (this.#polling || this.#closed) return;
     this.#polling = true;
     try {
       const versions = await listVersions(this.dir);
@@ -73,6 +74,10 @@ export class ModelDirectory implements SignalModelSource {
         if (model.manifest.interval !== this.interval) {
           await model.close();
           throw new Error(`it scores ${model.manifest.interval} candles, the running topology signals ${this.interval}: restart to change the interval`);
+        }
+        if (this.#closed) {
+          await model.close(); // closed while this version loaded
+          return;
         }
         const previous = this.#current;
         this.#current = model;
@@ -93,6 +98,7 @@ export class ModelDirectory implements SignalModelSource {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#timer);
     await this.#current.close();
   }

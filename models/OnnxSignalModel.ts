@@ -6,6 +6,8 @@ import type { FeatureRecord } from '../processors/Candle.ts';
 import { parseManifest, type ModelManifest } from './ModelManifest.ts';
 import { vectorizer, type Vectorizer } from './featureVector.ts';
 import { withoutZipMap } from './onnx/withoutZipMap.ts';
+import { readOnnxGraph } from './onnx/readOnnxGraph.ts';
+import { classLabelsOf } from './onnx/classLabels.ts';
 
 export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'manifest.json';
@@ -24,6 +26,7 @@ export class OnnxSignalModel implements SignalModel {
   readonly #downColumn: number;
   #running = 0;
   #retired = false;
+  #released: Promise<void> | undefined;
 
   private constructor(dir: string, manifest: ModelManifest, session: ort.InferenceSession, probabilities: string) {
     this.dir = dir;
@@ -60,6 +63,11 @@ export class OnnxSignalModel implements SignalModel {
       }
       probabilities = zipMap.input;
     }
+    // The manifest's class order decides which column is p_up: check it against the classifier's own.
+    const labels = classLabelsOf(readOnnxGraph(bytes), probabilities);
+    if (labels && JSON.stringify(labels) !== JSON.stringify(manifest.classes)) {
+      throw new Error(`${modelPath}: the classifier's classes are ${JSON.stringify(labels)}, ${manifestPath} says "classes": ${JSON.stringify(manifest.classes)}`);
+    }
     let session: ort.InferenceSession;
     try {
       // No spinning: between calls, idle threads would take the cores the stream runs on.
@@ -76,7 +84,7 @@ export class OnnxSignalModel implements SignalModel {
     try {
       await model.#check(modelPath, manifestPath);
     } catch (e) {
-      await session.release();
+      await model.#release();
       throw e;
     }
     return model;
@@ -98,11 +106,15 @@ export class OnnxSignalModel implements SignalModel {
     return this.manifest.thresholds;
   }
 
-  vectorize(features: FeatureRecord, out: Float32Array, offset: number): string | undefined {
+  get inputType(): 'float32' | 'float64' {
+    return this.manifest.input.type;
+  }
+
+  vectorize(features: FeatureRecord, out: Float32Array | Float64Array, offset: number): string | undefined {
     return this.#vectorize(features, out, offset);
   }
 
-  async predict(input: Float32Array, rows: number): Promise<{ up: Float32Array; down: Float32Array }> {
+  async predict(input: Float32Array | Float64Array, rows: number): Promise<{ up: Float32Array; down: Float32Array }> {
     this.#running++;
     try {
       const p = await this.#probabilitiesOf(input, rows);
@@ -115,14 +127,15 @@ export class OnnxSignalModel implements SignalModel {
       }
       return { up, down };
     } finally {
-      if (--this.#running === 0 && this.#retired) void this.#session.release();
+      if (--this.#running === 0 && this.#retired) void this.#release();
     }
   }
 
   /** Probabilities as the model returns them, rows × classes, in `classes` order. */
-  async #probabilitiesOf(input: Float32Array, rows: number): Promise<Float32Array> {
-    const data = this.manifest.input.type === 'float64' ? Float64Array.from(input) : input;
-    const tensor = new ort.Tensor(this.manifest.input.type, data, [rows, this.featureCount]);
+  async #probabilitiesOf(input: Float32Array | Float64Array, rows: number): Promise<Float32Array> {
+    const type = this.manifest.input.type;
+    const data = type === 'float64' ? (input instanceof Float64Array ? input : Float64Array.from(input)) : input instanceof Float32Array ? input : Float32Array.from(input);
+    const tensor = new ort.Tensor(type, data, [rows, this.featureCount]);
     const out = await this.#session.run({ [this.manifest.input.name]: tensor }, [this.#probabilities]);
     const p = out[this.#probabilities];
     return p.data instanceof Float32Array ? p.data : Float32Array.from(p.data as ArrayLike<number>);
@@ -131,12 +144,18 @@ export class OnnxSignalModel implements SignalModel {
   /** Replaced by a newer version: released once no batch is using it. */
   retire(): void {
     this.#retired = true;
-    if (this.#running === 0) void this.#session.release();
+    if (this.#running === 0) void this.#release();
   }
 
   async close(): Promise<void> {
     this.#retired = true;
-    if (this.#running === 0) await this.#session.release();
+    if (this.#running === 0) await this.#release();
+  }
+
+  /** Once, whoever asks first (retire, close, the last batch after a retire). */
+  #release(): Promise<void> {
+    this.#released ??= this.#session.release().catch(() => undefined);
+    return this.#released;
   }
 
   /** The model's declared input and outputs against the manifest, then one dry run for the real shapes. */
@@ -148,9 +167,12 @@ export class OnnxSignalModel implements SignalModel {
     if (!input) throw differs(`the manifest's input "${m.input.name}" is not among the model's inputs (${inputs.map((i) => i.name).join(', ')})`);
     if (inputs.length > 1) throw differs(`the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); scoring feeds one, "${m.input.name}"`);
     if (!input.isTensor || input.type !== m.input.type) throw differs(`input "${input.name}" is ${input.isTensor ? input.type : 'not a tensor'}, the manifest says ${m.input.type}`);
-    const width = input.shape[1];
+    const [batch, width] = input.shape;
     if (input.shape.length !== 2 || (typeof width === 'number' && width !== m.features.length)) {
       throw differs(`input "${input.name}" has shape [${input.shape.join(', ')}]; the manifest lists ${m.features.length} features, so [N, ${m.features.length}]`);
+    }
+    if (typeof batch === 'number' && batch > 0) {
+      throw differs(`input "${input.name}" takes exactly ${batch} row(s) (shape [${input.shape.join(', ')}]); scoring sends a batch of rows: export it with a variable first dimension (None)`);
     }
     const outputs = this.#session.outputMetadata;
     for (const name of [m.outputs.label, this.#probabilities]) {
@@ -158,7 +180,13 @@ export class OnnxSignalModel implements SignalModel {
     }
     const probabilities = outputs.find((o) => o.name === this.#probabilities)!;
     if (!probabilities.isTensor || probabilities.type !== 'float32') throw differs(`output "${probabilities.name}" is ${probabilities.isTensor ? probabilities.type : 'not a tensor'}, scoring needs float32 probabilities`);
-    const p = await this.#probabilitiesOf(new Float32Array(m.features.length), 1);
-    if (p.length !== m.classes.length) throw differs(`output "${probabilities.name}" gives ${p.length} probabilities per row, the manifest lists ${m.classes.length} classes`);
+    // Two rows: a model that runs one row but not a batch is refused now, not at its first batch.
+    let p: Float32Array;
+    try {
+      p = await this.#probabilitiesOf(new Float32Array(2 * m.features.length), 2);
+    } catch (e) {
+      throw differs(`a trial run on two rows of zeros fails: ${(e as Error).message}`);
+    }
+    if (p.length !== 2 * m.classes.length) throw differs(`output "${probabilities.name}" gives ${p.length / 2} probabilities per row, the manifest lists ${m.classes.length} classes`);
   }
 }

@@ -9,12 +9,14 @@ export interface SignalModel {
   readonly name: string;
   readonly version: string;
   readonly featureCount: number;
+  /** The model's input type: float32 rounds the features, float64 keeps them as computed. */
+  readonly inputType: 'float32' | 'float64';
   /** p_up ≥ buy: BUY; otherwise p_down ≥ sell: SELL; otherwise HOLD. */
   readonly thresholds: { buy: number; sell: number };
   /** Write one record's model input at `offset`; returns why it cannot be scored (a missing feature), if so. */
-  vectorize(features: FeatureRecord, out: Float32Array, offset: number): string | undefined;
+  vectorize(features: FeatureRecord, out: Float32Array | Float64Array, offset: number): string | undefined;
   /** One inference call for `rows` rows: the probability of an up and of a down move, per row. */
-  predict(input: Float32Array, rows: number): Promise<{ up: ArrayLike<number>; down: ArrayLike<number> }>;
+  predict(input: Float32Array | Float64Array, rows: number): Promise<{ up: ArrayLike<number>; down: ArrayLike<number> }>;
 }
 
 /** Where the model in use comes from: `current` may change between batches (hot reload), never within one. */
@@ -52,7 +54,7 @@ export class ScoreProcessor implements Processor<FeatureRecord, Signal> {
     const held = this.#held;
     this.#held = [];
     const model = this.#source.current(); // one version for the whole batch
-    const input = new Float32Array(held.length * model.featureCount);
+    const input = model.inputType === 'float64' ? new Float64Array(held.length * model.featureCount) : new Float32Array(held.length * model.featureCount);
     const row = new Int32Array(held.length).fill(-1); // record → its row in `input`, -1 if unscored
     let rows = 0;
     for (let i = 0; i < held.length; i++) {
@@ -60,7 +62,13 @@ export class ScoreProcessor implements Processor<FeatureRecord, Signal> {
       if (missing === undefined) row[i] = rows++;
       else this.#source.onUnscored?.(missing);
     }
-    const p = rows ? await model.predict(input.subarray(0, rows * model.featureCount), rows) : { up: [], down: [] };
+    let p: { up: ArrayLike<number>; down: ArrayLike<number> } = { up: [], down: [] };
+    try {
+      if (rows) p = await model.predict(input.subarray(0, rows * model.featureCount), rows);
+    } catch (e) {
+      this.#held = [...held, ...this.#held]; // not lost: the engine retries or stops, the records still held
+      throw e;
+    }
     for (let i = 0; i < held.length; i++) {
       const f = held[i].value;
       const r = row[i];

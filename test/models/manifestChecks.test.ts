@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../models/ModelManifest.ts';
 import { OnnxSignalModel } from '../../models/OnnxSignalModel.ts';
+import { ProtoWriter, readFields } from '../../models/onnx/protobuf.ts';
+import { ELEM_FLOAT, tensorValueInfo } from '../../models/onnx/encodeClassifier.ts';
+import { readValueInfo } from '../../models/onnx/readOnnxGraph.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/models');
 const work = mkdtempSync(join(tmpdir(), 'manifest-'));
@@ -54,10 +57,32 @@ describe('a model that does not match its manifest is refused at load, saying wh
     ['fewer features than the model takes', 'sklearn-forest-tensor', (m: any) => m.features.pop(), /has shape \[.*, 7\]; the manifest lists 6 features/],
     ['an output the model lacks', 'sklearn-gbt-tensor', (m: any) => (m.outputs.probabilities = 'proba'), /output "proba" is not among the model's outputs/],
     ['a third class the model does not have', 'lightgbm-tensor', (m: any) => m.classes.push(2), /gives 2 probabilities per row, the manifest lists 3 classes/],
+    ['classes in another order than the linear classifier has (tensor output)', 'sklearn-logreg-tensor', (m: any) => m.classes.reverse(), /the classifier's classes are \[0,1\], .*manifest.json says "classes": \[1,0\]/],
+    ['classes in another order than the tree ensemble has (tensor output)', 'sklearn-forest-tensor', (m: any) => m.classes.reverse(), /the classifier's classes are \[0,1\]/],
     ['classes in another order than the ZipMap says', 'sklearn-logreg-zipmap', (m: any) => m.classes.reverse(), /the model's classes are \[0,1\], .*manifest.json says "classes": \[1,0\]/],
     ['string classes unlike the ZipMap', 'sklearn-logreg-3class-zipmap', (m: any) => ((m.classes = ['down', 'up', 'flat']), (m.up_class = 'up')), /the model's classes are \["down","flat","up"\]/],
   ])('%s', async (_what, fixture, edit, message) => {
     await expect(OnnxSignalModel.load(variant(fixture, edit))).rejects.toThrow(message);
+  });
+
+  it('a model that takes a fixed number of rows (it would fail at its first batch)', async () => {
+    const dir = variant('sklearn-logreg-tensor', () => undefined);
+    // Graph input "features" declared [1, 7] instead of [N, 7] (onnx.proto: ModelProto.graph 7, GraphProto.input 11).
+    const model = new ProtoWriter();
+    for (const f of readFields(readFileSync(join(dir, 'model.onnx')))) {
+      if (f.field !== 7) {
+        model.raw(f.raw);
+        continue;
+      }
+      const graph = new ProtoWriter();
+      for (const g of readFields(f.data)) {
+        if (g.field === 11 && readValueInfo(g.data).name === 'features') graph.bytes(11, tensorValueInfo('features', ELEM_FLOAT, [1, 7]));
+        else graph.raw(g.raw);
+      }
+      model.bytes(7, graph.finish());
+    }
+    writeFileSync(join(dir, 'model.onnx'), model.finish());
+    await expect(OnnxSignalModel.load(dir)).rejects.toThrow(/input "features" takes exactly 1 row\(s\) \(shape \[1, 7\]\)/);
   });
 
   it('a file that is not an ONNX model', async () => {

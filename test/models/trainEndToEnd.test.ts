@@ -128,9 +128,10 @@ describe('a model that does not fit is refused at start-up, with the reason', ()
 
   it('run: refused before it connects to Kafka', () => {
     const dir = model('classes', (m) => (m.classes = [0, 1, 2]));
+    // (the classifier's own labels are [0, 1])
     const r = candlestream('run', '--brokers', '127.0.0.1:1', '--external-names', 'fear_greed', '--model', dir, '--metrics-port', '0');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/gives 2 probabilities per row, the manifest lists 3 classes/);
+    expect(r.stderr).toMatch(/the classifier's classes are \[0,1\], .*manifest\.json says "classes": \[0,1,2\]/);
   });
 
   it('run: --signal-intervals other than the model\'s interval', () => {

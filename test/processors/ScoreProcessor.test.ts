@@ -8,18 +8,19 @@ import type { Signal } from '../../processors/Signal.ts';
 class LinearStandIn implements SignalModel {
   readonly name = 'stand-in';
   readonly featureCount = 1;
+  readonly inputType = 'float32';
   readonly thresholds = { buy: 0.6, sell: 0.6 };
   readonly version: string;
   calls: number[] = [];
   constructor(version: string) {
     this.version = version;
   }
-  vectorize(f: Record<string, unknown>, out: Float32Array, offset: number) {
+  vectorize(f: Record<string, unknown>, out: Float32Array | Float64Array, offset: number) {
     if (typeof f.x !== 'number') return 'missing:x';
     out[offset] = f.x;
     return undefined;
   }
-  async predict(input: Float32Array, rows: number) {
+  async predict(input: Float32Array | Float64Array, rows: number) {
     this.calls.push(rows);
     await new Promise((r) => setTimeout(r, 1)); // really asynchronous, as onnxruntime is
     return { up: Array.from(input.subarray(0, rows)), down: Array.from(input.subarray(0, rows), (x) => 1 - x) };
@@ -61,17 +62,32 @@ describe('Score', () => {
     await driver.close();
   });
 
-  it('uses the model current at the start of a batch for the whole batch', async () => {
-    let model = new LinearStandIn('1');
-    const driver = await scoring({ interval: '1m', current: () => model });
-    driver.pipeInput('features', 'BTC-USDT', feature(0, 0.7), 0);
-    driver.pipeInput('features', 'BTC-USDT', feature(1, 0.7), 1);
-    const flushing = driver.flush();
-    model = new LinearStandIn('2'); // a reload lands while the batch is being scored
-    await flushing;
-    driver.pipeInput('features', 'BTC-USDT', feature(2, 0.7), 2);
+  it('uses one model version for a whole batch, asking for it once per batch', async () => {
+    let version = 0;
+    const driver = await scoring({ interval: '1m', current: () => new LinearStandIn(String(++version)) }); // a reload before every look
+    for (let i = 0; i < 3; i++) driver.pipeInput('features', 'BTC-USDT', feature(i, 0.7), i);
+    await driver.flush();
+    driver.pipeInput('features', 'BTC-USDT', feature(3, 0.7), 3);
     await driver.commit(); // a commit ends the batch too
-    expect(driver.readValues<Signal>('signals').map((s) => s.model_version)).toEqual(['1', '1', '2']);
+    expect(driver.readValues<Signal>('signals').map((s) => s.model_version)).toEqual(['1', '1', '1', '2']);
+    await driver.close();
+  });
+
+  it('keeps the batch when the model call fails: the records are scored by the next flush, in order', async () => {
+    const model = new LinearStandIn('1');
+    let fail = true;
+    const flaky: SignalModel = Object.assign(Object.create(model), {
+      predict: (input: Float32Array | Float64Array, rows: number) => (fail ? Promise.reject(new Error('inference failed')) : model.predict(input, rows)),
+    });
+    const driver = await scoring({ interval: '1m', current: () => flaky });
+    driver.pipeInput('features', 'BTC-USDT', feature(0, 0.9), 0);
+    driver.pipeInput('features', 'BTC-USDT', feature(1, 0.1), 1);
+    await expect(driver.flush()).rejects.toThrow('inference failed');
+    expect(driver.readValues('signals')).toEqual([]);
+    driver.pipeInput('features', 'BTC-USDT', feature(2, 0.5), 2);
+    fail = false;
+    await driver.flush();
+    expect(driver.readValues<Signal>('signals').map((s) => [s.ts, s.signal])).toEqual([[0, 'BUY'], [1, 'SELL'], [2, 'HOLD']]);
     await driver.close();
   });
 
