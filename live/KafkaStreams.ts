@@ -30,6 +30,13 @@ export interface KafkaStreamsOptions {
   sessionTimeoutMs?: number;
   /** The consumer stopped for good (an error kafkajs does not retry): the caller should exit, to be restarted. */
   onFatalError?: (error: Error) => void;
+  /**
+   * History to build a new task's state from before its first input record (`run --warm-from`):
+   * the records of `partition` (of `partitions`) with event time before `until`, in event-time order.
+   * Called once for a task that has no committed offsets and no changelog: the first start of an
+   * application. What the history produces is not published; its state is, through the changelogs.
+   */
+  warmUp?: (partition: number, partitions: number, until: number) => AsyncIterable<{ source: string; records: StreamRecord[] }>;
 }
 
 /**
@@ -196,6 +203,7 @@ export class KafkaStreams {
     const source = this.#sourceByTopic.get(batch.topic)!;
     const task = await this.#task(batch.partition);
     const serde = this.#serde(source.name);
+    if (task.warmUpPending) await this.#warmUp(task, await this.#firstEventTime(batch.messages, serde, source), heartbeat);
     const started = performance.now();
     let next = task.nextOffsets.get(batch.topic) ?? 0;
     for (const message of batch.messages) {
@@ -235,11 +243,53 @@ export class KafkaStreams {
     // Moves kafkajs' fetch position (nothing is committed by it: commits are ours).
     if (next > 0) resolveOffset(String(next - 1));
     o.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - next));
-    await task.stream.flush();
+    try {
+      await task.stream.flush();
+    } catch (e) {
+      // A processor could not finish the batch (e.g. a model call failed): nothing of it may be
+      // committed. The task is dropped and its partition fetched again from the last commit.
+      o.log.error({ err: e, task: task.id }, 'batch failed at its end: dropping the task, its partition is processed again from its last commit');
+      await this.#dropTask(task, true);
+      return;
+    }
     o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
     await this.#send(task);
     if (Date.now() - this.#lastCommit >= o.commitIntervalMs) await this.#commitAll();
     await heartbeat();
+  }
+
+  /** Where the live input of a partition begins: the first readable record's event time. */
+  async #firstEventTime(messages: EachBatchPayload['batch']['messages'], serde: Serde, source: SourceNode): Promise<number> {
+    for (const message of messages) {
+      try {
+        const value = await serde.deserialize(message.value);
+        const time = source.timestamp ? source.timestamp(value) : Number(message.timestamp);
+        if (Number.isFinite(time)) return time;
+      } catch {
+        // unreadable: the next one says
+      }
+    }
+    return Number(messages[0].timestamp);
+  }
+
+  /** Replay the task's history up to `until` through it (see KafkaStreamsOptions.warmUp). */
+  async #warmUp(task: LiveTask, until: number, heartbeat: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    task.warmUpPending = false;
+    let records = 0;
+    for await (const batch of this.#o.warmUp!(task.partition, this.#partitions, until)) {
+      for (const record of batch.records) {
+        if (!(record.timestamp < until)) continue;
+        this.#applyGlobals(task, record.timestamp);
+        task.process(batch.source, record, undefined);
+        records++;
+      }
+      await task.stream.flush();
+      task.discardPending(); // history's outputs are history: only its state goes on
+      await heartbeat(); // a long history must not cost the group membership
+    }
+    task.uncommitted++; // the next commit logs the state to the changelogs
+    this.#o.log.info({ task: task.id, records, until: new Date(until).toISOString(), ms: Math.round(performance.now() - started) }, 'task warmed up from history');
   }
 
   /** Global records at or before `time` that the task has not seen yet, in event-time order. */
@@ -404,9 +454,11 @@ export class KafkaStreams {
     // Where processing resumes: the committed offsets (inputs and repartition topics), with the stream
     // time saved beside them.
     const committed = await this.#admin.fetchOffsets({ groupId: o.applicationId, topics: [...this.#sourceByTopic.keys()] });
+    let anyCommitted = false;
     for (const { topic, partitions } of committed) {
       const p = partitions.find((x) => x.partition === task.partition);
       const offset = Number(p?.offset ?? -1);
+      if (offset >= 0) anyCommitted = true;
       task.nextOffsets.set(topic, offset >= 0 ? offset : 0);
       if (p?.metadata) {
         const meta = JSON.parse(p.metadata) as { streamTime: number | null; globalsThrough: number | null };
@@ -414,6 +466,7 @@ export class KafkaStreams {
         if (meta.globalsThrough !== null) task.globalsThrough = meta.globalsThrough;
       }
     }
+    task.warmUpPending = o.warmUp !== undefined && !anyCommitted && restored === 0 && !trusted;
     task.stream.startProcessors();
     o.log.info({ task: task.id, restoredRecords: restored, fromCheckpoint: trusted, ms: Math.round(performance.now() - started) }, 'task restored');
   }

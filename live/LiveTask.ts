@@ -41,6 +41,8 @@ export class LiveTask {
   commitSeq = 0;
   /** Event time through which the global tables have been applied to this task. */
   globalsThrough = -Infinity;
+  /** A new task of a new application, to be warmed up from history before its first record. */
+  warmUpPending = false;
   #pending: Pending[] = [];
   /** The raw message being processed: a dead letter keeps its original bytes. */
   #current: KafkaMessage | undefined;
