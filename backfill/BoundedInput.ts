@@ -6,6 +6,8 @@ export interface BoundedInput {
   readonly id: string;
   /** The topology source its records enter through. */
   readonly source: string;
+  /** What identifies its content (files' sizes and modification times): a checkpoint of other content is refused. */
+  readonly version?: string;
   /** A global table: records without a key go to every task, not just partition 0. */
   readonly broadcast?: boolean;
   /** Records in the input's own order, in batches; keys set to the partitioning key (the symbol). */

@@ -1,20 +1,29 @@
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { cachedAsyncBuffer } from 'hyparquet';
 import type { StreamRecord } from '../topology/Record.ts';
 import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
 import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
 import type { BoundedInput } from './BoundedInput.ts';
-import { csvColumns, firstLine, readCsvRows, type Row } from './io/CsvRowReader.ts';
-import { parquetColumns, parquetMetadata, readParquetRows } from './io/ParquetRowReader.ts';
+import { csvColumns, readCsvRows, type Row } from './io/CsvRowReader.ts';
+import { parquetColumns, parquetMetadata, readParquetRows, type ParquetLocation } from './io/ParquetRowReader.ts';
 import { fileNameHints } from './io/fileNameHints.ts';
+import { mergeByEventTime } from './mergeByEventTime.ts';
+import { hivePartitionValues, partitionMayMatch } from './hivePartitions.ts';
+import { LocalStorage } from './storage/LocalStorage.ts';
+import { walk, type Storage, type StorageEntry } from './storage/Storage.ts';
+import { storageFor, type HdfsSettings } from './storage/storageFor.ts';
 
 export interface CandleFileOptions {
+  /** Symbol for files without a symbol column; for a dataset partitioned by `symbol=`, the one to read. */
   symbol?: string;
   exchange?: string;
-  /** Keep candles with from ≤ ts < to. */
+  /** Keep candles with from ≤ ts < to; `date=` partitions outside are not read. */
   from: number;
   to: number;
   source: string;
+  hdfs?: HdfsSettings;
+  /** A file that cannot be read: stop (default), or skip it, reporting why. */
+  onError?: 'fail' | 'skip';
+  onSkip?: (message: string) => void;
 }
 
 const TIME_COLUMNS = ['ts', 'timestamp', 'time', 'open_time', 'opentime', 't', 'date'];
@@ -25,77 +34,164 @@ const REQUIRED: [string, string[]][] = [
   ['close', ['close', 'c']],
   ['volume', ['volume', 'v', 'vol']],
 ];
-const EXTENSIONS = new Set(['.csv', '.parquet']);
+const SYMBOL_COLUMNS = ['symbol', 's', 'pair', 'product_id'];
 
-/** Every CSV and Parquet file under the given paths (directories walked, files sorted), one input each. */
-export async function candleFileInputs(paths: readonly string[], options: CandleFileOptions): Promise<BoundedInput[]> {
-  const files: string[] = [];
-  for (const path of paths) {
-    const s = await stat(path).catch(() => undefined);
-    if (!s) throw new Error(`${path}: no such file or directory`);
-    if (s.isDirectory()) {
-      const found = (await readdir(path, { recursive: true }))
-        .filter((f) => EXTENSIONS.has(extname(f).toLowerCase()))
-        .sort()
-        .map((f) => join(path, f));
-      if (!found.length) throw new Error(`${path}: no .csv or .parquet files in this directory`);
-      files.push(...found);
-    } else files.push(path);
-  }
-  return Promise.all(files.map((file) => candleFileInput(file, options)));
+/** One history file: where it is, and the Hive partition values its path gives. */
+interface CandleFile {
+  storage: Storage;
+  entry: StorageEntry;
+  uri: string;
+  partition: Record<string, string>;
 }
 
-/** One history file as a bounded input: columns checked now, rows streamed when replayed. */
-export async function candleFileInput(path: string, options: CandleFileOptions): Promise<BoundedInput> {
-  const parquet = extname(path).toLowerCase() === '.parquet';
-  if (!parquet && extname(path).toLowerCase() !== '.csv') throw new Error(`${path}: not a .csv or .parquet file`);
-  const columns = parquet ? parquetColumns(await parquetMetadata(path)) : await csvFileColumns(path);
-  const timeColumn = TIME_COLUMNS.find((c) => columns.includes(c));
-  if (!timeColumn) throw new Error(`${path}: missing column 'open_time' (a time column: ${TIME_COLUMNS.join(', ')}); columns are ${columns.join(', ')}`);
-  for (const [name, aliases] of REQUIRED) {
-    if (!aliases.some((a) => columns.includes(a))) throw new Error(`${path}: missing column '${name}'; columns are ${columns.join(', ')}`);
+/**
+ * Every CSV and Parquet file under the given locations (local paths or hdfs:// URIs; directories
+ * walked in name order, Hive partitions `symbol=…` and `date=…` pruned by the symbol and time range,
+ * Spark's `_SUCCESS`, `.crc` and hidden files left out). Files of one partition are one input: a
+ * file per `date=` partition, chained in date order, and files of the same date merged by event time.
+ */
+export async function candleFileInputs(locations: readonly string[], options: CandleFileOptions): Promise<BoundedInput[]> {
+  const symbols = options.symbol ? new Set([normalizeSymbol(options.symbol) ?? options.symbol]) : undefined;
+  const groups = new Map<string, CandleFile[]>();
+  for (const location of locations) {
+    const { storage, path } = storageFor(location, options.hdfs);
+    const top = await storage.stat(path);
+    if (!top) throw new Error(`${location}: no such file or directory`);
+    const files: CandleFile[] = [];
+    if (!top.directory) files.push({ storage, entry: top, uri: storage.uri(path), partition: {} });
+    else {
+      for await (const entry of walk(storage, path, (dir) => partitionMayMatch(dir.name, { symbols, from: options.from, to: options.to }))) {
+        if (!/\.(csv|parquet)$/i.test(entry.name) || /^[._]/.test(entry.name)) continue;
+        files.push({ storage, entry, uri: storage.uri(entry.path), partition: hivePartitionValues(entry.path.slice(path.length).replace(/^\//, '')) });
+      }
+      if (!files.length) throw new Error(`${location}: no .csv or .parquet files in this directory${symbols ? ` for symbol ${options.symbol}` : ''}`);
+    }
+    for (const file of files) {
+      const dir = file.uri.slice(0, file.uri.lastIndexOf('/'));
+      const key = dir.split('/').filter((segment) => !/^(date|dt)=/i.test(segment)).join('/');
+      groups.set(key, [...(groups.get(key) ?? []), file]);
+    }
   }
-  const hints = fileNameHints(path);
-  const symbol = options.symbol ?? hints.symbol;
-  const hasSymbolColumn = ['symbol', 's', 'pair', 'product_id'].some((c) => columns.includes(c));
-  if (!hasSymbolColumn && !symbol) throw new Error(`${path}: missing column 'symbol', and the file name names none; pass --symbol`);
-  const headers: Record<string, string> = {};
-  if (symbol) headers.symbol = symbol;
-  if (options.exchange ?? hints.exchange) headers.exchange = (options.exchange ?? hints.exchange)!;
-  if (hints.interval) headers.interval = hints.interval;
-  const defaultKey = symbol ? normalizeSymbol(symbol) ?? symbol : null;
+  const inputs: BoundedInput[] = [];
+  for (const [key, files] of groups) {
+    const readable: FileInput[] = [];
+    for (const file of files) {
+      try {
+        readable.push(await fileInput(file, options));
+      } catch (e) {
+        if (options.onError !== 'skip') throw e;
+        options.onSkip?.(`skipped ${(e as Error).message}`);
+      }
+    }
+    if (readable.length) inputs.push(partitionInput(files.length === 1 ? files[0].uri : key, readable, options));
+  }
+  return inputs;
+}
 
+/** One file, checked: its rows as records, when replayed. */
+interface FileInput {
+  file: CandleFile;
+  date: string;
+  estimatedRecords(): Promise<number>;
+  batches(): AsyncIterable<StreamRecord[]>;
+}
+
+/** The files of one partition as one input: dates in order; files of one date merged by event time. */
+function partitionInput(id: string, files: FileInput[], options: CandleFileOptions): BoundedInput {
+  const byDate = new Map<string, FileInput[]>();
+  for (const f of [...files].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))) byDate.set(f.date, [...(byDate.get(f.date) ?? []), f]);
   return {
-    id: path,
+    id,
     source: options.source,
+    version: files.map((f) => `${f.file.uri}:${f.file.entry.size}:${f.file.entry.modifiedMs}`).join('|'),
     async estimatedRecords() {
-      if (parquet) return Number((await parquetMetadata(path)).num_rows);
-      const line = await firstLine(path);
-      const { size } = await stat(path);
-      return line ? Math.round(size / (line.length + 1)) : 0;
+      let total = 0;
+      for (const f of files) total += await f.estimatedRecords();
+      return total;
     },
-    async *batches(): AsyncGenerator<StreamRecord[]> {
-      const rows: AsyncIterable<Row[]> = parquet ? readParquetRows(path) : readCsvRows(path);
-      let lastTs = -Infinity;
-      for await (const batch of rows) {
-        const records: StreamRecord[] = [];
-        for (const { row, rowNumber } of batch) {
-          const ts = parseTimestamp(row[timeColumn]);
-          if (ts !== null && (ts < options.from || ts >= options.to)) continue;
-          if (ts !== null) lastTs = ts;
-          const rowSymbol = row.symbol ?? row.s ?? row.pair ?? row.product_id;
-          const key = rowSymbol === undefined || rowSymbol === '' ? defaultKey : normalizeSymbol(rowSymbol) ?? String(rowSymbol);
-          // A row whose time cannot be read keeps its place in the file, so Clean rejects it in order.
-          records.push({ key, value: row, timestamp: ts ?? lastTs, headers, position: { source: path, partition: 0, offset: rowNumber } });
-        }
-        yield records;
+    async *batches() {
+      for (const group of byDate.values()) {
+        if (group.length === 1) yield* group[0].batches();
+        else for await (const merged of mergeByEventTime(group.map((f) => f.batches()))) yield merged.records;
       }
     },
   };
 }
 
-async function csvFileColumns(path: string): Promise<string[]> {
-  const line = await firstLine(path);
-  if (line === undefined) throw new Error(`${path}: empty file`);
-  return csvColumns(line, path).columns;
+async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<FileInput> {
+  const { storage, entry, uri, partition } = file;
+  const parquet = /\.parquet$/i.test(entry.name);
+  const location: ParquetLocation = storage instanceof LocalStorage ? entry.path : { uri, buffer: async () => cachedAsyncBuffer(storageBuffer(storage, entry)) };
+  const columns = parquet ? parquetColumns(await parquetMetadata(location)) : await csvFileColumns(storage, entry, uri);
+  const timeColumn = TIME_COLUMNS.find((c) => columns.includes(c));
+  if (!timeColumn) throw new Error(`${uri}: missing column 'open_time' (a time column: ${TIME_COLUMNS.join(', ')}); columns are ${columns.join(', ')}`);
+  for (const [name, aliases] of REQUIRED) {
+    if (!aliases.some((a) => columns.includes(a))) throw new Error(`${uri}: missing column '${name}'; columns are ${columns.join(', ')}`);
+  }
+  const hints = fileNameHints(entry.name);
+  const symbol = partition.symbol ?? options.symbol ?? hints.symbol;
+  const hasSymbolColumn = SYMBOL_COLUMNS.some((c) => columns.includes(c));
+  if (!hasSymbolColumn && !symbol) throw new Error(`${uri}: missing column 'symbol', and neither the path nor the file name names one; pass --symbol`);
+  const headers: Record<string, string> = {};
+  if (symbol) headers.symbol = symbol;
+  const exchange = partition.exchange ?? options.exchange ?? hints.exchange;
+  if (exchange) headers.exchange = exchange;
+  const interval = partition.interval ?? hints.interval;
+  if (interval) headers.interval = interval;
+  const defaultKey = symbol ? normalizeSymbol(symbol) ?? symbol : null;
+
+  return {
+    file,
+    date: partition.date ?? partition.dt ?? '',
+    async estimatedRecords() {
+      if (parquet) return Number((await parquetMetadata(location)).num_rows);
+      const line = await firstLine(storage, entry);
+      return line ? Math.round(entry.size / (line.length + 1)) : 0;
+    },
+    async *batches(): AsyncGenerator<StreamRecord[]> {
+      const rows: AsyncIterable<Row[]> = parquet ? readParquetRows(location) : readCsvRows(storage.stream(entry.path), uri);
+      let lastTs = -Infinity;
+      try {
+        for await (const batch of rows) {
+          const records: StreamRecord[] = [];
+          for (const { row, rowNumber } of batch) {
+            const ts = parseTimestamp(row[timeColumn]);
+            if (ts !== null && (ts < options.from || ts >= options.to)) continue;
+            if (ts !== null) lastTs = ts;
+            const rowSymbol = row.symbol ?? row.s ?? row.pair ?? row.product_id;
+            const key = rowSymbol === undefined || rowSymbol === null || rowSymbol === '' ? defaultKey : normalizeSymbol(rowSymbol) ?? String(rowSymbol);
+            // A row whose time cannot be read keeps its place in the file, so Clean rejects it in order.
+            records.push({ key, value: row, timestamp: ts ?? lastTs, headers, position: { source: uri, partition: 0, offset: rowNumber } });
+          }
+          yield records;
+        }
+      } catch (e) {
+        // A file that breaks midway (truncated, corrupt): what was read stands; the rest is skipped or fatal.
+        if (options.onError !== 'skip') throw e;
+        options.onSkip?.(`skipped the rest of ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/** Random access to a stored file, as hyparquet reads it (the footer, then column chunks). */
+function storageBuffer(storage: Storage, entry: StorageEntry) {
+  return {
+    byteLength: entry.size,
+    async slice(start: number, end = entry.size): Promise<ArrayBuffer> {
+      const bytes = await storage.read(entry.path, start, end - start);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+  };
+}
+
+async function firstLine(storage: Storage, entry: StorageEntry): Promise<string | undefined> {
+  const head = new TextDecoder().decode(await storage.read(entry.path, 0, 64 * 1024));
+  return head.split(/\r?\n/).find((line) => line.trim() !== '');
+}
+
+async function csvFileColumns(storage: Storage, entry: StorageEntry, uri: string): Promise<string[]> {
+  const line = await firstLine(storage, entry);
+  if (line === undefined) throw new Error(`${uri}: empty file`);
+  return csvColumns(line, uri).columns;
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
+import type { HdfsSettings } from '../backfill/storage/storageFor.ts';
 import { parseArgs } from 'node:util';
 import { DEAD_LETTER } from '../topology/Topology.ts';
 import type { OutputWriter } from '../topology/OutputWriter.ts';
@@ -16,24 +18,31 @@ import { progressReporter } from './progress.ts';
 import { UsageError } from './UsageError.ts';
 import { timeFlag, wholeNumber } from './flagValues.ts';
 import { MODEL_HELP, useModel } from './modelFlag.ts';
-import { MODEL_FILE } from '../models/OnnxSignalModel.ts';
+import { MANIFEST_FILE, MODEL_FILE } from '../models/OnnxSignalModel.ts';
 
 export const BACKFILL_HELP = `Usage: candlestream backfill --source <file|dir>... --sink <uri> [options]
 
 Replays candle history through the topology, in event-time order, and writes the features.
 
 Input:
-  --source PATH            a CSV or Parquet file, or a directory of them (repeatable). CSV: with a
-                           header (time column + open, high, low, close, volume), Binance kline
-                           exports without header, Kraken OHLCVT exports.
-  --symbol S               symbol for files without a symbol column (default: from the file name,
-                           e.g. BTCUSDT_1m_2024.csv, BTCUSDT-1m-2024-01.csv)
+  --source LOCATION        a CSV or Parquet file, or a directory of them, local or hdfs://…
+                           (repeatable). CSV: with a header (time column + open, high, low, close,
+                           volume), Binance kline exports without header, Kraken OHLCVT exports.
+                           Parquet: as Spark, pyarrow and DuckDB write it. Hive partitions
+                           (symbol=…/date=…) are read only where --symbol, --from, --to allow
+  --symbol S               symbol for files without a symbol column (default: from the path, e.g.
+                           symbol=BTC-USDT/, or the file name, e.g. BTCUSDT-1m-2024-01.csv); in a
+                           dataset partitioned by symbol, the only one read
   --exchange NAME          exchange for rows without one (default: from the file name, else unknown)
   --from T, --to T         only candles with from ≤ ts < to (ISO-8601 or epoch s/ms/µs/ns)
+  --on-error fail|skip     a file that cannot be read (missing column, corrupt, truncated): stop with
+                           its name and the reason (fail, default), or skip it (or its unread rest)
+                           and say so
+${HDFS_HELP}
 ${TOPOLOGY_HELP}
 Output:
-  --sink URI               parquet:DIR (Hive-style interval=…/symbol=… partitions), jsonl:FILE,
-                           or - (JSON lines on stdout)
+  --sink URI               parquet:DIR (Hive-style interval=…/symbol=… partitions; DIR local or
+                           hdfs://…), jsonl:FILE, or - (JSON lines on stdout)
   --signals URI            also write signals there (as the live service publishes them), same forms
   --signal-intervals LIST  intervals whose closed candles give a signal (default 1m)
 ${MODEL_HELP}
@@ -55,6 +64,8 @@ export const BACKFILL_FLAGS = {
   exchange: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+  'on-error': { type: 'string', default: 'fail' },
+  ...HDFS_FLAGS,
   sink: { type: 'string' },
   signals: { type: 'string' },
   'signal-intervals': { type: 'string' },
@@ -79,6 +90,9 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const commitEvery = wholeNumber(values['commit-every'], '--commit-every');
   const from = values.from === undefined ? -Infinity : timeFlag(values.from, '--from');
   const to = values.to === undefined ? Infinity : timeFlag(values.to, '--to');
+  const onError = values['on-error'];
+  if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
+  const hdfs = hdfsSettings(values);
 
   const externals = (values.external ?? []).map((spec) => externalSignalInput(externalSpec(spec), 'external'));
   // A file with several numeric columns brings several signals: the topology needs all their names.
@@ -91,19 +105,28 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const model = models?.current();
   const topology = buildMarketTopology(market);
   const writers = new Map<string, OutputWriter>([
-    ['features', sink(values.sink, featureColumns(market), '--sink')],
-    [DEAD_LETTER, sink(values['dead-letter'], undefined, '--dead-letter')],
+    ['features', sink(values.sink, featureColumns(market), '--sink', hdfs)],
+    [DEAD_LETTER, sink(values['dead-letter'], undefined, '--dead-letter', hdfs)],
   ]);
-  if (values.signals) writers.set('signals', sink(values.signals, [...SIGNAL_COLUMNS], '--signals'));
-  const candles = await candleFileInputs(values.source, { symbol: values.symbol, exchange: values.exchange, from, to, source: 'prices' });
+  if (values.signals) writers.set('signals', sink(values.signals, [...SIGNAL_COLUMNS], '--signals', hdfs));
+  const skipped: string[] = [];
+  const onSkip = (message: string) => {
+    skipped.push(message);
+    if (!values.quiet) process.stderr.write(`backfill: ${message}\n`);
+  };
+  const candles = await candleFileInputs(values.source, { symbol: values.symbol, exchange: values.exchange, from, to, source: 'prices', hdfs, onError, onSkip });
   const inputs = [...externals, ...candles];
 
   const fingerprint = createHash('sha256');
   fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink, signals: values.signals, model: model && { name: model.name, version: model.version, dir: model.dir } }));
-  if (model) fingerprint.update(`${model.dir}:${(await stat(join(model.dir, MODEL_FILE))).mtimeMs}`);
+  // A resumed run must score with the very model (and manifest) it started with.
+  if (model) for (const file of [MODEL_FILE, MANIFEST_FILE]) fingerprint.update(await readFile(join(model.dir, file)));
   for (const input of inputs) {
-    const s = await stat(input.id);
-    fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
+    if (input.version !== undefined) fingerprint.update(input.version);
+    else {
+      const s = await stat(input.id);
+      fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
+    }
   }
 
   const runner = new BackfillRunner({
@@ -128,15 +151,16 @@ export async function backfillCommand(args: string[]): Promise<void> {
         ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
         (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
         `; dead letters: ${letters || 'none'}` +
+        (skipped.length ? `; ${skipped.length} file(s) skipped (--on-error skip)` : '') +
         (model ? `; scored with ${model.name} v${model.version}, not scored: ${[...unscored].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}` : '') +
         `; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
     );
   }
 }
 
-function sink(uri: string, columns: string[] | undefined, flag: string): OutputWriter {
+function sink(uri: string, columns: string[] | undefined, flag: string, hdfs: HdfsSettings): OutputWriter {
   try {
-    return parseSinkUri(uri, columns);
+    return parseSinkUri(uri, columns, hdfs);
   } catch (e) {
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }

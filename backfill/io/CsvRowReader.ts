@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { splitCsvLine } from './readCsvTable.ts';
 
 export interface Row {
@@ -24,9 +25,13 @@ export function csvColumns(firstLine: string, path: string): { columns: string[]
   throw new Error(`${path}: no header, and ${cells.length} columns match no known export (Binance klines have 12, Kraken OHLCVT 6 or 7)`);
 }
 
-/** Streams a CSV file in batches of rows; cells stay strings (the Clean processor coerces them). */
-export async function* readCsvRows(path: string, batchSize = 4096): AsyncGenerator<Row[]> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+/**
+ * Streams a CSV file (a local path, or the file's bytes as a stream, named `path`) in batches of
+ * rows; cells stay strings (the Clean processor coerces them).
+ */
+export async function* readCsvRows(input: string | AsyncIterable<Uint8Array>, path = String(input), batchSize = 4096): AsyncGenerator<Row[]> {
+  const stream = typeof input === 'string' ? createReadStream(input) : Readable.from(input);
+  const lines = createInterface({ input: stream.setEncoding('utf8'), crlfDelay: Infinity });
   let columns: string[] | undefined;
   let rowNumber = 0;
   let batch: Row[] = [];
@@ -47,16 +52,4 @@ export async function* readCsvRows(path: string, batchSize = 4096): AsyncGenerat
     }
   }
   if (batch.length) yield batch;
-}
-
-/** The first line of a file, for checking its columns before a run starts. */
-export async function firstLine(path: string): Promise<string | undefined> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', end: 64 * 1024 }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() !== '') {
-      lines.close();
-      return line;
-    }
-  }
-  return undefined;
 }

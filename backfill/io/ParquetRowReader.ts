@@ -1,12 +1,26 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
-import type { FileMetaData } from 'hyparquet';
+import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import type { Row } from './CsvRowReader.ts';
 
-export async function parquetMetadata(path: string): Promise<FileMetaData> {
+/** A Parquet file anywhere: its name for messages, and random access to its bytes (hyparquet reads ranges). */
+export interface ParquetSource {
+  uri: string;
+  buffer(): Promise<AsyncBuffer>;
+}
+
+/** A local path, or a ParquetSource (e.g. on HDFS). */
+export type ParquetLocation = string | ParquetSource;
+
+function sourceOf(location: ParquetLocation): ParquetSource {
+  return typeof location === 'string' ? { uri: location, buffer: () => asyncBufferFromFile(location) } : location;
+}
+
+export async function parquetMetadata(location: ParquetLocation): Promise<FileMetaData> {
+  const source = sourceOf(location);
   try {
-    return await parquetMetadataAsync(await asyncBufferFromFile(path));
+    return await parquetMetadataAsync(await source.buffer());
   } catch (e) {
-    throw new Error(`${path}: not a readable Parquet file (${(e as Error).message})`);
+    throw new Error(`${source.uri}: not a readable Parquet file (${(e as Error).message})`);
   }
 }
 
@@ -19,9 +33,12 @@ export function parquetColumns(metadata: FileMetaData): string[] {
  * Streams a Parquet file one row group (one batch) at a time, never the whole file in memory. Values come as
  * hyparquet decodes them: bigint becomes number, Date becomes epoch ms.
  */
-export async function* readParquetRows(path: string): AsyncGenerator<Row[]> {
-  const file = await asyncBufferFromFile(path);
-  const metadata = await parquetMetadata(path);
+export async function* readParquetRows(location: ParquetLocation): AsyncGenerator<Row[]> {
+  const { uri: path, buffer } = sourceOf(location);
+  const file = await buffer();
+  const metadata = await parquetMetadataAsync(file).catch((e: Error) => {
+    throw new Error(`${path}: not a readable Parquet file (${e.message})`);
+  });
   const names = parquetColumns(metadata);
   const decimalScale = decimalScales(metadata);
   let rowStart = 0;
