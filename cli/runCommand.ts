@@ -11,6 +11,8 @@ import { printable, resolveSettings, type SettingSpec } from './settings.ts';
 import { marketOptionsFrom, signalIntervals, TOPOLOGY_FLAGS } from './topologyFlags.ts';
 import { MODEL_HELP, useModel } from './modelFlag.ts';
 import { ModelMetrics } from '../models/ModelMetrics.ts';
+import { warmUpFeed } from '../backfill/warmUpFeed.ts';
+import { hdfsSettings } from './hdfsFlags.ts';
 import { UsageError } from './UsageError.ts';
 import { wholeNumber } from './flagValues.ts';
 
@@ -33,6 +35,11 @@ Topics:
 ${MODEL_HELP}
   --model-poll-ms N        how often to look in --model DIR for a new version (default 5000; 0: never)
   --features-topic TOPIC   also publish every feature row there (default: not published)
+  --warm-from LOCATION     candle history (a directory or file, local or hdfs://…, as backfill
+                           --source reads it) to build state from on the first start: each new task
+                           replays its symbols' history up to its first live record, then goes on
+                           live. Not published: the first live signals carry warm indicators
+  --webhdfs URL, --hdfs-user NAME, --hdfs-token T: how to reach HDFS, as for backfill
   --dead-letter-topic T    rejected records, original bytes, reason in headers (default crypto-dead-letter)
   --format json|avro       output encoding (default json); avro needs --registry. Input is JSON or
                            registry Avro, told apart per message
@@ -65,6 +72,10 @@ export const RUN_SETTINGS: Record<string, SettingSpec> = {
   model: { type: 'string' },
   'model-poll-ms': { type: 'string', default: '5000' },
   'features-topic': { type: 'string' },
+  'warm-from': { type: 'string' },
+  webhdfs: { type: 'string' },
+  'hdfs-user': { type: 'string' },
+  'hdfs-token': { type: 'string', secret: true },
   'dead-letter-topic': { type: 'string', default: DEFAULT_TOPICS.deadLetter },
   format: { type: 'string', default: 'json' },
   registry: { type: 'string' },
@@ -134,6 +145,7 @@ export async function runCommand(args: string[]): Promise<void> {
     log,
     metrics,
     sessionTimeoutMs,
+    warmUp: s['warm-from'] ? warmUpFeed([String(s['warm-from'])], hdfsSettings(s)) : undefined,
     onFatalError: () => {
       process.exitCode = 1;
       stop('fatal error');
