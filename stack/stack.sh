@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The local stack on loopback, from Maven Central artifacts (no Docker needed):
-#   stack.sh up       fetch (once) and start Kafka in KRaft mode and the schema registry; print their
-#                     addresses as shell lines
-#   stack.sh down     stop them cleanly, registry first (SIGTERM, then SIGKILL after 30 s)
+#   stack.sh up       fetch (once) and start Kafka in KRaft mode, the schema registry and a single-node
+#                     HDFS (NameNode + DataNode, WebHDFS on); print their addresses as shell lines
+#   stack.sh down     stop them cleanly, in the reverse order (SIGTERM, then SIGKILL after 30 s)
 #   stack.sh status   print what runs, and where (exit 3 when Kafka is not running)
 # Needs Java 17+ and Maven. State and logs live in $CANDLESTREAM_STACK_DIR
-# (default ~/.cache/candlestream/stack). HDFS joins it with the HDFS work.
+# (default ~/.cache/candlestream/stack). Every port can be moved by its variable below (KAFKA_PORT,
+# HDFS_NAMENODE_PORT, ...), so a second stack, in another directory, can run beside the first.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 home="${CANDLESTREAM_STACK_DIR:-$HOME/.cache/candlestream/stack}"
@@ -32,6 +33,21 @@ registry_url="http://127.0.0.1:$registry_port$registry_path"
 registry_lib="$home/registry"
 registry_data="$home/registry-data"
 registry_pidfile="$home/registry.pid"
+# HDFS (see hdfs/pom.xml): a NameNode and a DataNode, each its own JVM, all ports on loopback. WebHDFS is
+# served by the NameNode's HTTP port (/webhdfs/v1), which redirects reads and writes to the DataNode's.
+hdfs_port="${HDFS_NAMENODE_PORT:-8020}"                 # fs.defaultFS, the NameNode's RPC
+hdfs_http_port="${HDFS_NAMENODE_HTTP_PORT:-9870}"       # WebHDFS, /jmx
+datanode_port="${HDFS_DATANODE_PORT:-9866}"             # block transfer
+datanode_http_port="${HDFS_DATANODE_HTTP_PORT:-9864}"   # WebHDFS's redirect target
+datanode_ipc_port="${HDFS_DATANODE_IPC_PORT:-9867}"
+hdfs_heap="${HDFS_HEAP:-256m}"
+# WebHDFS calls without user.name run as this user ("simple" authentication: the caller names itself).
+hdfs_user=candlestream
+hdfs_lib="$home/hdfs"
+hdfs_conf="$home/hdfs-conf"
+hdfs_data="$home/hdfs-data"
+namenode_pidfile="$home/hdfs-namenode.pid"
+datanode_pidfile="$home/hdfs-datanode.pid"
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -52,6 +68,22 @@ kafka_address() {
   echo "KAFKA_TLS_CA=$tls_dir/ca.pem"
 }
 registry_address() { echo "SCHEMA_REGISTRY_URL=$registry_url"; }
+# Ready means the NameNode's JMX reports a live DataNode and FSState Operational (out of safe mode): its
+# WebHDFS answers about 2 s before the DataNode registers, and a CREATE then fails ("could only be
+# written to 0 nodes").
+hdfs_ready() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$hdfs_http_port"
+    printf 'GET /jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    body=$(timeout 5 cat <&3)
+    [[ $body =~ \"NumLiveDataNodes\"\ *:\ *[1-9] && $body =~ \"FSState\"\ *:\ *\"Operational\" ]]
+  ) 2>/dev/null
+}
+hdfs_address() {
+  echo "HDFS_URL=hdfs://127.0.0.1:$hdfs_port"
+  echo "WEBHDFS_URL=http://127.0.0.1:$hdfs_http_port"
+  echo "WEBHDFS_USER=$hdfs_user"
+}
 need_mvn() { command -v mvn >/dev/null || { echo "stack: Maven (mvn) is needed to fetch the stack from Maven Central" >&2; exit 1; }; }
 
 fetch() {
@@ -77,6 +109,19 @@ fetch_registry() {
   tar -xzf "$registry_lib"/apicurio-registry-app-*-all.tar.gz -C "$registry_lib"
   rm -f "$registry_lib"/apicurio-registry-app-*-all.tar.gz
   echo "$stamp" > "$registry_lib/.complete"
+}
+
+# Hadoop's jars from Maven Central; the stamp holds hdfs/pom.xml's checksum, so a version bump fetches anew.
+fetch_hdfs() {
+  local stamp
+  stamp=$(cksum < "$here/hdfs/pom.xml")
+  [ "$(cat "$hdfs_lib/.complete" 2>/dev/null)" = "$stamp" ] && return
+  need_mvn
+  echo "stack: fetching Hadoop (HDFS) from Maven Central into $hdfs_lib" >&2
+  rm -rf "$hdfs_lib"
+  mkdir -p "$hdfs_lib"
+  mvn -q -B -Dstyle.color=never -f "$here/hdfs/pom.xml" dependency:copy-dependencies -DoutputDirectory="$hdfs_lib" -DincludeScope=runtime >&2
+  echo "$stamp" > "$hdfs_lib/.complete"
 }
 
 # A key pair and self-signed certificate for the TLS listener, made once with the JDK's keytool.
@@ -156,6 +201,96 @@ add_scram_user() {
   touch "$data/.scram-user"
 }
 
+# The XML both daemons read (first on their classpath), written at each start so the ports follow the
+# variables; the NameNode directory is formatted once.
+configure_hdfs() {
+  mkdir -p "$hdfs_conf" "$hdfs_data"
+  # HttpServer2 looks webapps/<name> up on the classpath, and the jars on Maven Central carry none (the
+  # tarball does). Empty ones do: WebHDFS and /jmx are registered in code, only the HTML UI is missing.
+  mkdir -p "$hdfs_conf/webapps/hdfs" "$hdfs_conf/webapps/datanode" "$hdfs_conf/webapps/static"
+  cat > "$hdfs_conf/core-site.xml" <<XML
+<?xml version="1.0"?>
+<configuration>
+  <property><name>fs.defaultFS</name><value>hdfs://127.0.0.1:$hdfs_port</value></property>
+  <property><name>hadoop.tmp.dir</name><value>$hdfs_data/tmp</value></property>
+  <property><name>hadoop.http.staticuser.user</name><value>$hdfs_user</value></property>
+  <!-- groups without running "id" (the WebHDFS user need not exist on the machine) -->
+  <property><name>hadoop.user.group.static.mapping.overrides</name><value>dr.who=;$hdfs_user=supergroup</value></property>
+</configuration>
+XML
+  cat > "$hdfs_conf/hdfs-site.xml" <<XML
+<?xml version="1.0"?>
+<configuration>
+  <property><name>dfs.namenode.name.dir</name><value>file://$hdfs_data/name</value></property>
+  <property><name>dfs.datanode.data.dir</name><value>file://$hdfs_data/data</value></property>
+  <property><name>dfs.replication</name><value>1</value></property>
+  <property><name>dfs.permissions.enabled</name><value>false</value></property>
+  <property><name>dfs.namenode.rpc-address</name><value>127.0.0.1:$hdfs_port</value></property>
+  <property><name>dfs.namenode.http-address</name><value>127.0.0.1:$hdfs_http_port</value></property>
+  <property><name>dfs.datanode.address</name><value>127.0.0.1:$datanode_port</value></property>
+  <property><name>dfs.datanode.http.address</name><value>127.0.0.1:$datanode_http_port</value></property>
+  <property><name>dfs.datanode.ipc.address</name><value>127.0.0.1:$datanode_ipc_port</value></property>
+  <!-- WebHDFS's redirects name the DataNode by this; without it they say "localhost" (reverse DNS) -->
+  <property><name>dfs.datanode.hostname</name><value>127.0.0.1</value></property>
+  <!-- leave safe mode as soon as the blocks are reported, not 30 s later -->
+  <property><name>dfs.namenode.safemode.extension</name><value>0</value></property>
+</configuration>
+XML
+  if [ -z "$(ls -A "$hdfs_data/name" 2>/dev/null)" ]; then
+    # A DataNode directory from an earlier format keeps the old cluster id, and the DataNode would exit
+    # ("All specified directories have failed to load").
+    rm -rf "$hdfs_data/data"
+    java -Xmx128m -XX:+UseSerialGC "-Dlog4j.configuration=file:$here/hdfs/log4j.properties" -cp "$hdfs_conf:$hdfs_lib/*" \
+      org.apache.hadoop.hdfs.server.namenode.NameNode -format -nonInteractive > "$home/logs/hdfs-format.log" 2>&1 \
+      || { echo "stack: formatting the HDFS NameNode failed; see $home/logs/hdfs-format.log" >&2; tail -n 20 "$home/logs/hdfs-format.log" >&2; exit 1; }
+  fi
+}
+
+# hdfs_daemon NAME CLASS. --add-opens: Hadoop 3.4's WebHDFS (Jersey 1, JAXB) answers 500 on Java 17
+# without it. C1 only (TieredStopAtLevel=1): starts in about half the time on two cores, and moved 64 MB
+# in and out no slower (the work is I/O and CRC intrinsics).
+hdfs_daemon() {
+  nohup java "-Xmx$hdfs_heap" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true \
+    --add-opens=java.base/java.lang=ALL-UNNAMED \
+    "-Dlog4j.configuration=file:$here/hdfs/log4j.properties" "-Djava.util.logging.config.file=$here/hdfs/jul.properties" \
+    -cp "$hdfs_conf:$hdfs_lib/*" "$2" > "$home/logs/hdfs-$1.log" 2>&1 &
+  echo $! > "$home/hdfs-$1.pid"
+}
+
+# Both daemons start together (the DataNode retries until the NameNode answers); if only one of them runs
+# (the other crashed), both are started afresh.
+start_hdfs() {
+  if ! running "$namenode_pidfile" || ! running "$datanode_pidfile"; then
+    stop_hdfs || true
+    local port variable
+    for variable in HDFS_NAMENODE_PORT:$hdfs_port HDFS_NAMENODE_HTTP_PORT:$hdfs_http_port HDFS_DATANODE_PORT:$datanode_port \
+      HDFS_DATANODE_HTTP_PORT:$datanode_http_port HDFS_DATANODE_IPC_PORT:$datanode_ipc_port; do
+      port=${variable#*:}
+      if answers "$port"; then echo "stack: port $port is taken by another process; set ${variable%%:*}" >&2; exit 1; fi
+    done
+    fetch_hdfs
+    configure_hdfs
+    hdfs_daemon namenode org.apache.hadoop.hdfs.server.namenode.NameNode
+    hdfs_daemon datanode org.apache.hadoop.hdfs.server.datanode.DataNode
+  fi
+  local name
+  for _ in $(seq 1 240); do
+    hdfs_ready && return
+    for name in namenode datanode; do
+      if ! running "$home/hdfs-$name.pid"; then
+        echo "stack: the HDFS $name exited during start-up; see $home/logs/hdfs-$name.log" >&2
+        tail -n 20 "$home/logs/hdfs-$name.log" >&2
+        stop_hdfs || true
+        exit 1
+      fi
+    done
+    sleep 0.25
+  done
+  stop_hdfs || true
+  echo "stack: HDFS was not ready (a live DataNode, out of safe mode) on 127.0.0.1:$hdfs_http_port within 60 s; see $home/logs" >&2
+  exit 1
+}
+
 # Schemas are kept in an H2 file next to Kafka's data, so ids in stored records still resolve after a
 # restart. BACKWARD is Confluent's default compatibility; Apicurio's is none. It runs from $home because
 # Quarkus also reads .env and config/ from its working directory.
@@ -187,8 +322,10 @@ up() {
   mkdir -p "$home/logs"
   start_kafka
   start_registry
+  start_hdfs
   kafka_address
   registry_address
+  hdfs_address
 }
 
 # stop NAME PIDFILE: SIGTERM, then SIGKILL after 30 s.
@@ -203,9 +340,20 @@ stop() {
   echo "stack: $1 did not stop within 30 s and was killed" >&2
 }
 
+# The two HDFS daemons together (a DataNode without its NameNode only retries); status 1 when neither ran.
+stop_hdfs() {
+  local datanode namenode stopped=1
+  stop "HDFS DataNode" "$datanode_pidfile" & datanode=$!
+  stop "HDFS NameNode" "$namenode_pidfile" & namenode=$!
+  wait "$datanode" && stopped=0
+  wait "$namenode" && stopped=0
+  return "$stopped"
+}
+
 # In the reverse order of up.
 down() {
   local stopped=0
+  stop_hdfs && stopped=1
   stop "schema registry" "$registry_pidfile" && stopped=1
   stop Kafka "$pidfile" && stopped=1
   [ "$stopped" = 1 ] || echo "stack: not running" >&2
@@ -215,6 +363,13 @@ status() {
   local code=0
   if running "$pidfile"; then echo "# Kafka running, pid $(cat "$pidfile")"; kafka_address; else echo "# Kafka not running"; code=3; fi
   if running "$registry_pidfile"; then echo "# Schema registry running, pid $(cat "$registry_pidfile")"; registry_address; else echo "# Schema registry not running"; fi
+  if running "$namenode_pidfile" && running "$datanode_pidfile"; then
+    if hdfs_ready; then echo "# HDFS running, NameNode pid $(cat "$namenode_pidfile"), DataNode pid $(cat "$datanode_pidfile")"
+    else echo "# HDFS starting or unhealthy (no live DataNode, or in safe mode), NameNode pid $(cat "$namenode_pidfile"), DataNode pid $(cat "$datanode_pidfile")"; fi
+    hdfs_address
+  elif running "$namenode_pidfile"; then echo "# HDFS NameNode running (pid $(cat "$namenode_pidfile")), its DataNode not; stack.sh up restarts both"
+  elif running "$datanode_pidfile"; then echo "# HDFS DataNode running (pid $(cat "$datanode_pidfile")), its NameNode not; stack.sh up restarts both"
+  else echo "# HDFS not running"; fi
   exit "$code"
 }
 
