@@ -125,8 +125,12 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
   const columns = parquet ? parquetColumns(await parquetMetadata(location)) : await csvFileColumns(storage, entry, uri);
   const timeColumn = TIME_COLUMNS.find((c) => columns.includes(c));
   if (!timeColumn) throw new Error(`${uri}: missing column 'open_time' (a time column: ${TIME_COLUMNS.join(', ')}); columns are ${columns.join(', ')}`);
-  for (const [name, aliases] of REQUIRED) {
-    if (!aliases.some((a) => columns.includes(a))) throw new Error(`${uri}: missing column '${name}'; columns are ${columns.join(', ')}`);
+  // `candlestream archive` keeps each message as it came, in `raw`: replayed as the live service read it.
+  const archived = columns.includes('raw') && !columns.includes('open');
+  if (!archived) {
+    for (const [name, aliases] of REQUIRED) {
+      if (!aliases.some((a) => columns.includes(a))) throw new Error(`${uri}: missing column '${name}'; columns are ${columns.join(', ')}`);
+    }
   }
   const hints = fileNameHints(entry.name);
   const symbol = partition.symbol ?? options.symbol ?? hints.symbol;
@@ -160,8 +164,9 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
             if (ts !== null) lastTs = ts;
             const rowSymbol = row.symbol ?? row.s ?? row.pair ?? row.product_id;
             const key = rowSymbol === undefined || rowSymbol === null || rowSymbol === '' ? defaultKey : normalizeSymbol(rowSymbol) ?? String(rowSymbol);
+            const value = archived ? parseRaw(row.raw) : row;
             // A row whose time cannot be read keeps its place in the file, so Clean rejects it in order.
-            records.push({ key, value: row, timestamp: ts ?? lastTs, headers, position: { source: uri, partition: 0, offset: rowNumber } });
+            records.push({ key, value, timestamp: ts ?? lastTs, headers, position: { source: uri, partition: 0, offset: rowNumber } });
           }
           yield records;
         }
@@ -172,6 +177,15 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
       }
     },
   };
+}
+
+/** An archived message: its JSON, or the text itself when it is not JSON (Clean rejects it, as live). */
+function parseRaw(raw: unknown): unknown {
+  try {
+    return JSON.parse(String(raw));
+  } catch {
+    return raw;
+  }
 }
 
 /** Random access to a stored file, as hyparquet reads it (the footer, then column chunks). */

@@ -4,6 +4,7 @@ import { describeCommand, DESCRIBE_HELP } from './describeCommand.ts';
 import { showCommand, SHOW_HELP } from './showCommand.ts';
 import { runCommand, RUN_HELP } from './runCommand.ts';
 import { publishCommand, PUBLISH_HELP } from './publishCommand.ts';
+import { archiveCommand, ARCHIVE_HELP } from './archiveCommand.ts';
 import { tailCommand, TAIL_HELP } from './tailCommand.ts';
 import { trainCommand, TRAIN_HELP } from './trainCommand.ts';
 import { UsageError } from './UsageError.ts';
@@ -18,6 +19,7 @@ Commands:
   describe   print the processor topology, as text and as a Mermaid diagram
   show       print a summary and the last rows of a features output
   publish    publish candle history and external signals to Kafka (a feed for run)
+  archive    land the raw prices topic as Parquet (local or HDFS), partitioned symbol=…/date=…
   tail       print a topic's records as they arrive (signals as one line each)
   train      train price-movement classifiers on backfilled features; export ONNX for --model
   help       this text; \`candlestream <command> --help\` for a command's options
@@ -28,6 +30,7 @@ Exit codes: 0 done; 1 bad input or I/O failure (the message names the file and c
 const commands: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   publish: { run: publishCommand, help: PUBLISH_HELP },
+  archive: { run: archiveCommand, help: ARCHIVE_HELP },
   tail: { run: tailCommand, help: TAIL_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
   describe: { run: describeCommand, help: DESCRIBE_HELP },

@@ -1,33 +1,10 @@
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { ColumnSource } from 'hyparquet-writer';
 import type { OutputWriter } from '../../topology/OutputWriter.ts';
 import type { StreamRecord } from '../../topology/Record.ts';
 import { walk, type Storage } from '../storage/Storage.ts';
 
-export interface ColumnSpec {
-  name: string;
-  type: 'string' | 'int64' | 'double';
-}
+import { ColumnBuffer, type ColumnSpec } from './ColumnBuffer.ts';
 
-/** Rows of one partition, held column by column: numbers in growable Float64Arrays, NaN for null. */
-class PartitionBuffer {
-  rows = 0;
-  numbers: Float64Array[];
-  strings: (string | null)[][];
-
-  constructor(numeric: number, text: number) {
-    this.numbers = Array.from({ length: numeric }, () => new Float64Array(1024));
-    this.strings = Array.from({ length: text }, () => []);
-  }
-
-  grow(): void {
-    this.numbers = this.numbers.map((old) => {
-      const bigger = new Float64Array(old.length * 2);
-      bigger.set(old);
-      return bigger;
-    });
-  }
-}
+export type { ColumnSpec };
 
 const PART = /^part-(\d+)\.parquet$/;
 /** Hidden while written: Spark, Hive and DuckDB's globs skip names starting with a dot. */
@@ -44,18 +21,15 @@ export class ParquetDatasetWriter implements OutputWriter {
   readonly dir: string;
   readonly #storage: Storage;
   readonly #partitionBy: readonly string[];
-  readonly #numeric: ColumnSpec[];
-  readonly #text: ColumnSpec[];
-  readonly #buffers = new Map<string, { values: string[]; buffer: PartitionBuffer }>();
+  readonly #columns: ColumnSpec[];
+  readonly #buffers = new Map<string, { values: string[]; buffer: ColumnBuffer }>();
   #seq = 0;
 
   constructor(storage: Storage, dir: string, columns: readonly ColumnSpec[], partitionBy: readonly string[] = ['interval', 'symbol']) {
     this.#storage = storage;
     this.dir = dir.replace(/\/$/, '');
     this.#partitionBy = partitionBy;
-    const data = columns.filter((c) => !partitionBy.includes(c.name));
-    this.#numeric = data.filter((c) => c.type !== 'string');
-    this.#text = data.filter((c) => c.type === 'string');
+    this.#columns = columns.filter((c) => !partitionBy.includes(c.name));
   }
 
   write(record: StreamRecord): void {
@@ -63,18 +37,8 @@ export class ParquetDatasetWriter implements OutputWriter {
     const values = this.#partitionBy.map((p) => String(value[p]));
     const key = values.join('\u0000');
     let entry = this.#buffers.get(key);
-    if (!entry) this.#buffers.set(key, (entry = { values, buffer: new PartitionBuffer(this.#numeric.length, this.#text.length) }));
-    const b = entry.buffer;
-    if (b.rows === b.numbers[0]?.length) b.grow();
-    for (let i = 0; i < this.#numeric.length; i++) {
-      const v = value[this.#numeric[i].name];
-      b.numbers[i][b.rows] = typeof v === 'number' ? v : NaN;
-    }
-    for (let i = 0; i < this.#text.length; i++) {
-      const v = value[this.#text[i].name];
-      b.strings[i].push(v === null || v === undefined ? null : String(v));
-    }
-    b.rows++;
+    if (!entry) this.#buffers.set(key, (entry = { values, buffer: new ColumnBuffer(this.#columns) }));
+    entry.buffer.append(value);
   }
 
   async commit(): Promise<{ seq: number }> {
@@ -86,7 +50,7 @@ export class ParquetDatasetWriter implements OutputWriter {
     const inFlight = new Set<Promise<void>>();
     for (const { values, buffer } of pending) {
       const dir = [this.dir, ...this.#partitionBy.map((p, i) => `${p}=${values[i]}`)].join('/');
-      const bytes = new Uint8Array(parquetWriteBuffer({ columnData: this.#columns(buffer), rowGroupSize: 100_000 }));
+      const bytes = buffer.encode();
       const write = this.#storage.write(`${dir}/${temporary(name)}`, bytes);
       inFlight.add(write);
       write.finally(() => inFlight.delete(write)).catch(() => {});
@@ -112,23 +76,4 @@ export class ParquetDatasetWriter implements OutputWriter {
   }
 
   async close(): Promise<void> {}
-
-  #columns(b: PartitionBuffer): ColumnSource[] {
-    const n = b.rows;
-    const columns: ColumnSource[] = [];
-    this.#numeric.forEach((spec, i) => {
-      const raw = b.numbers[i].subarray(0, n);
-      if (spec.type === 'int64') {
-        const data = new BigInt64Array(n);
-        for (let r = 0; r < n; r++) data[r] = BigInt(raw[r]);
-        columns.push({ name: spec.name, data, type: 'INT64', nullable: false, encoding: 'DELTA_BINARY_PACKED' });
-      } else {
-        const data = Array.from(raw, (v) => (Number.isNaN(v) ? null : v));
-        // Prices rarely repeat: skip the dictionary attempt, which costs more than it saves here.
-        columns.push({ name: spec.name, data, type: 'DOUBLE', encoding: 'PLAIN' });
-      }
-    });
-    this.#text.forEach((spec, i) => columns.push({ name: spec.name, data: b.strings[i], type: 'STRING' }));
-    return columns;
-  }
 }
