@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { EachBatchPayload } from 'kafkajs';
+import type { EachBatchPayload, Message } from 'kafkajs';
 import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
 import { priceEventTime } from '../processors/clean/eventTime.ts';
 import { priceKey } from '../processors/clean/priceKey.ts';
@@ -28,6 +28,7 @@ Settings as for run: flags, CANDLESTREAM_<FLAG> variables, --config FILE, defaul
   --roll-bytes N           roll a partition's files when they hold about this much (default 67108864)
   --roll-ms N              … or when their first message is this old (default 600000: 10 minutes)
   --dead-letter-topic T    unreadable messages, with reason headers (default crypto-dead-letter)
+  --session-timeout-ms N   consumer group session timeout (default 30000)
   --registry URL           schema registry, for Avro input
   --webhdfs URL, --hdfs-user NAME, --hdfs-token T: how to reach HDFS, as for backfill
   --log-level LEVEL        trace, debug, info (default), warn, error
@@ -43,6 +44,7 @@ export const ARCHIVE_SETTINGS: Record<string, SettingSpec> = {
   'roll-bytes': { type: 'string', default: String(64 * 1024 * 1024) },
   'roll-ms': { type: 'string', default: '600000' },
   'dead-letter-topic': { type: 'string', default: DEFAULT_TOPICS.deadLetter },
+  'session-timeout-ms': { type: 'string', default: '30000' },
   registry: { type: 'string' },
   webhdfs: { type: 'string' },
   'hdfs-user': { type: 'string' },
@@ -62,7 +64,8 @@ export async function archiveCommand(args: string[]): Promise<void> {
   const { storage, path } = storageFor(String(s.out), hdfsSettings(s));
   const serde = jsonOrAvroSerde(s.registry ? schemaRegistry(String(s.registry)) : undefined);
   const kafka = kafkaClient(s, 'candlestream-archive', log);
-  const consumer = kafka.consumer({ groupId: String(s['group-id']), readUncommitted: false });
+  const sessionTimeout = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
+  const consumer = kafka.consumer({ groupId: String(s['group-id']), readUncommitted: false, sessionTimeout, heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)) });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const archives = new Map<number, PartitionArchive>();
   /** Per partition: the offset a recovered roll committed; messages before it were landed by that roll. */
@@ -94,10 +97,19 @@ export async function archiveCommand(args: string[]): Promise<void> {
     return archive;
   };
 
+  // Dead letters are durable before the offset that covers them is committed.
+  const sendDeadLetters = async (deadLetters: Message[]) => {
+    if (deadLetters.length) await producer.send({ topic: String(s['dead-letter-topic']), messages: deadLetters.splice(0), acks: -1 });
+  };
+  const rollWith = async (partition: number, archive: PartitionArchive, deadLetters: Message[]) => {
+    await sendDeadLetters(deadLetters);
+    await roll(partition, archive);
+  };
+
   const processBatch = async ({ batch, resolveOffset, heartbeat }: EachBatchPayload) => {
     const archive = await archiveOf(batch.partition);
     const landed = resumeAt.get(batch.partition) ?? 0;
-    const deadLetters = [];
+    const deadLetters: Message[] = [];
     for (const message of batch.messages) {
       const offset = Number(message.offset);
       if (offset < landed) {
@@ -123,10 +135,10 @@ export async function archiveCommand(args: string[]): Promise<void> {
         deadLetters.push({ key: message.key, value: message.value, headers: { reason, stage: 'archive', topic, partition: String(batch.partition), offset: message.offset } });
       }
       resolveOffset(message.offset);
+      if (archive.heldBytes >= rollBytes) await rollWith(batch.partition, archive, deadLetters);
     }
-    // Dead letters are durable before the offset that covers them is committed.
-    if (deadLetters.length) await producer.send({ topic: String(s['dead-letter-topic']), messages: deadLetters, acks: -1 });
-    if (archive.heldBytes >= rollBytes || archive.age() >= rollMs) await roll(batch.partition, archive);
+    if (archive.age() >= rollMs) await rollWith(batch.partition, archive, deadLetters);
+    await sendDeadLetters(deadLetters);
     await heartbeat();
   };
 

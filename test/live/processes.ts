@@ -23,15 +23,15 @@ export async function stopAllServices(): Promise<void> {
   await Promise.all([...running].map((s) => s.stop('SIGKILL')));
 }
 
-/** `candlestream run` as a real process: killed with real signals, its JSON log lines readable. */
+/** `candlestream run` (or another long-running command) as a real process: killed with real signals, its JSON log lines readable. */
 export class Service {
   readonly child: ChildProcess;
   readonly lines: Record<string, unknown>[] = [];
   readonly exited: Promise<number | null>;
   #waiters: { test: (line: Record<string, unknown>) => boolean; resolve: () => void }[] = [];
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['cli/candlestream.ts', 'run', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(args: string[], env: Record<string, string> = {}, command = 'run') {
+    this.child = spawn(process.execPath, ['cli/candlestream.ts', command, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const onLine = (text: string) => {
       let line: Record<string, unknown>;
       try {
