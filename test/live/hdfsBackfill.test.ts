@@ -1,0 +1,89 @@
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { cli } from './processes.ts';
+import { fearGreed, root, sampleCandles } from './liveData.ts';
+import { storageFor } from '../../backfill/storage/storageFor.ts';
+import { walk } from '../../backfill/storage/Storage.ts';
+import { readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
+import { cachedAsyncBuffer } from 'hyparquet';
+
+// Backfill reading from and writing to the stack's real HDFS (WebHDFS), against the same backfill on local files.
+const webhdfs = inject('webhdfsUrl');
+const base = `/cs-backfill-${process.pid}-${Date.now()}`;
+const hdfsUri = (path: string) => `hdfs://127.0.0.1:8020${base}${path}`;
+const { storage } = storageFor('hdfs://127.0.0.1:8020/', { webhdfs });
+const work = `/tmp/cs-hdfs-backfill-${process.pid}`;
+afterAll(async () => {
+  await storage.remove(base);
+  rmSync(work, { recursive: true, force: true });
+});
+const hdfs = ['--webhdfs', webhdfs];
+const run = async (args: string[]) => {
+  const r = await cli(['backfill', '--quiet', ...hdfs, '--dead-letter', `jsonl:${work}/dead-${Math.random()}.jsonl`, ...args]);
+  return r;
+};
+const jsonl = (file: string) => readFileSync(file, 'utf8');
+
+async function upload(local: string, path: string) {
+  await storage.write(`${base}${path}`, readFileSync(local));
+}
+
+/** Every row of a Parquet dataset on HDFS, with its partition values, sorted. */
+async function hdfsDataset(path: string) {
+  const rows: string[] = [];
+  for await (const entry of walk(storage, `${base}${path}`, (d) => !d.name.startsWith('.'))) {
+    const partition = Object.fromEntries(entry.path.split('/').filter((s) => s.includes('=')).map((s) => s.split('=')));
+    const source = { uri: entry.path, buffer: async () => cachedAsyncBuffer({ byteLength: entry.size, slice: async (a: number, b = entry.size) => (await storage.read(entry.path, a, b - a)).slice().buffer }) };
+    for await (const batch of readParquetRows(source)) for (const { row } of batch) rows.push(JSON.stringify({ ...partition, ...row }));
+  }
+  return rows.sort();
+}
+
+describe('backfill with HDFS', () => {
+  it('reads history from HDFS as from local files: the same features, byte for byte', async () => {
+    for (const file of readdirSync(sampleCandles)) await upload(join(sampleCandles, file), `/history/${file}`);
+    const local = await run(['--source', sampleCandles, '--external', fearGreed, '--sink', `jsonl:${work}/local.jsonl`, '--state-dir', `${work}/s1`, '--fresh']);
+    const remote = await run(['--source', hdfsUri('/history'), '--external', fearGreed, '--sink', `jsonl:${work}/remote.jsonl`, '--state-dir', `${work}/s2`, '--fresh']);
+    expect([local.code, remote.code], remote.stderr).toEqual([0, 0]);
+    expect(jsonl(`${work}/remote.jsonl`)).toBe(jsonl(`${work}/local.jsonl`));
+    expect(jsonl(`${work}/local.jsonl`).split('\n').length).toBeGreaterThan(60_000);
+  });
+
+  it('killed midway while writing Parquet to HDFS, resumes to the same dataset as an uninterrupted run', async () => {
+    const args = (out: string, state: string) => ['--source', hdfsUri('/history'), '--external', fearGreed, '--sink', `parquet:${hdfsUri(out)}`, '--state-dir', state, '--commit-every', '9000'];
+    expect((await run([...args('/whole', `${work}/w`), '--fresh'])).code).toBe(0);
+    expect((await run([...args('/broken', `${work}/b`), '--fresh', '--stop-after', '20000'])).code).toBe(0);
+    expect((await run([...args('/broken', `${work}/b`), '--stop-after', '41111'])).code).toBe(0);
+    const resumed = await cli(['backfill', ...hdfs, ...args('/broken', `${work}/b`), '--dead-letter', `jsonl:${work}/d.jsonl`]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resumed after 36,000/);
+    const whole = await hdfsDataset('/whole');
+    expect(whole.length).toBeGreaterThan(60_000);
+    expect(await hdfsDataset('/broken')).toEqual(whole);
+    // No temporary file is left beside the parts.
+    for await (const entry of walk(storage, `${base}/broken`)) expect(entry.name).toMatch(/^part-\d{6}\.parquet$/);
+  });
+
+  it('a file without a needed column, or that is not Parquet, stops the run naming it; --on-error skip goes on without it', async () => {
+    await upload(join(sampleCandles, 'binance_BTCUSDT_1m_2023-03-01_2023-03-21.csv'), '/bad/good/BTCUSDT_1m.csv');
+    const csv = jsonl(join(sampleCandles, 'binance_BTCUSDT_1m_2023-03-01_2023-03-21.csv')).split('\n');
+    const header = csv[0].split(',');
+    const withoutClose = csv.map((line) => line.split(',').filter((_, i) => header[i] !== 'close').join(',')).join('\n');
+    await storage.write(`${base}/bad/noclose/ETHUSDT_1m.csv`, new TextEncoder().encode(withoutClose));
+    const parquet = readFileSync(join(root, 'test/fixtures/models/lightgbm-tensor/1/model.onnx')); // not Parquet at all
+    await storage.write(`${base}/bad/broken/SOLUSDT_1m.parquet`, parquet.subarray(0, 5000));
+
+    const fail = await run(['--source', hdfsUri('/bad'), '--sink', `jsonl:${work}/bad.jsonl`, '--state-dir', `${work}/bad1`, '--fresh']);
+    expect(fail.code).toBe(1);
+    expect(fail.stderr).toMatch(new RegExp(`${base}/bad/(broken/SOLUSDT_1m\\.parquet: not a readable Parquet file|noclose/ETHUSDT_1m\\.csv: missing column 'close')`));
+
+    const skip = await cli(['backfill', ...hdfs, '--source', hdfsUri('/bad'), '--sink', `jsonl:${work}/skip.jsonl`, '--state-dir', `${work}/bad2`, '--fresh', '--on-error', 'skip', '--dead-letter', `jsonl:${work}/d2.jsonl`]);
+    expect(skip.code, skip.stderr).toBe(0);
+    expect(skip.stderr).toMatch(/skipped hdfs:\/\/127\.0\.0\.1:8020\/.*\/bad\/noclose\/ETHUSDT_1m\.csv: missing column 'close'/);
+    expect(skip.stderr).toMatch(/skipped hdfs:\/\/127\.0\.0\.1:8020\/.*\/bad\/broken\/SOLUSDT_1m\.parquet: not a readable Parquet file/);
+    expect(skip.stderr).toMatch(/2 file\(s\) skipped/);
+    const rows = jsonl(`${work}/skip.jsonl`).trim().split('\n').map((l) => JSON.parse(l));
+    expect(new Set(rows.map((r) => r.symbol))).toEqual(new Set(['BTC-USDT']));
+  });
+});
