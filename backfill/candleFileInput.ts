@@ -1,14 +1,13 @@
-import { cachedAsyncBuffer } from 'hyparquet';
 import type { StreamRecord } from '../topology/Record.ts';
 import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
 import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { csvColumns, readCsvRows, type Row } from './io/CsvRowReader.ts';
-import { parquetColumns, parquetMetadata, readParquetRows, type ParquetLocation } from './io/ParquetRowReader.ts';
+import { parquetColumns, parquetMetadata, readParquetRows } from './io/ParquetRowReader.ts';
+import { storedParquet } from './io/storedParquet.ts';
 import { fileNameHints } from './io/fileNameHints.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
 import { hivePartitionValues, partitionMayMatch } from './hivePartitions.ts';
-import { LocalStorage } from './storage/LocalStorage.ts';
 import { walk, type Storage, type StorageEntry } from './storage/Storage.ts';
 import { storageFor, type HdfsSettings } from './storage/storageFor.ts';
 
@@ -121,7 +120,7 @@ function partitionInput(id: string, files: FileInput[], options: CandleFileOptio
 async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<FileInput> {
   const { storage, entry, uri, partition } = file;
   const parquet = /\.parquet$/i.test(entry.name);
-  const location: ParquetLocation = storage instanceof LocalStorage ? entry.path : { uri, buffer: async () => cachedAsyncBuffer(storageBuffer(storage, entry)) };
+  const location = storedParquet(storage, entry);
   const columns = parquet ? parquetColumns(await parquetMetadata(location)) : await csvFileColumns(storage, entry, uri);
   const timeColumn = TIME_COLUMNS.find((c) => columns.includes(c));
   if (!timeColumn) throw new Error(`${uri}: missing column 'open_time' (a time column: ${TIME_COLUMNS.join(', ')}); columns are ${columns.join(', ')}`);
@@ -186,17 +185,6 @@ function parseRaw(raw: unknown): unknown {
   } catch {
     return raw;
   }
-}
-
-/** Random access to a stored file, as hyparquet reads it (the footer, then column chunks). */
-function storageBuffer(storage: Storage, entry: StorageEntry) {
-  return {
-    byteLength: entry.size,
-    async slice(start: number, end = entry.size): Promise<ArrayBuffer> {
-      const bytes = await storage.read(entry.path, start, end - start);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    },
-  };
 }
 
 async function firstLine(storage: Storage, entry: StorageEntry): Promise<string | undefined> {

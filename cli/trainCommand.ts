@@ -4,13 +4,14 @@ import { intervalMs } from '../processors/interval.ts';
 import { DEFAULT_FEATURES, trainClassifiers } from '../models/training/trainClassifiers.ts';
 import { UsageError } from './UsageError.ts';
 import { wholeNumber } from './flagValues.ts';
+import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
 
 export const TRAIN_HELP = `Usage: candlestream train --features DIR --out DIR [options]
 
 Trains price-movement classifiers on backfilled features and exports the chosen one as ONNX, a new
 version of the model directory that run and backfill --model use (a running service picks it up).
 
-  --features DIR           features written by backfill --sink parquet:DIR
+  --features DIR           features written by backfill --sink parquet:DIR (local or hdfs://…)
   --interval I             the candle interval to learn and later score (default 1m)
   --horizon N              label = direction of the close N candles ahead (default 15)
   --band R                 |forward return| ≤ R is a third, neutral class (e.g. 0.0005); default 0:
@@ -27,6 +28,7 @@ version of the model directory that run and backfill --model use (a running serv
   --out DIR                the model directory; the model goes to DIR/<next version>/ with
                            model.onnx, manifest.json, report.json and report.html
   --name NAME              model name (default: the --out directory's name)
+${HDFS_HELP}
 
 Split: train, validation and test in time order (70/15/15 %), each starting more than one horizon
 after the previous one's last row, so no label looks into the next part.`;
@@ -47,12 +49,12 @@ const FLAGS = {
   sell: { type: 'string', default: '0.55' },
   out: { type: 'string' },
   name: { type: 'string' },
+  ...HDFS_FLAGS,
 } as const;
 
 export async function trainCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: FLAGS, strict: true });
   if (!values.features) throw new UsageError('--features is required: a features dataset written by backfill --sink parquet:DIR');
-  if (values.features.startsWith('hdfs://')) throw new UsageError('--features hdfs://…: reading from HDFS is not built yet; copy the dataset to a local directory');
   if (!values.out) throw new UsageError('--out is required: the model directory (e.g. models/btc-1m)');
   let ms: number;
   try {
@@ -71,6 +73,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (features && !features.length) throw new UsageError('--model-features needs at least one feature');
   const { dir, report, manifest } = await trainClassifiers({
     featuresDir: values.features,
+    hdfs: hdfsSettings(values),
     interval: values.interval,
     intervalMs: ms,
     horizon: wholeNumber(values.horizon, '--horizon'),

@@ -1,48 +1,38 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
+import { storedParquet } from '../../backfill/io/storedParquet.ts';
+import { hivePartitionValues } from '../../backfill/hivePartitions.ts';
+import { walk, type StorageEntry } from '../../backfill/storage/Storage.ts';
+import { storageFor, type HdfsSettings } from '../../backfill/storage/storageFor.ts';
 
 export type FeatureRow = Record<string, unknown> & { symbol: string; ts: number };
 
 /**
  * The feature rows of one interval from a features dataset as `backfill --sink parquet:DIR` writes it
- * (`DIR/interval=…/symbol=…/part-….parquet`; partition values come from the path), by symbol, in
- * time order. Files are read one row group at a time; the rows of the interval are kept.
+ * (`DIR/interval=…/symbol=…/part-….parquet`, local or hdfs://…; partition values come from the path),
+ * by symbol, in time order. Other intervals' directories are not read; files are read one row group
+ * at a time.
  */
-export async function readFeatureRows(dir: string, interval: string): Promise<Map<string, FeatureRow[]>> {
+export async function readFeatureRows(location: string, interval: string, hdfs?: HdfsSettings): Promise<Map<string, FeatureRow[]>> {
+  const { storage, path } = storageFor(location, hdfs);
+  if (!(await storage.stat(path))) throw new Error(`--features ${location}: no such directory`);
   const bySymbol = new Map<string, FeatureRow[]>();
-  for (const { path, partition } of await parquetFiles(dir, {})) {
-    if (partition.interval !== undefined && partition.interval !== interval) continue;
-    for await (const batch of readParquetRows(path)) {
+  const enter = (dir: StorageEntry) => !/^[._]/.test(dir.name) && !(dir.name.startsWith('interval=') && dir.name !== `interval=${interval}`);
+  for await (const entry of walk(storage, path, enter)) {
+    if (!entry.name.endsWith('.parquet') || /^[._]/.test(entry.name)) continue;
+    const partition = hivePartitionValues(entry.path.slice(path.length).replace(/^\//, ''));
+    const uri = storage.uri(entry.path);
+    for await (const batch of readParquetRows(storedParquet(storage, entry))) {
       for (const { row } of batch) {
         const r = { ...row, ...partition } as FeatureRow;
         if (r.interval !== interval) continue;
-        if (typeof r.symbol !== 'string' || typeof r.ts !== 'number') throw new Error(`${path}: a row without symbol or ts; is this a features dataset?`);
+        if (typeof r.symbol !== 'string' || typeof r.ts !== 'number') throw new Error(`${uri}: a row without symbol or ts; is this a features dataset?`);
         let rows = bySymbol.get(r.symbol);
         if (!rows) bySymbol.set(r.symbol, (rows = []));
         rows.push(r);
       }
     }
   }
-  if (!bySymbol.size) throw new Error(`${dir}: no ${interval} feature rows (expected a dataset written by backfill --sink parquet:DIR)`);
+  if (!bySymbol.size) throw new Error(`${location}: no ${interval} feature rows (expected a dataset written by backfill --sink parquet:DIR)`);
   for (const rows of bySymbol.values()) rows.sort((a, b) => a.ts - b.ts);
   return bySymbol;
-}
-
-async function parquetFiles(dir: string, partition: Record<string, string>): Promise<{ path: string; partition: Record<string, string> }[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    throw new Error(`--features ${dir}: ${(e as Error).message}`);
-  }
-  const files = [];
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (e.name.startsWith('.') || e.name.startsWith('_')) continue; // temporary and marker files
-    const path = join(dir, e.name);
-    const hive = /^([^=]+)=(.*)$/.exec(e.name);
-    if (e.isDirectory()) files.push(...(await parquetFiles(path, hive ? { ...partition, [hive[1]]: decodeURIComponent(hive[2]) } : partition)));
-    else if (e.name.endsWith('.parquet')) files.push({ path, partition });
-  }
-  return files;
 }

@@ -13,10 +13,13 @@ import { labelledRows, splitInTime } from './labelledDataset.ts';
 import { predictProbabilities } from './predict.ts';
 import { readFeatureRows } from './readFeatureRows.ts';
 import type { TrainedModel } from './TrainedModel.ts';
+import type { HdfsSettings } from '../../backfill/storage/storageFor.ts';
 import { linearImportance, renderReport, type EvaluationReport } from './evaluationReport.ts';
 
 export interface TrainOptions {
+  /** The features dataset: a local directory or hdfs://… */
   featuresDir: string;
+  hdfs?: HdfsSettings;
   interval: string;
   intervalMs: number;
   horizon: number;
@@ -45,7 +48,7 @@ const ALGORITHMS = { logistic: 'logistic regression', trees: 'gradient-boosted t
  * report, written as a new version of the model directory.
  */
 export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; report: EvaluationReport; manifest: ModelManifest }> {
-  const bySymbol = await readFeatureRows(o.featuresDir, o.interval);
+  const bySymbol = await readFeatureRows(o.featuresDir, o.interval, o.hdfs);
   const columns = new Set(Object.keys([...bySymbol.values()][0][0]));
   const features = o.features ?? [...DEFAULT_FEATURES, ...[...columns].filter((c) => c.startsWith('ext_')).sort()];
   for (const f of features) {

@@ -5,7 +5,7 @@ import { difference, fearGreed, sampleCandles, withoutLastWindows, worldsFor, ty
 import { storageFor } from '../../backfill/storage/storageFor.ts';
 import { walk } from '../../backfill/storage/Storage.ts';
 import { parquetMetadata, readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
-import { cachedAsyncBuffer } from 'hyparquet';
+import { storedParquet } from '../../backfill/io/storedParquet.ts';
 
 const brokers = inject('brokers');
 const webhdfs = inject('webhdfsUrl');
@@ -19,7 +19,7 @@ async function archivedOffsets(location: string) {
   let files = 0;
   for await (const entry of walk(storage, path, (d) => !d.name.startsWith('.'))) {
     files++;
-    const source = { uri: storage.uri(entry.path), buffer: async () => cachedAsyncBuffer({ byteLength: entry.size, slice: async (a: number, b = entry.size) => (await storage.read(entry.path, a, b - a)).slice().buffer }) };
+    const source = storedParquet(storage, entry);
     expect(Number((await parquetMetadata(source)).num_rows)).toBeGreaterThan(0);
     for await (const batch of readParquetRows(source)) for (const { row } of batch) offsets.push(`${row.kafka_partition}:${row.kafka_offset}`);
   }

@@ -6,7 +6,7 @@ import { fearGreed, root, sampleCandles } from './liveData.ts';
 import { storageFor } from '../../backfill/storage/storageFor.ts';
 import { walk } from '../../backfill/storage/Storage.ts';
 import { readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
-import { cachedAsyncBuffer } from 'hyparquet';
+import { storedParquet } from '../../backfill/io/storedParquet.ts';
 
 // Backfill reading from and writing to the stack's real HDFS (WebHDFS), against the same backfill on local files.
 const webhdfs = inject('webhdfsUrl');
@@ -34,7 +34,7 @@ async function hdfsDataset(path: string) {
   const rows: string[] = [];
   for await (const entry of walk(storage, `${base}${path}`, (d) => !d.name.startsWith('.'))) {
     const partition = Object.fromEntries(entry.path.split('/').filter((s) => s.includes('=')).map((s) => s.split('=')));
-    const source = { uri: entry.path, buffer: async () => cachedAsyncBuffer({ byteLength: entry.size, slice: async (a: number, b = entry.size) => (await storage.read(entry.path, a, b - a)).slice().buffer }) };
+    const source = storedParquet(storage, entry);
     for await (const batch of readParquetRows(source)) for (const { row } of batch) rows.push(JSON.stringify({ ...partition, ...row }));
   }
   return rows.sort();
@@ -85,5 +85,17 @@ describe('backfill with HDFS', () => {
     expect(skip.stderr).toMatch(/2 file\(s\) skipped/);
     const rows = jsonl(`${work}/skip.jsonl`).trim().split('\n').map((l) => JSON.parse(l));
     expect(new Set(rows.map((r) => r.symbol))).toEqual(new Set(['BTC-USDT']));
+  });
+
+  it('train reads features from HDFS, and makes the same model as from a local copy', async () => {
+    const features = ['--source', hdfsUri('/history'), '--external', fearGreed, '--fresh'];
+    expect((await run([...features, '--sink', `parquet:${hdfsUri('/features')}`, '--state-dir', `${work}/f1`])).code).toBe(0);
+    expect((await run([...features, '--sink', `parquet:${work}/features`, '--state-dir', `${work}/f2`])).code).toBe(0);
+    const remote = await cli(['train', ...hdfs, '--features', hdfsUri('/features'), '--out', `${work}/models/remote`]);
+    const local = await cli(['train', '--features', `${work}/features`, '--out', `${work}/models/local`]);
+    expect([remote.code, local.code], remote.stderr).toEqual([0, 0]);
+    const manifest = (name: string) => JSON.parse(readFileSync(`${work}/models/${name}/1/manifest.json`, 'utf8'));
+    expect(manifest('remote').metrics).toEqual(manifest('local').metrics);
+    expect(readFileSync(`${work}/models/remote/1/model.onnx`)).toEqual(readFileSync(`${work}/models/local/1/model.onnx`));
   });
 });
