@@ -44,7 +44,8 @@ Output:
   --sink URI               parquet:DIR (Hive-style interval=…/symbol=… partitions; DIR local or
                            hdfs://…), jsonl:FILE, or - (JSON lines on stdout)
   --signals URI            also write signals there (as the live service publishes them), same forms
-  --signal-intervals LIST  intervals whose closed candles give a signal (default 1m)
+  --signal-intervals LIST  intervals whose closed candles give a signal (default 1m; with --model,
+                           the model's interval)
 ${MODEL_HELP}
                            Needs --signals.
   --dead-letter URI        rejected records with their reason (default jsonl:dead-letter.jsonl)

@@ -31,7 +31,8 @@ Topics:
   --external TOPIC         external signals in, a global table (default crypto-external)
   --external-names LIST    signals expected on it, each an ext_NAME column (e.g. fear_greed)
   --output TOPIC           signals out (default crypto-signals)
-  --signal-intervals LIST  intervals whose closed candles give a signal (default 1m)
+  --signal-intervals LIST  intervals whose closed candles give a signal (default 1m; with --model,
+                           the model's interval)
 ${MODEL_HELP}
   --model-poll-ms N        how often to look in --model DIR for a new version (default 5000; 0: never)
   --features-topic TOPIC   also publish every feature row there (default: not published)
@@ -115,7 +116,7 @@ export async function runCommand(args: string[]): Promise<void> {
         pollMs: wholeNumber(s['model-poll-ms'], '--model-poll-ms', 0),
         log: (level, message, fields) => log[level](fields ?? {}, message),
         onUnscored: (reason) => modelMetrics.unscored.inc({ reason }),
-        onLoaded: (model) => modelMetrics.loaded.set({ model: model.name, version: model.version }, Date.now() / 1000),
+        onLoaded: (model) => modelMetrics.loaded(model.name, model.version),
         onReloadFailure: () => modelMetrics.reloadFailures.inc(),
       })
     : undefined;
