@@ -1,4 +1,4 @@
-import { F } from './encodeClassifier.ts';
+import { F } from './onnxSchema.ts';
 import { fieldFloats, fieldInts, fieldString, LEN, readFields, type ProtoField } from './protobuf.ts';
 
 /** What scoring needs to know of an ONNX model: its main graph's interface, nodes and opsets. */

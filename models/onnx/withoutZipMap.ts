@@ -1,4 +1,4 @@
-import { ELEM_FLOAT, F, ML_DOMAIN, tensorValueInfo } from './encodeClassifier.ts';
+import { ELEM_FLOAT, F, ML_DOMAIN, tensorValueInfo } from './onnxSchema.ts';
 import { readFields, ProtoWriter } from './protobuf.ts';
 import { readNode, readValueInfo, type OnnxNode } from './readOnnxGraph.ts';
 

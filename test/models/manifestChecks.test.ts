@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../models/ModelManifest.ts';
 import { OnnxSignalModel } from '../../models/OnnxSignalModel.ts';
 import { ProtoWriter, readFields } from '../../models/onnx/protobuf.ts';
-import { ELEM_FLOAT, tensorValueInfo } from '../../models/onnx/encodeClassifier.ts';
+import { ELEM_FLOAT, tensorValueInfo } from '../../models/onnx/onnxSchema.ts';
 import { readValueInfo } from '../../models/onnx/readOnnxGraph.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/models');
