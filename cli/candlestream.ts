@@ -5,6 +5,7 @@ import { showCommand, SHOW_HELP } from './showCommand.ts';
 import { runCommand, RUN_HELP } from './runCommand.ts';
 import { publishCommand, PUBLISH_HELP } from './publishCommand.ts';
 import { archiveCommand, ARCHIVE_HELP } from './archiveCommand.ts';
+import { importCommand, IMPORT_HELP } from './importCommand.ts';
 import { tailCommand, TAIL_HELP } from './tailCommand.ts';
 import { trainCommand, TRAIN_HELP } from './trainCommand.ts';
 import { UsageError } from './UsageError.ts';
@@ -20,6 +21,7 @@ Commands:
   show       print a summary and the last rows of a features output
   publish    publish candle history and external signals to Kafka (a feed for run)
   archive    land the raw prices topic as Parquet (local or HDFS), partitioned symbol=…/date=…
+  import     land exchange exports (CSV, zip) as Parquet (local or HDFS), partitioned symbol=…/date=…
   tail       print a topic's records as they arrive (signals as one line each)
   train      train price-movement classifiers on backfilled features; export ONNX for --model
   help       this text; \`candlestream <command> --help\` for a command's options
@@ -31,6 +33,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; help: s
   run: { run: runCommand, help: RUN_HELP },
   publish: { run: publishCommand, help: PUBLISH_HELP },
   archive: { run: archiveCommand, help: ARCHIVE_HELP },
+  import: { run: importCommand, help: IMPORT_HELP },
   tail: { run: tailCommand, help: TAIL_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
   describe: { run: describeCommand, help: DESCRIBE_HELP },

@@ -1,0 +1,128 @@
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { importExports, type ImportSummary } from '../backfill/import/importRun.ts';
+import { JsonlWriter } from '../backfill/io/JsonlWriter.ts';
+import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
+import { intervalMs } from '../processors/interval.ts';
+import { timeFlag, wholeNumber } from './flagValues.ts';
+import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
+import { progressReporter } from './progress.ts';
+import { UsageError } from './UsageError.ts';
+
+export const IMPORT_HELP = `Usage: candlestream import --source <file|dir|zip>... --out <DIR|hdfs://…> [options]
+
+Lands exchange exports as a Parquet dataset that backfill --source reads (stage 1 of the pipeline):
+one row per candle with columns ts (INT64, open time, epoch ms), open, high, low, close, volume
+(DOUBLE), exchange and interval, partitioned symbol=…/date=… (the UTC day of ts, Hive style).
+A row is read as backfill's Clean stage reads it (times in s, ms, µs or ns, or ISO-8601; symbols
+normalised, BTCUSDT → BTC-USDT); one it would reject is not landed but goes to the dead-letter file.
+
+Input:
+  --source LOCATION        a CSV file, a zip archive (every .csv member, streamed, not unpacked), or
+                           a directory of them, local or hdfs://… (repeatable): Binance klines
+                           (header-less, or with a header) and data-vision zips, Kraken OHLCVT
+                           (6 or 7 columns), any CSV with a header (time column + open, high, low,
+                           close, volume)
+  --symbol S               symbol for files without a symbol column (default: from the path, e.g.
+                           symbol=BTC-USDT/, or the file name, e.g. BTCUSDT-1m-2024-01.zip)
+  --exchange NAME          exchange for rows without one (default: from the file name, else unknown)
+  --interval I             interval for rows without one (default: from the file name, e.g.
+                           BTCUSDT-1m-2024-01.zip, XBTUSD_60.csv; else 1m)
+  --from T, --to T         only candles with from ≤ ts < to (ISO-8601 or epoch s/ms/µs/ns)
+  --on-error fail|skip     a file that cannot be read (not a zip, corrupt, truncated, unknown layout,
+                           missing column): stop with its name and the reason (fail, default), or
+                           skip it (or its unread rest) and say so. Every file is checked before
+                           anything is written
+${HDFS_HELP}
+Output:
+  --out LOCATION           the dataset's directory, local or hdfs://… (required). A partition that
+                           gets rows is rewritten as one file: the rows it had and the new ones, one
+                           per (exchange, interval, ts), the imported row replacing an existing one,
+                           sorted by ts; written under a hidden name, renamed into place, then the
+                           files it replaces removed. Importing the same export again changes nothing
+  --dead-letter URI        rows that cannot be read (bad time, non-numeric price, wrong number of
+                           columns…) as JSON lines {reason, detail, source, line, original}, appended
+                           to jsonl:FILE (default jsonl:import-dead-letter.jsonl), or - for stdout
+  --commit-every N         rows held in memory before the partitions they fill are written
+                           (default 250000)
+  --quiet                  no progress or summary on stderr
+
+Exit codes: 0 done (rejected rows are counted in the summary, not an error); 1 a file cannot be
+read or written (the message names it); 2 a bad flag.`;
+
+export const IMPORT_FLAGS = {
+  source: { type: 'string', multiple: true, default: [] as string[] },
+  symbol: { type: 'string' },
+  exchange: { type: 'string' },
+  interval: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'on-error': { type: 'string', default: 'fail' },
+  ...HDFS_FLAGS,
+  out: { type: 'string' },
+  'dead-letter': { type: 'string', default: 'jsonl:import-dead-letter.jsonl' },
+  'commit-every': { type: 'string', default: '250000' },
+  quiet: { type: 'boolean', default: false },
+} as const;
+
+export async function importCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: IMPORT_FLAGS, strict: true });
+  if (!values.source.length) throw new UsageError('--source is required: a CSV file, a zip archive, or a directory of them');
+  if (!values.out) throw new UsageError('--out is required: the dataset directory, local or hdfs://…');
+  if (values.symbol !== undefined && !normalizeSymbol(values.symbol)) throw new UsageError(`--symbol: "${values.symbol}" is not a pair (e.g. BTCUSDT, BTC-USDT, XBT/USD)`);
+  if (values.interval !== undefined) {
+    try {
+      intervalMs(values.interval);
+    } catch (e) {
+      throw new UsageError(`--interval: ${(e as Error).message}`);
+    }
+  }
+  const from = values.from === undefined ? -Infinity : timeFlag(values.from, '--from');
+  const to = values.to === undefined ? Infinity : timeFlag(values.to, '--to');
+  if (from >= to) throw new UsageError(`--from must be before --to`);
+  const onError = values['on-error'];
+  if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
+  const commitEvery = wholeNumber(values['commit-every'], '--commit-every');
+  const deadLetterUri = values['dead-letter'];
+  const deadLetterPath = deadLetterUri === '-' ? undefined : /^jsonl:(.+)$/.exec(deadLetterUri)?.[1];
+  if (deadLetterUri !== '-' && !deadLetterPath) throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);
+
+  // Appended to: dead letters of earlier imports are kept.
+  const deadLetter = new JsonlWriter(deadLetterPath);
+  await deadLetter.resume({ bytes: deadLetterPath ? await stat(deadLetterPath).then((s) => s.size, () => 0) : 0 });
+  const quiet = values.quiet;
+  let summary: ImportSummary;
+  try {
+    summary = await importExports({
+      sources: values.source,
+      out: values.out,
+      hdfs: hdfsSettings(values),
+      defaults: { symbol: values.symbol, exchange: values.exchange, interval: values.interval },
+      from,
+      to,
+      onError,
+      deadLetter,
+      commitEvery,
+      onProgress: progressReporter('import', quiet),
+      onSkip: (message) => quiet || process.stderr.write(`import: ${message}\n`),
+    });
+  } finally {
+    await deadLetter.close();
+  }
+  if (quiet) return;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const seconds = summary.elapsedMs / 1000;
+  const rejected = [...summary.rejected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, count]) => `${reason} ${n(count)}`);
+  const rejectedCount = [...summary.rejected.values()].reduce((a, b) => a + b, 0);
+  process.stderr.write(
+    `import: ${n(summary.rowsIn)} rows in, ${n(summary.written)} written to ${n(summary.partitions)} partition(s) of ${values.out}` +
+      ` (${n(summary.replaced)} replacing a row of the same exchange, interval and ts)` +
+      (summary.outside ? `, ${n(summary.outside)} outside --from/--to` : '') +
+      `; rejected: ${rejectedCount ? `${n(rejectedCount)} (${rejected.join(', ')}) in ${deadLetterPath ?? 'stdout'}` : 'none'}` +
+      `; ${n(summary.files)} file(s)${summary.archives ? ` (from ${n(summary.archives)} zip archive(s))` : ''}` +
+      (summary.skipped.length ? `, ${summary.skipped.length} skipped (--on-error skip)` : '') +
+      `; ${seconds.toFixed(1)} s (${n(Math.round(summary.rowsIn / Math.max(seconds, 1e-3)))} rows/s)\n`,
+  );
+  if (summary.duplicatesRemoved) process.stderr.write(`import: ${n(summary.duplicatesRemoved)} row(s) the dataset held twice are now held once\n`);
+  if (summary.unknownExchange) process.stderr.write(`import: ${n(summary.unknownExchange)} row(s) landed with exchange "unknown" (no exchange column, --exchange or exchange in the file name)\n`);
+}
