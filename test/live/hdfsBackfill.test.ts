@@ -98,4 +98,25 @@ describe('backfill with HDFS', () => {
     expect(manifest('remote').metrics).toEqual(manifest('local').metrics);
     expect(readFileSync(`${work}/models/remote/1/model.onnx`)).toEqual(readFileSync(`${work}/models/local/1/model.onnx`));
   });
+
+  it('import of exchange exports into HDFS, then backfill of that dataset, equals backfill of the exports', async () => {
+    const imported = await cli(['import', ...hdfs, '--source', sampleCandles, '--out', hdfsUri('/imported'), '--dead-letter', `jsonl:${work}/import-dead.jsonl`]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toMatch(/60,480 rows in, 60,480 written/);
+    // Partitioned by symbol and UTC day: 2 symbols × 21 days.
+    const partitions = new Set<string>();
+    for await (const entry of walk(storage, `${base}/imported`)) partitions.add(entry.path.split('/').slice(-3, -1).join('/'));
+    expect(partitions.size).toBe(42);
+    expect(partitions).toContain('symbol=BTC-USDT/date=2023-03-01');
+    const fromImport = await run(['--source', hdfsUri('/imported'), '--external', fearGreed, '--sink', `jsonl:${work}/from-import.jsonl`, '--state-dir', `${work}/i1`, '--fresh']);
+    const fromExports = await run(['--source', sampleCandles, '--external', fearGreed, '--sink', `jsonl:${work}/from-exports.jsonl`, '--state-dir', `${work}/i2`, '--fresh']);
+    expect([fromImport.code, fromExports.code], fromImport.stderr).toEqual([0, 0]);
+    expect(jsonl(`${work}/from-import.jsonl`)).toBe(jsonl(`${work}/from-exports.jsonl`));
+    // --symbol and --from/--to on a partitioned dataset: only that symbol and those days (pruned by path).
+    const pruned = await run(['--source', hdfsUri('/imported'), '--symbol', 'BTC-USDC', '--from', '2023-03-05', '--to', '2023-03-07', '--intervals', '1m', '--sink', `jsonl:${work}/pruned.jsonl`, '--state-dir', `${work}/i3`, '--fresh']);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    const rows = jsonl(`${work}/pruned.jsonl`).trim().split('\n').map((l) => JSON.parse(l));
+    expect(new Set(rows.map((r) => r.symbol))).toEqual(new Set(['BTC-USDC']));
+    expect(rows.length).toBe(2 * 1440);
+  });
 });
