@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 const root = new URL('../../', import.meta.url).pathname;
 
 describe('README', () => {
-  it.each(['backfill', 'run', 'train'])('shows the real `%s --help`', (command) => {
+  it.each(['backfill', 'run', 'train', 'import', 'archive'])('shows the real `%s --help`', (command) => {
     const help = spawnSync(process.execPath, ['cli/candlestream.ts', command, '--help'], { cwd: root, encoding: 'utf8' }).stdout;
     expect(help.length).toBeGreaterThan(500);
     expect(readFileSync(`${root}README.md`, 'utf8')).toContain(help.trimEnd());
