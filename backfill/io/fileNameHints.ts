@@ -16,7 +16,11 @@ export interface FileNameHints {
  * `BTCUSDT-1m-2024-01.csv`, `XBTUSD_60.csv`. The symbol is returned as written (normalised later).
  */
 export function fileNameHints(path: string): FileNameHints {
-  const tokens = basename(path, extname(path)).split(/[_\-\s.]+/).filter(Boolean);
+  // Spark's part files (part-00000-<uuid>-c000.snappy.parquet) name nothing: a uuid group like 865d
+  // would read as an interval.
+  const name = basename(path, extname(path)).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '');
+  if (/^part-\d+/.test(name)) return {};
+  const tokens = name.split(/[_\-\s.]+/).filter(Boolean);
   const hints: FileNameHints = {};
   for (const token of tokens) {
     const lower = token.toLowerCase();
