@@ -106,11 +106,20 @@ export class WebHdfsStorage implements Storage {
     if (this.#o.token) url.searchParams.set('delegation', this.#o.token);
     else if (this.#o.user) url.searchParams.set('user.name', this.#o.user);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
-    let response: Response;
-    try {
-      response = await fetch(url, { method });
-    } catch (e) {
-      throw new WebHdfsError(`${this.uri(path)}: WebHDFS at ${this.#o.namenode} does not answer (${(e as Error).cause ?? (e as Error).message})`, 0, undefined);
+    // A keep-alive connection the NameNode has closed fails the next request on it: calls that can
+    // be repeated safely (reads, MKDIRS, DELETE) are tried again, the others fail as they are.
+    const repeatable = method === 'GET' || op === 'MKDIRS' || op === 'DELETE';
+    let response: Response | undefined;
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await fetch(url, { method });
+      } catch (e) {
+        if (repeatable && attempt < 3) {
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+          continue;
+        }
+        throw new WebHdfsError(`${this.uri(path)}: WebHDFS at ${this.#o.namenode} does not answer (${(e as Error).cause ?? (e as Error).message})`, 0, undefined);
+      }
     }
     if (!response.ok) throw await failure(response, `${op} ${this.uri(path)}`);
     return response;
