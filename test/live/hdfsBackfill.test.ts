@@ -6,6 +6,7 @@ import { fearGreed, root, sampleCandles } from './liveData.ts';
 import { storageFor } from '../../backfill/storage/storageFor.ts';
 import { walk } from '../../backfill/storage/Storage.ts';
 import { readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
+import { candleFileInputs } from '../../backfill/candleFileInput.ts';
 import { storedParquet } from '../../backfill/io/storedParquet.ts';
 
 // Backfill reading from and writing to the stack's real HDFS (WebHDFS), against the same backfill on local files.
@@ -118,5 +119,28 @@ describe('backfill with HDFS', () => {
     const rows = jsonl(`${work}/pruned.jsonl`).trim().split('\n').map((l) => JSON.parse(l));
     expect(new Set(rows.map((r) => r.symbol))).toEqual(new Set(['BTC-USDC']));
     expect(rows.length).toBe(2 * 1440);
+  });
+
+  it('reads every Parquet fixture (Spark, pyarrow, DuckDB; every codec and time type) from HDFS as from disk', async () => {
+    const fixtures = join(root, 'test/fixtures/parquet');
+    const names = readdirSync(fixtures).filter((n) => !n.endsWith('.json'));
+    expect(names.length).toBe(26);
+    for (const file of readdirSync(fixtures, { recursive: true, withFileTypes: true })) {
+      if (file.isFile() && !file.name.endsWith('.json')) {
+        const relative = join(file.parentPath, file.name).slice(fixtures.length);
+        await upload(join(fixtures, relative), `/fixtures${relative}`);
+      }
+    }
+    const records = async (location: string) => {
+      const out: unknown[] = [];
+      const options = { from: -Infinity, to: Infinity, source: 'prices', symbol: 'BTCUSDT', hdfs: { webhdfs } };
+      for (const input of await candleFileInputs([location], options)) for await (const batch of input.batches()) for (const r of batch) out.push([r.key, r.timestamp, r.value]);
+      return out;
+    };
+    for (const name of names) {
+      const local = await records(join(fixtures, name));
+      expect(local.length, name).toBeGreaterThan(100);
+      expect(await records(hdfsUri(`/fixtures/${name}`)), name).toEqual(local);
+    }
   });
 });
