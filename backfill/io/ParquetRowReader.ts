@@ -77,7 +77,8 @@ export async function* readParquetRows(location: ParquetLocation): AsyncGenerato
         },
       });
     } catch (e) {
-      throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd} (${(e as Error).message})`);
+      const column = await failingColumn(file, metadata, rowStart, rowEnd, leaves.map((l) => l.name));
+      throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd}${column ? `, column '${column}'` : ''} (${(e as Error).message})`);
     }
     const short = filled.findIndex((n) => n !== count);
     if (short >= 0) throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd} (column ${leaves[short].name}: ${filled[short]} values of ${count})`);
@@ -90,6 +91,18 @@ export async function* readParquetRows(location: ParquetLocation): AsyncGenerato
     yield batch;
     rowStart = rowEnd;
   }
+}
+
+/** After a row group failed to decode: the first column that fails alone, to name it in the error. */
+async function failingColumn(file: AsyncBuffer, metadata: FileMetaData, rowStart: number, rowEnd: number, columns: string[]): Promise<string | undefined> {
+  for (const column of columns) {
+    try {
+      await parquetRead({ file, metadata, rowStart, rowEnd, columns: [column], compressors: PARQUET_DECOMPRESSORS, parsers: EPOCH_MS_PARSERS });
+    } catch {
+      return column;
+    }
+  }
+  return undefined;
 }
 
 /**
