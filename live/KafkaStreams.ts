@@ -311,7 +311,13 @@ export class KafkaStreams {
       if (!(g.record.timestamp > task.globalsThrough)) {
         this.#applyGlobal(task, g);
         task.uncommitted++;
-        await task.stream.flush();
+        try {
+          await task.stream.flush();
+        } catch (e) {
+          this.#o.log.error({ err: e, task: task.id }, 'late global record: the batch failed at its end: dropping the task, its partition is processed again from its last commit');
+          await this.#dropTask(task, true);
+          continue;
+        }
         await this.#send(task);
       }
     }

@@ -32,7 +32,8 @@ describe('guarantees under SIGKILL', () => {
       progress.push((await w.read(w.topics.signals)).length);
     }
     expect(progress.at(-1)!, `killed before the end (committed after each kill: ${progress}; delays ${delays})`).toBeLessThan(signals.length);
-    expect(progress[0]).toBeGreaterThan(0);
+    // Killed mid-stream, with signals committed by then (a kill can land before the first commit).
+    expect(progress.some((p) => p > 0)).toBe(true);
     console.log(`exactly_once: ${KILLS} SIGKILLs after ${delays.join(', ')} ms of processing; committed signals after each: ${progress.join(', ')} of ${signals.length}`);
     await publishing;
 
