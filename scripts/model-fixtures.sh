@@ -11,13 +11,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+. scripts/python-tools.sh
 
 venv="$root/.venv-fixtures"
-if [ ! -x "$venv/bin/python" ]; then
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -r scripts/model-fixtures/requirements.txt
+python_venv "$venv" scripts/model-fixtures/requirements.txt
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -14,26 +14,12 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+. scripts/python-tools.sh
 
-# Spark 4 runs on Java 17 or 21.
-if [ -z "${JAVA_HOME:-}" ]; then
-  for candidate in /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/java-21-openjdk-*; do
-    if [ -x "$candidate/bin/java" ]; then export JAVA_HOME="$candidate"; break; fi
-  done
-fi
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-version="$("$java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
-case "$version" in
-  17|21) ;;
-  *) echo "parquet-fixtures: Spark needs Java 17 or 21, found '${version:-none}' ($java); set JAVA_HOME" >&2; exit 1 ;;
-esac
+spark_java parquet-fixtures
 
 venv="$root/.venv-parquet"
-if [ ! -x "$venv/bin/python" ]; then
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -r scripts/parquet-fixtures/requirements.txt
+python_venv "$venv" scripts/parquet-fixtures/requirements.txt
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

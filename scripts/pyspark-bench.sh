@@ -14,24 +14,12 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+. scripts/python-tools.sh
 
-if [ -z "${JAVA_HOME:-}" ]; then
-  for candidate in /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/java-21-openjdk-*; do
-    if [ -x "$candidate/bin/java" ]; then export JAVA_HOME="$candidate"; break; fi
-  done
-fi
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-java_version="$("$java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
-case "$java_version" in
-  17|21) ;;
-  *) echo "pyspark-bench: Spark 4.3 needs Java 17 or 21, found '${java_version:-none}' ($java); set JAVA_HOME" >&2; exit 1 ;;
-esac
+spark_java pyspark-bench
 
 venv="$root/.venv-bench"
-if [ ! -x "$venv/bin/python" ]; then
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r bench/pyspark-requirements.txt
+python_venv "$venv" bench/pyspark-requirements.txt
 
 webhdfs="${BENCH_WEBHDFS:-http://127.0.0.1:9870}"
 if ! curl -sf "$webhdfs/webhdfs/v1/?op=GETFILESTATUS&user.name=${HADOOP_USER_NAME:-candlestream}" >/dev/null; then
