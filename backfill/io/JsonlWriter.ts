@@ -20,18 +20,20 @@ export class JsonlWriter implements OutputWriter {
   }
 
   async commit(): Promise<{ bytes: number }> {
-    if (this.#buffer.length) {
-      const text = this.#buffer.join('\n') + '\n';
-      this.#buffer = [];
+    const lines = this.#buffer;
+    this.#buffer = [];
+    // In pieces: a commit's lines joined into one string could pass V8's string length limit.
+    for (let i = 0; i < lines.length; i += 10_000) {
+      const text = lines.slice(i, i + 10_000).join('\n') + '\n';
       if (this.#file) {
         const data = Buffer.from(text);
         await this.#file.write(data, 0, data.length, this.#bytes);
         this.#bytes += data.length;
-        await this.#file.sync();
       } else {
         await new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
       }
     }
+    if (lines.length && this.#file) await this.#file.sync();
     return { bytes: this.#bytes };
   }
 
