@@ -1,9 +1,8 @@
-import { cachedAsyncBuffer } from 'hyparquet';
 import { normalizeCandle } from '../../processors/clean/normalizeCandle.ts';
 import type { OutputWriter } from '../../topology/OutputWriter.ts';
 import { ParquetDatasetWriter, type ColumnSpec } from '../io/ParquetDatasetWriter.ts';
-import { readParquetRows, type ParquetLocation } from '../io/ParquetRowReader.ts';
-import { LocalStorage } from '../storage/LocalStorage.ts';
+import { readParquetRows } from '../io/ParquetRowReader.ts';
+import { storedParquet } from '../io/storedParquet.ts';
 import type { Storage, StorageEntry } from '../storage/Storage.ts';
 import { storageFor, type HdfsSettings } from '../storage/storageFor.ts';
 import { canonicalCandle, type CandleDefaults } from './canonicalRow.ts';
@@ -120,7 +119,7 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
       const files = await visibleParquetFiles(storage, partitionDir(root, p.symbol, p.date));
       replacedFiles.set(p, files);
       for (const file of files) {
-        for await (const batch of readParquetRows(parquetLocation(storage, file))) {
+        for await (const batch of readParquetRows(storedParquet(storage, file))) {
           for (const { row, rowNumber } of batch) {
             const result = normalizeCandle(row, { symbol: p.symbol });
             if ('reason' in result) throw new Error(`${storage.uri(file.path)}: row ${rowNumber} is not a candle (${result.reason}); cannot merge into this partition`);
@@ -247,21 +246,6 @@ async function visibleParquetFiles(storage: Storage, dir: string): Promise<Stora
   const entry = await storage.stat(dir);
   if (!entry?.directory) return [];
   return (await storage.list(dir)).filter((e) => !e.directory && /\.parquet$/i.test(e.name) && !/^[._]/.test(e.name));
-}
-
-function parquetLocation(storage: Storage, file: StorageEntry): ParquetLocation {
-  if (storage instanceof LocalStorage) return file.path;
-  return {
-    uri: storage.uri(file.path),
-    buffer: async () =>
-      cachedAsyncBuffer({
-        byteLength: file.size,
-        async slice(start: number, end = file.size): Promise<ArrayBuffer> {
-          const bytes = await storage.read(file.path, start, end - start);
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-        },
-      }),
-  };
 }
 
 /** `work` on every item, at most `limit` at a time; the first failure is thrown once all have settled. */

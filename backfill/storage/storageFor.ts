@@ -24,6 +24,5 @@ export function storageFor(location: string, hdfs: HdfsSettings = {}): { storage
   const host = authority.replace(/:\d+$/, '');
   const namenode =
     scheme === 'hdfs' ? hdfs.webhdfs ?? `http://${host}:9870` : `${scheme === 'swebhdfs' ? 'https' : 'http'}://${authority}`;
-  const user = hdfs.user ?? process.env.HADOOP_USER_NAME;
-  return { storage: new WebHdfsStorage({ namenode, authority: `${scheme}://${authority}`, user, token: hdfs.token }), path: decodeURI(path) };
+  return { storage: new WebHdfsStorage({ namenode, authority: `${scheme}://${authority}`, user: hdfs.user, token: hdfs.token }), path: decodeURI(path) };
 }
