@@ -121,7 +121,8 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
   const { storage, entry, uri, partition } = file;
   const parquet = /\.parquet$/i.test(entry.name);
   const location = storedParquet(storage, entry);
-  const columns = parquet ? parquetColumns(await parquetMetadata(location)) : await csvFileColumns(storage, entry, uri);
+  const metadata = parquet ? await parquetMetadata(location) : undefined;
+  const columns = metadata ? parquetColumns(metadata) : await csvFileColumns(storage, entry, uri);
   const timeColumn = TIME_COLUMNS.find((c) => columns.includes(c));
   if (!timeColumn) throw new Error(`${uri}: missing column 'open_time' (a time column: ${TIME_COLUMNS.join(', ')}); columns are ${columns.join(', ')}`);
   // `candlestream archive` keeps each message as it came, in `raw`: replayed as the live service read it.
@@ -147,7 +148,7 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
     file,
     date: partition.date ?? partition.dt ?? '',
     async estimatedRecords() {
-      if (parquet) return Number((await parquetMetadata(location)).num_rows);
+      if (metadata) return Number(metadata.num_rows); // read once, at the column check
       const line = await firstLine(storage, entry);
       return line ? Math.round(entry.size / (line.length + 1)) : 0;
     },
