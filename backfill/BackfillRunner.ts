@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuiltTopology } from '../topology/Topology.ts';
 import { DEAD_LETTER } from '../topology/Topology.ts';
@@ -9,6 +9,7 @@ import { TaskMetrics } from '../topology/TaskMetrics.ts';
 import { partitionFor } from '../topology/partitioner.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
+import { makeDirectory, syncDirectory, writeDurably } from './storage/durable.ts';
 
 export interface BackfillOptions {
   topology: BuiltTopology;
@@ -38,6 +39,8 @@ interface Checkpoint {
   /** Stream time per task; null before its first record. */
   streamTimes: (number | null)[];
   writers: Record<string, unknown>;
+  /** The writers' tokens before the run's first record: where they go back to when state is wiped. */
+  start?: Record<string, unknown>;
   finished: boolean;
 }
 
@@ -52,8 +55,16 @@ export interface BackfillSummary {
 /**
  * Replays bounded inputs through the topology: merged into event-time order, keyed records routed to
  * the task of their partition (Kafka's partitioner, as live), committed every `commitEvery` records.
- * A commit writes the sinks, then the stores, then the checkpoint, so a run killed at any point
- * resumes to the same output as one that was never interrupted.
+ *
+ * The commit protocol, so that a run killed (or out of disk) at any step resumes to the same output
+ * as one that was never interrupted:
+ *  0. before the first record, checkpoint 0 records the writers' starting tokens;
+ *  1. the sinks commit (their files durable and visible; each returns a token that can roll it back);
+ *  2. every store writes its changes with commit marker N in one synced batch;
+ *  3. checkpoint N (consumed counts, stream times, sink tokens) replaces checkpoint N−1, durably.
+ * On start, stores are trusted only if every one is at the checkpoint's marker; otherwise (killed
+ * between 2 and 3, or stores without a checkpoint) they are wiped and the run starts over from the
+ * checkpoint's starting tokens. Sinks roll back to the checkpoint's tokens, undoing any step 1.
  */
 export class BackfillRunner {
   readonly #o: BackfillOptions;
@@ -67,8 +78,8 @@ export class BackfillRunner {
   async run(): Promise<BackfillSummary> {
     const started = performance.now();
     const o = this.#o;
-    if (o.fresh) await rm(o.stateDir, { recursive: true, force: true });
-    await mkdir(o.stateDir, { recursive: true });
+    if (o.fresh) await this.#discardState();
+    await makeDirectory(o.stateDir);
     const checkpoint = await this.#readCheckpoint();
 
     const emit = (sink: string, record: StreamRecord) => {
@@ -81,20 +92,26 @@ export class BackfillRunner {
     for (const task of tasks) markers.push(await task.initialize());
 
     // Local state is trusted only if every task's stores are at the checkpoint's commit.
-    let resume = checkpoint;
-    if (resume && markers.some((m) => m !== resume!.marker)) {
-      o.onLog?.(`state in ${o.stateDir} is not at checkpoint ${resume.marker}: starting over`);
+    let resume = checkpoint && markers.every((m) => m === checkpoint.marker) ? checkpoint : undefined;
+    if (!resume && markers.some((m) => m !== undefined)) {
+      o.onLog?.(`state in ${o.stateDir} is not at ${checkpoint ? `checkpoint ${checkpoint.marker}` : 'a checkpoint'}: starting over`);
       for (const task of tasks) await task.wipeStores();
-      resume = undefined;
     }
-    for (const [sink, writer] of o.writers) await writer.resume(resume?.writers[sink]);
+    let commitSeq = checkpoint ? Number(checkpoint.marker) : 0;
+    let start = checkpoint?.start;
+    for (const [sink, writer] of o.writers) await writer.resume(resume ? resume.writers[sink] : start?.[sink]);
+    if (!start) {
+      // Step 0: a new run says where its writers start before it writes anything.
+      start = {};
+      for (const [sink, writer] of o.writers) start[sink] = await writer.commit();
+      await this.#writeCheckpoint({ fingerprint: o.fingerprint, marker: String(commitSeq), consumed: {}, streamTimes: tasks.map(() => null), writers: start, start, finished: false });
+    }
     const consumed: Record<string, number> = { ...(resume?.consumed ?? {}) };
     if (resume) {
       resume.streamTimes.forEach((t, i) => t !== null && tasks[i].restoreStreamTime(t));
       o.onLog?.(`resuming from checkpoint ${resume.marker}`);
     }
     const resumedFrom = Object.values(consumed).reduce((a, b) => a + b, 0);
-    let commitSeq = resume ? Number(resume.marker) : 0;
 
     const commit = async (finished: boolean) => {
       for (const task of tasks) await task.flush();
@@ -102,9 +119,8 @@ export class BackfillRunner {
       const writers: Record<string, unknown> = {};
       for (const [sink, writer] of o.writers) writers[sink] = await writer.commit();
       for (const task of tasks) await task.commit(marker);
-      const next: Checkpoint = { fingerprint: o.fingerprint, marker, consumed, streamTimes: tasks.map((t) => (Number.isFinite(t.streamTime) ? t.streamTime : null)), writers, finished };
-      await writeFile(this.#checkpointPath + '.tmp', JSON.stringify(next));
-      await rename(this.#checkpointPath + '.tmp', this.#checkpointPath);
+      const streamTimes = tasks.map((t) => (Number.isFinite(t.streamTime) ? t.streamTime : null));
+      await this.#writeCheckpoint({ fingerprint: o.fingerprint, marker, consumed, streamTimes, writers, start, finished });
     };
 
     let done = resumedFrom;
@@ -173,14 +189,32 @@ export class BackfillRunner {
     return total;
   }
 
+  /** Step 3 (and 0) of the commit protocol: the new checkpoint is on disk before it replaces the old one. */
+  async #writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    await writeDurably(this.#checkpointPath + '.tmp', JSON.stringify(checkpoint));
+    await rename(this.#checkpointPath + '.tmp', this.#checkpointPath);
+    await syncDirectory(this.#o.stateDir);
+  }
+
+  /** --fresh: forget what this runner keeps in the state directory, and nothing else that may be there. */
+  async #discardState(): Promise<void> {
+    for (const name of ['checkpoint.json', 'checkpoint.json.tmp', 'tasks']) await rm(join(this.#o.stateDir, name), { recursive: true, force: true });
+  }
+
   async #readCheckpoint(): Promise<Checkpoint | undefined> {
     let text: string;
     try {
       text = await readFile(this.#checkpointPath, 'utf8');
-    } catch {
-      return undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
     }
-    const checkpoint = JSON.parse(text) as Checkpoint;
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = JSON.parse(text) as Checkpoint;
+    } catch (e) {
+      throw new Error(`${this.#checkpointPath} is not a checkpoint (${(e as Error).message}); pass --fresh to start over, or choose another --state-dir`);
+    }
     if (checkpoint.fingerprint !== this.#o.fingerprint) {
       throw new Error(`state directory ${this.#o.stateDir} holds the checkpoint of a different backfill (other inputs or options); pass --fresh to discard it, or choose another --state-dir`);
     }

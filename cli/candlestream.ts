@@ -64,10 +64,17 @@ async function main(argv: string[]): Promise<number> {
       console.error(`candlestream ${name}: ${(error as Error).message}\nSee \`candlestream ${name} --help\`.`);
       return 2;
     }
-    console.error(`candlestream ${name}: ${(error as Error).message}`);
+    console.error(`candlestream ${name}: ${explain(error)}`);
     if (process.env.CANDLESTREAM_DEBUG) console.error((error as Error).stack);
     return 1;
   }
+}
+
+/** An error's message with its causes' (a library's "Database failed to open" says why only in its cause). */
+function explain(error: unknown): string {
+  const messages: string[] = [];
+  for (let e = error; e instanceof Error && messages.length < 5; e = e.cause) if (!messages.some((m) => m.includes(e.message))) messages.push(e.message);
+  return messages.join(': ');
 }
 
 process.exitCode = await main(process.argv.slice(2));

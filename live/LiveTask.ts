@@ -88,8 +88,8 @@ export class LiveTask {
   }
 
   /** Log changelog records to send with the next batch of outputs. */
-  log(topic: string, key: string, value: string | null): void {
-    this.#pending.push({ topic, key, value: value === null ? null : Buffer.from(value), serde: undefined, partition: this.partition });
+  log(topic: string, key: string, value: Uint8Array | null): void {
+    this.#pending.push({ topic, key, value: value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength), serde: undefined, partition: this.partition });
   }
 
   /** Serialise and hand over every pending output, grouped by topic, to `send`. */

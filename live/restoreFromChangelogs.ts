@@ -8,7 +8,7 @@ export interface RestoreRange {
   partition: number;
   from: number;
   to: number;
-  apply(key: string, value: string | null): void;
+  apply(key: string, value: Uint8Array | null): void;
 }
 
 /**
@@ -52,7 +52,7 @@ export async function restoreFromChangelogs(
         for (const m of batch.messages) {
           const offset = Number(m.offset);
           if (offset < range.from || offset >= range.to) continue;
-          range.apply(m.key!.toString(), m.value === null ? null : m.value.toString());
+          range.apply(m.key!.toString(), m.value);
           restored++;
         }
       },

@@ -2,6 +2,7 @@ import { Level } from 'level';
 import { rm, mkdir } from 'node:fs/promises';
 import type { KeyValueStore } from './KeyValueStore.ts';
 import type { ChangeLogger } from './StateStore.ts';
+import { decodeValue, encodeValue } from './binaryValue.ts';
 
 const MARKER_KEY = '\u0000commit';
 
@@ -24,7 +25,7 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
   #dirty = new Set<string>();
   /** Keys in the committed state (disk, changelog): a key created and deleted between two flushes never reaches either. */
   #persisted = new Set<string>();
-  #db: Level<string, string> | undefined;
+  #db: Level<string, Uint8Array> | undefined;
   #dir: string | undefined;
   #marker: string | undefined;
   #writing: Promise<void> = Promise.resolve();
@@ -52,12 +53,12 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
     this.#dir = dir;
     if (!dir) return;
     await mkdir(dir, { recursive: true });
-    this.#db = new Level<string, string>(dir, { valueEncoding: 'utf8' });
+    this.#db = new Level<string, Uint8Array>(dir, { valueEncoding: 'view' });
     await this.#db.open();
     for await (const [key, value] of this.#db.iterator()) {
-      if (key === MARKER_KEY) this.#marker = value;
+      if (key === MARKER_KEY) this.#marker = Buffer.from(value).toString('utf8');
       else {
-        this.#cache.set(key, JSON.parse(value) as V);
+        this.#cache.set(key, decodeValue(value) as V);
         this.#persisted.add(key);
       }
     }
@@ -91,9 +92,9 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
         log?.(key, null);
         this.#persisted.delete(key);
       } else {
-        const json = JSON.stringify(value);
-        batch?.put(key, json);
-        log?.(key, json);
+        const bytes = encodeValue(value);
+        batch?.put(key, bytes);
+        log?.(key, bytes);
         this.#persisted.add(key);
       }
     }
@@ -101,17 +102,18 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
     this.#dirty.clear();
     this.#marker = commitMarker;
     if (batch) {
-      batch.put(MARKER_KEY, commitMarker);
-      // Batches reach disk in the order their flushes were called.
+      batch.put(MARKER_KEY, Buffer.from(commitMarker));
+      // Batches reach disk in the order their flushes were called; `sync` waits for the disk itself,
+      // so the checkpoint that names this marker is never written before the state it describes.
       const previous = this.#writing;
-      this.#writing = previous.then(() => batch.write());
+      this.#writing = previous.then(() => batch.write({ sync: true }));
       await this.#writing;
     }
   }
 
-  restore(key: string, value: string | null): void {
+  restore(key: string, value: Uint8Array | null): void {
     if (value === null) this.delete(key);
-    else this.put(key, JSON.parse(value) as V);
+    else this.put(key, decodeValue(value) as V);
   }
 
   async wipe(): Promise<void> {

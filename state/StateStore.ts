@@ -1,5 +1,5 @@
-/** Receives each change a flush writes, for the store's changelog: the value serialised, null for a delete. */
-export type ChangeLogger = (key: string, value: string | null) => void;
+/** Receives each change a flush writes, for the store's changelog: the value's bytes (binaryValue), null for a delete. */
+export type ChangeLogger = (key: string, value: Uint8Array | null) => void;
 
 /** A store owned by one task. Writes are cached and reach disk in one batch per `flush`. */
 export interface StateStore {
@@ -14,7 +14,7 @@ export interface StateStore {
    */
   flush(commitMarker: string, log?: ChangeLogger): Promise<void>;
   /** Apply one record of the store's changelog (restoring, before processing starts); the next flush persists it. */
-  restore(key: string, value: string | null): void;
+  restore(key: string, value: Uint8Array | null): void;
   /** The commit marker written by the last successful flush, if any. */
   readonly committedMarker: string | undefined;
   /** Forget everything, on disk too: used when local state cannot be trusted. */

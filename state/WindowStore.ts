@@ -1,5 +1,6 @@
 import { CachedKeyValueStore, type CachedKeyValueStoreOptions } from './CachedKeyValueStore.ts';
 import type { ChangeLogger, StateStore } from './StateStore.ts';
+import { decodeValue } from './binaryValue.ts';
 
 const SEPARATOR = '\u0001';
 
@@ -88,12 +89,12 @@ export class WindowStore<V> implements StateStore {
     await this.#disk.flush(commitMarker, log);
   }
 
-  restore(composite: string, value: string | null): void {
+  restore(composite: string, value: Uint8Array | null): void {
     const cut = composite.lastIndexOf(SEPARATOR);
     const key = composite.slice(0, cut);
     const start = Number(composite.slice(cut + 1));
     if (value === null) this.delete(key, start);
-    else this.put(key, start, JSON.parse(value) as V);
+    else this.put(key, start, decodeValue(value) as V);
   }
 
   async wipe(): Promise<void> {

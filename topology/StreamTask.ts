@@ -85,7 +85,8 @@ export class StreamTask {
     }
     const markers = new Set([...this.#stores.values()].map((s) => s.committedMarker));
     const marker = markers.size === 1 ? [...markers][0] : undefined;
-    if (marker === undefined) await this.wipeStores();
+    // Stores without a marker were never flushed, so they are empty: only a disagreement needs a wipe.
+    if (marker === undefined && markers.size > 1) await this.wipeStores();
     return marker;
   }
 
@@ -141,7 +142,7 @@ export class StreamTask {
    * Flush every store in one batch each, tagged with `marker`; `log` receives each change, by store.
    * Every store's changes are taken before this returns its promise (see StateStore.flush).
    */
-  async commit(marker: string, log?: (store: string, key: string, value: string | null) => void): Promise<void> {
+  async commit(marker: string, log?: (store: string, key: string, value: Uint8Array | null) => void): Promise<void> {
     const started = performance.now();
     await Promise.all([...this.#stores].map(([name, store]) => store.flush(marker, log && ((key, value) => log(name, key, value)))));
     this.metrics.commits++;

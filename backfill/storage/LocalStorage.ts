@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Storage, StorageEntry } from './Storage.ts';
+import { makeDirectory, syncDirectory, writeDurably } from './durable.ts';
 
-/** The local file system. */
+/** The local file system. Writes and renames are durable when they return (see durable.ts). */
 export class LocalStorage implements Storage {
   uri(path: string): string {
     return path;
@@ -36,16 +37,21 @@ export class LocalStorage implements Storage {
   }
 
   async write(path: string, bytes: Uint8Array): Promise<void> {
-    await mkdir(dirname(resolve(path)), { recursive: true });
-    await writeFile(path, bytes);
+    await writeDurably(path, bytes);
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await mkdir(dirname(resolve(to)), { recursive: true });
+    const target = dirname(resolve(to));
+    await makeDirectory(target);
     await rename(from, to);
+    await syncDirectory(target);
+    if (dirname(resolve(from)) !== target) await syncDirectory(dirname(resolve(from)));
   }
 
   async remove(path: string): Promise<void> {
     await rm(path, { recursive: true, force: true });
+    await syncDirectory(dirname(resolve(path))).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e; // the parent may be gone too: nothing left to record
+    });
   }
 }

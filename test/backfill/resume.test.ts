@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,5 +65,18 @@ describe('backfill', () => {
       .map((r) => ({ symbol: r.symbol, interval: r.interval, ts: String(r.ts), close: r.close, sma_50: r.sma_50, rsi_14: r.rsi_14, macd_hist: r.macd_hist, bb_lower: r.bb_lower, vwap: r.vwap, atr_14: r.atr_14, ext_fear_greed: r.ext_fear_greed }));
     expect(fromParquet).toEqual(fromJsonl);
     con.closeSync();
+  });
+
+  it('stores that are ahead of any checkpoint (killed before the checkpoint of its first commit) are wiped, not replayed on top of', async () => {
+    const whole = await mkdtemp(join(tmpdir(), 'cs-whole-'));
+    const broken = await mkdtemp(join(tmpdir(), 'cs-broken-'));
+    dirs.push(whole, broken);
+    await backfill(whole);
+    // The first commit reached the stores; its checkpoint never reached the disk.
+    await backfill(broken, 10_001);
+    await unlink(join(broken, 'state-jsonl/checkpoint.json'));
+    await backfill(broken);
+    expect(await readFile(join(broken, 'features.jsonl'), 'utf8')).toBe(await readFile(join(whole, 'features.jsonl'), 'utf8'));
+    expect(await readFile(join(broken, 'dead.jsonl'), 'utf8')).toBe(await readFile(join(whole, 'dead.jsonl'), 'utf8'));
   });
 });

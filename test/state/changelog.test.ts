@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CachedKeyValueStore } from '../../state/CachedKeyValueStore.ts';
 import { WindowStore } from '../../state/WindowStore.ts';
+import { decodeValue } from '../../state/binaryValue.ts';
 
-type Change = [string, string | null];
+const readable = ([k, v]: Change) => [k, v === null ? null : decodeValue(v)];
+
+type Change = [string, Uint8Array | null];
 
 describe('store changelogs', () => {
   it('a key-value store logs what each flush writes, and a fresh store restored from the log holds the same', async () => {
@@ -17,7 +20,7 @@ describe('store changelogs', () => {
     kv.put('a', { n: 3 });
     kv.delete('b');
     await kv.flush('2', (k, v) => log.push([k, v]));
-    expect(log).toEqual([['a', '{"n":1}'], ['b', '{"n":2}'], ['a', '{"n":3}'], ['b', null]]);
+    expect(log.map(readable)).toEqual([['a', { n: 1 }], ['b', { n: 2 }], ['a', { n: 3 }], ['b', null]]);
 
     const restored = new CachedKeyValueStore<{ n: number }>('kv');
     await restored.open(undefined);
@@ -39,8 +42,8 @@ describe('store changelogs', () => {
     ws.put('BTC', 60_000, { v: 7 });
     await ws.flush('2', (k, v) => log.push([k, v]));
     await ws.flush('3', (k, v) => log.push([k, v])); // nothing changed: nothing logged
-    expect(log.map(([k, v]) => [k.replace('\u0001', '@'), v])).toEqual([
-      ['BTC@0', '{"v":1}'], ['ETH@0', '{"v":2}'], ['BTC@0', '{"v":5}'], ['ETH@0', null], ['BTC@60000', '{"v":7}'],
+    expect(log.map(readable).map(([k, v]) => [(k as string).replace('\u0001', '@'), v])).toEqual([
+      ['BTC@0', { v: 1 }], ['ETH@0', { v: 2 }], ['BTC@0', { v: 5 }], ['ETH@0', null], ['BTC@60000', { v: 7 }],
     ]);
 
     const restored = new WindowStore<{ v: number }>('w', 60_000);
