@@ -1,0 +1,97 @@
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digest, forEachPoint, leftovers, mutationsOf, runCli, type Fault } from './crashPoints.ts';
+
+/**
+ * Kills a small backfill at every file-system mutation it makes (and, separately, fills the disk at
+ * each one), resumes it, and compares with a run that was never interrupted: the same bytes in every
+ * output file, no temporary file left, the inputs and everybody else's files untouched.
+ */
+const data = new URL('../../data/', import.meta.url).pathname;
+let root: string;
+let template: string;
+const args = (sinks: string[]) => ['backfill', '--source', 'in', '--external', 'fear_greed=ext/fear_greed.csv', ...sinks,
+  '--dead-letter', 'jsonl:out/dead.jsonl', '--state-dir', 'state', '--intervals', '1m,1h', '--partitions', '2', '--commit-every', '300', '--quiet'];
+const scenarios = {
+  'Parquet features, JSON-lines signals': args(['--sink', 'parquet:out/features', '--signals', 'jsonl:out/signals.jsonl']),
+  'JSON-lines features, Parquet signals': args(['--sink', 'jsonl:out/features.jsonl', '--signals', 'parquet:out/signals']),
+};
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'cs-crash-'));
+  template = join(root, 'template');
+  await mkdir(join(template, 'in'), { recursive: true });
+  for (const symbol of ['BTCUSDT', 'BTCUSDC']) {
+    const lines = (await readFile(join(data, `candles/binance_${symbol}_1m_2023-03-01_2023-03-21.csv`), 'utf8')).split('\n').slice(0, 301);
+    lines.splice(100, 0, '2023-03-01 01:38:00+00:00,-5,1,1,1,1', lines[99]); // dead letters: a bad price, a duplicate
+    await writeFile(join(template, 'in', `binance_${symbol}_1m_2023-03-01.csv`), lines.join('\n') + '\n');
+  }
+  // The days around the candles only: fewer commits, fewer mutations to enumerate.
+  const external = (await readFile(join(data, 'external/fear_and_greed_index_daily.csv'), 'utf8')).split('\n');
+  await mkdir(join(template, 'ext'));
+  await writeFile(join(template, 'ext/fear_greed.csv'), [external[0], ...external.filter((l) => /^2023-0[23]-/.test(l))].join('\n') + '\n');
+  // Somebody else's files, beside the outputs and the state: no run may touch them.
+  await mkdir(join(template, 'out'), { recursive: true });
+  await writeFile(join(template, 'out/NOTES.txt'), 'not candlestream\'s\n');
+  await mkdir(join(template, 'other/interval=1m/symbol=BTC-USDT'), { recursive: true });
+  await writeFile(join(template, 'other/interval=1m/symbol=BTC-USDT/part-000001.parquet'), 'somebody else\'s part\n');
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe.each(Object.entries(scenarios))('backfill (%s) interrupted at every file-system mutation', (name, cliArgs) => {
+  let reference: Record<string, string>;
+  let untouched: Record<string, string>;
+  let points: string[];
+
+  beforeAll(async () => {
+    const dir = await fresh(`${slug(name)}-reference`);
+    untouched = await digest(dir);
+    points = await mutationsOf(cliArgs, dir, join(root, `${slug(name)}.log`));
+    reference = await digest(join(dir, 'out'));
+    expect(Object.keys(reference).length).toBeGreaterThan(4);
+  }, 60_000);
+
+  const check = async (fault: Fault) => {
+    const dir = await fresh(`${slug(name)}-${fault.mode}-${fault.at}`);
+    const crashed = await runCli(cliArgs, dir, fault);
+    const where = `${fault.mode} at ${points[fault.at - 1]}`;
+    if (fault.mode === 'kill') expect(crashed.signal, where).toBe('SIGKILL');
+    else {
+      // A full disk is an error that says so, in one line, not a stack trace.
+      expect(crashed.code, where).toBe(1);
+      expect(crashed.stderr, where).toMatch(/^candlestream backfill: .*no space left on device/);
+      expect(crashed.stderr.trim().split('\n'), where).toHaveLength(1);
+    }
+    const resumed = await runCli(cliArgs, dir);
+    expect(resumed.code, `${where}: ${resumed.stderr}`).toBe(0);
+    const after = await digest(dir);
+    const out = await digest(join(dir, 'out'));
+    expect(out, where).toEqual(reference);
+    expect(leftovers(after), where).toEqual([]);
+    for (const [file, hash] of Object.entries(untouched)) expect(after[file], `${where}: ${file}`).toBe(hash);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  it('killed at each one, then resumed: identical output', async () => {
+    expect(points.length).toBeGreaterThan(20);
+    await forEachPoint(points.length, 2, (at) => check({ at, mode: 'kill' }));
+  }, 1_800_000);
+
+  it('out of disk space at each one: a clear error, then a clean resume', async () => {
+    await forEachPoint(points.length, 2, (at) => check({ at, mode: 'enospc' }));
+  }, 1_800_000);
+});
+
+async function fresh(name: string): Promise<string> {
+  const dir = join(root, name);
+  await cp(template, dir, { recursive: true });
+  return dir;
+}
+
+function slug(s: string): string {
+  return s.replace(/[^a-z]+/gi, '-').toLowerCase();
+}
