@@ -6,6 +6,7 @@ import type { StreamRecord } from '../topology/Record.ts';
 import { GlobalTable, type GlobalRecord } from './GlobalTable.ts';
 import { LiveTask, type SinkTarget } from './LiveTask.ts';
 import { restoreFromChangelogs, type RestoreRange } from './restoreFromChangelogs.ts';
+import { RejoinGate } from './RejoinGate.ts';
 import { jsonSerde, type Serde } from './Serde.ts';
 import type { StreamsMetrics } from './StreamsMetrics.ts';
 import { deleteTaskCheckpoint, readTaskCheckpoint, writeTaskCheckpoint } from './taskCheckpoint.ts';
@@ -46,6 +47,13 @@ export interface KafkaStreamsOptions {
  * source's key go through `<app-id>-<source>-repartition` first. With exactly_once, each task's
  * outputs, changelog records and consumed offsets commit in one transaction, and a task that crashed
  * is wiped and restored; with at_least_once, outputs are sent, then the offsets committed.
+ *
+ * Rebalances are eager, as Kafka Streams' were: before this member rejoins the group, every task is
+ * committed and closed (its changelog records written, its offsets committed, a checkpoint left), so
+ * the new owner of a partition restores from a changelog and offsets that nobody writes to any more.
+ * A task still open when the new assignment comes was not closed that way (the member lost its
+ * membership: evicted, or its consumer restarted): its partition may have been processed elsewhere
+ * meanwhile, so it is dropped, not committed.
  */
 export class KafkaStreams {
   readonly #o: KafkaStreamsOptions;
@@ -64,6 +72,7 @@ export class KafkaStreams {
   #lastCommit = Date.now();
   /** Commits when input stops: kafkajs calls eachBatch only when there are records. */
   #commitTimer: NodeJS.Timeout | undefined;
+  readonly #rejoinGate = new RejoinGate();
   /** Serialises batches, commits and rebalances: a task is touched by one of them at a time. */
   #lock: Promise<unknown> = Promise.resolve();
   #partitions = 0;
@@ -135,11 +144,13 @@ export class KafkaStreams {
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3000, Math.floor((o.sessionTimeoutMs ?? 30_000) / 3)),
       maxWaitTimeInMs: Math.min(100, o.commitIntervalMs),
+      partitionAssigners: [this.#rejoinGate.assigner],
     });
+    this.#consumer.on(this.#consumer.events.REBALANCING, () => this.#rejoinGate.holdUntil(this.#locked(() => this.#revokeAll())));
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
       const assigned = new Set<number>(Object.values(e.payload.memberAssignment).flat() as number[]);
       o.log.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
-      void this.#locked(() => this.#revokeAllBut(assigned));
+      void this.#locked(() => this.#dropLost());
     });
     this.#consumer.on(this.#consumer.events.CRASH, (e) => {
       o.log.error({ err: e.payload.error, restart: e.payload.restart }, e.payload.restart ? 'consumer crashed: restarting it' : 'consumer crashed for good');
@@ -477,9 +488,20 @@ export class KafkaStreams {
     o.log.info({ task: task.id, restoredRecords: restored, fromCheckpoint: trusted, ms: Math.round(performance.now() - started) }, 'task restored');
   }
 
-  /** After a rebalance: commit and close the tasks whose partitions went to another instance. */
-  async #revokeAllBut(assigned: Set<number>): Promise<void> {
-    for (const task of [...this.#tasks.values()]) if (!assigned.has(task.partition)) await this.#closeTask(task, true);
+  /** A rebalance began: commit and close every task before this member rejoins (see RejoinGate). */
+  async #revokeAll(): Promise<void> {
+    const started = performance.now();
+    const tasks = [...this.#tasks.values()];
+    await Promise.all(tasks.map((task) => this.#closeTask(task, true)));
+    this.#o.log.info({ tasks: tasks.length, ms: Math.round(performance.now() - started) }, 'rebalancing: tasks committed and closed before rejoining');
+  }
+
+  /** After a join: a task still open was not revoked before it (the membership was lost), so it is dropped. */
+  async #dropLost(): Promise<void> {
+    for (const task of [...this.#tasks.values()]) {
+      this.#o.log.warn({ task: task.id }, 'task still open after a rejoin (membership lost): dropped, restored from its last commit');
+      await this.#dropTask(task, false);
+    }
   }
 
   /** Commit (when it still can) and close a task, leaving a checkpoint for a fast restart. */
