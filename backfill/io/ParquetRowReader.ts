@@ -30,19 +30,27 @@ export function parquetColumns(metadata: FileMetaData): string[] {
   return metadata.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name.toLowerCase());
 }
 
+export interface ParquetReadOptions {
+  /** Lower-cased names of the columns to read; the others are neither fetched nor decoded. Default: all. */
+  columns?: readonly string[];
+}
+
 /**
  * Streams a Parquet file one row group (one batch) at a time, never the whole file in memory. Values come as
  * hyparquet decodes them, except: timestamps (INT96, TIMESTAMP millis, micros, nanos) and DATEs become
  * epoch ms numbers, bigint becomes number, and DECIMAL the nearest double. Every codec Spark, pyarrow
  * and DuckDB write is read: snappy by hyparquet, the others by PARQUET_DECOMPRESSORS.
  */
-export async function* readParquetRows(location: ParquetLocation): AsyncGenerator<Row[]> {
+export async function* readParquetRows(location: ParquetLocation, options: ParquetReadOptions = {}): AsyncGenerator<Row[]> {
   const { uri: path, buffer } = sourceOf(location);
   const file = await buffer();
   const metadata = await parquetMetadataAsync(file).catch((e: Error) => {
     throw new Error(`${path}: not a readable Parquet file (${e.message})`);
   });
-  const leaves = metadata.schema.slice(1).filter((s) => !s.num_children);
+  const wanted = options.columns && new Set(options.columns);
+  const leaves = metadata.schema.slice(1).filter((s) => !s.num_children && (!wanted || wanted.has(s.name.toLowerCase())));
+  // Only these columns' chunks are fetched and decoded (an unused 300 MB text column cost 1 GB when decoded).
+  const columnNames = leaves.map((s) => s.name);
   const names = leaves.map((s) => s.name.toLowerCase());
   const position = new Map(leaves.map((s, i) => [s.name, i]));
   const convert = leaves.map(converter);
@@ -60,6 +68,7 @@ export async function* readParquetRows(location: ParquetLocation): AsyncGenerato
         metadata,
         rowStart,
         rowEnd,
+        columns: columnNames,
         compressors: PARQUET_DECOMPRESSORS,
         parsers: EPOCH_MS_PARSERS,
         onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
@@ -77,7 +86,7 @@ export async function* readParquetRows(location: ParquetLocation): AsyncGenerato
         },
       });
     } catch (e) {
-      const column = await failingColumn(file, metadata, rowStart, rowEnd, leaves.map((l) => l.name));
+      const column = await failingColumn(file, metadata, rowStart, rowEnd, columnNames);
       throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd}${column ? `, column '${column}'` : ''} (${(e as Error).message})`);
     }
     const short = filled.findIndex((n) => n !== count);
