@@ -54,19 +54,28 @@ export function boundedBuffer(file: AsyncBuffer, metadata: FileMetaData, columns
   );
   return {
     byteLength: file.byteLength,
-    async slice(start: number, end?: number) {
-      const fetched = await file.slice(start, end);
-      const bytes = new WatchedBytes(fetched.byteLength);
-      new Uint8Array(bytes).set(new Uint8Array(fetched));
-      const stop = start + bytes.byteLength;
-      for (const meta of chunks) {
-        const [from, to] = chunkRange(meta);
-        const levels = meta.path_in_schema.length > 1 ? undefined : { definition: optional.has(meta.path_in_schema[0]), boolean: meta.type === 'BOOLEAN' };
-        if (from >= start && to <= stop) checkPages(new DataView(bytes, from - start, to - from), meta, levels);
-      }
+    slice(start: number, end = file.byteLength) {
+      const bytes = checkedSlice(start, end);
+      // hyparquet starts every fetch of a read at once and may stop at the first failure: the others'
+      // rejections are handled here, or one would end the process as an unhandled rejection.
+      bytes.catch(() => undefined);
       return bytes;
     },
   };
+
+  async function checkedSlice(start: number, end: number): Promise<ArrayBuffer> {
+    if (!(start >= 0 && start <= end && end <= file.byteLength)) throw new Error(`a read of bytes ${start}–${end} of a file of ${file.byteLength}`);
+    const fetched = await file.slice(start, end);
+    const bytes = new WatchedBytes(fetched.byteLength);
+    new Uint8Array(bytes).set(new Uint8Array(fetched));
+    const stop = start + bytes.byteLength;
+    for (const meta of chunks) {
+      const [from, to] = chunkRange(meta);
+      const levels = meta.path_in_schema.length > 1 ? undefined : { definition: optional.has(meta.path_in_schema[0]), boolean: meta.type === 'BOOLEAN' };
+      if (from >= start && to <= stop) checkPages(new DataView(bytes, from - start, to - from), meta, levels);
+    }
+    return bytes;
+  }
 }
 
 /**
