@@ -53,8 +53,10 @@ Running:
   --state-dir DIR          stores and checkpoint (default .candlestream/backfill); a run that was
                            interrupted resumes from its last checkpoint
   --fresh                  discard any checkpoint and state, start from the beginning
-  --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4)
-  --commit-every N         records between commits (default 200000)
+  --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4; at
+                           most 256: each task opens its own stores)
+  --commit-every N         records between commits (default 200000; at most 10000000: their output
+                           is held in memory until the commit)
   --quiet                  no progress or summary on stderr
   --stop-after N           stop after N records as if killed, committing nothing more (crash tests)`;
 
