@@ -1,5 +1,6 @@
 import type { StreamRecord } from '../topology/Record.ts';
 import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
+import { SYMBOL_FIELDS, TIME_FIELDS } from '../processors/clean/normalizeCandle.ts';
 import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { csvColumns, readCsvRows, type Row } from './io/CsvRowReader.ts';
@@ -34,6 +35,16 @@ const REQUIRED: [string, string[]][] = [
   ['volume', ['volume', 'v', 'vol']],
 ];
 const SYMBOL_COLUMNS = ['symbol', 's', 'pair', 'product_id'];
+/**
+ * Every field Clean reads from a row (normalizeCandle, tradeAsCandle, flattenExchangeMessage), lower-cased
+ * as the readers name columns, and `raw` for archived messages: a Parquet file's other columns are not read.
+ */
+const CLEAN_COLUMNS = new Set([
+  ...[...TIME_FIELDS, ...SYMBOL_FIELDS].map((f) => f.toLowerCase()),
+  ...['open', 'o', 'high', 'h', 'low', 'l', 'close', 'c', 'volume', 'v', 'vol', 'base_volume', 'interval', 'i', 'exchange'],
+  ...['price', 'p', 'last_price', 'qty', 'q', 'size', 'quantity', 'amount', 'last_size'],
+  ...['stream', 'data', 'e', 'k', 'type', 'channel', 'raw'],
+]);
 
 /** One history file: where it is, and the Hive partition values its path gives. */
 interface CandleFile {
@@ -153,7 +164,7 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
       return line ? Math.round(entry.size / (line.length + 1)) : 0;
     },
     async *batches(): AsyncGenerator<StreamRecord[]> {
-      const rows: AsyncIterable<Row[]> = parquet ? readParquetRows(location) : readCsvRows(storage.stream(entry.path), uri);
+      const rows: AsyncIterable<Row[]> = parquet ? readParquetRows(location, { columns: columns.filter((c) => CLEAN_COLUMNS.has(c)) }) : readCsvRows(storage.stream(entry.path), uri);
       let lastTs = -Infinity;
       try {
         for await (const batch of rows) {

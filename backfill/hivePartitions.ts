@@ -7,9 +7,21 @@ export function hivePartitionValues(relativePath: string): Record<string, string
   const values: Record<string, string> = {};
   for (const segment of relativePath.split('/').slice(0, -1)) {
     const eq = segment.indexOf('=');
-    if (eq > 0) values[segment.slice(0, eq).toLowerCase()] = decodeURIComponent(segment.slice(eq + 1));
+    if (eq > 0) values[segment.slice(0, eq).toLowerCase()] = partitionValue(segment.slice(eq + 1));
   }
   return values;
+}
+
+/**
+ * A partition value as Spark and Hive escape it (`%2F` for `/`). A directory someone named by hand, like
+ * `run=50%`, is not valid percent-encoding: taken as it is, never a failure.
+ */
+function partitionValue(escaped: string): string {
+  try {
+    return decodeURIComponent(escaped);
+  } catch {
+    return escaped;
+  }
 }
 
 export interface PartitionFilter {
@@ -28,7 +40,7 @@ export function partitionMayMatch(directoryName: string, filter: PartitionFilter
   const eq = directoryName.indexOf('=');
   if (eq <= 0) return true;
   const key = directoryName.slice(0, eq).toLowerCase();
-  const value = decodeURIComponent(directoryName.slice(eq + 1));
+  const value = partitionValue(directoryName.slice(eq + 1));
   if (key === 'symbol' && filter.symbols) return filter.symbols.has(normalizeSymbol(value) ?? value);
   if (key === 'date' || key === 'dt') {
     const day = Date.parse(`${value.slice(0, 10)}T00:00:00Z`);

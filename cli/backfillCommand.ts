@@ -16,7 +16,7 @@ import { SIGNAL_COLUMNS } from '../processors/Signal.ts';
 import { externalSpec } from './externalSpec.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './UsageError.ts';
-import { timeFlag, wholeNumber } from './flagValues.ts';
+import { COMMIT_EVERY_LIMIT, PARTITIONS_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
 import { MODEL_HELP, useModel } from './modelFlag.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../models/OnnxSignalModel.ts';
 
@@ -53,8 +53,10 @@ Running:
   --state-dir DIR          stores and checkpoint (default .candlestream/backfill); a run that was
                            interrupted resumes from its last checkpoint
   --fresh                  discard any checkpoint and state, start from the beginning
-  --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4)
-  --commit-every N         records between commits (default 200000)
+  --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4; at
+                           most 256: each task opens its own stores)
+  --commit-every N         records between commits (default 200000; at most 10000000: their output
+                           is held in memory until the commit)
   --quiet                  no progress or summary on stderr
   --stop-after N           stop after N records as if killed, committing nothing more (crash tests)`;
 
@@ -87,10 +89,11 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const market = marketOptionsFrom(values);
   if (values.model && !values.signals) throw new UsageError('--model needs --signals URI: where the scored signals go');
   if (values.signals && !values.model) market.signalIntervals = signalIntervals(values['signal-intervals'], market.candles.intervals);
-  const partitions = wholeNumber(values.partitions, '--partitions');
-  const commitEvery = wholeNumber(values['commit-every'], '--commit-every');
+  const partitions = wholeNumber(values.partitions, '--partitions', 1, PARTITIONS_LIMIT);
+  const commitEvery = wholeNumber(values['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
   const from = values.from === undefined ? -Infinity : timeFlag(values.from, '--from');
   const to = values.to === undefined ? Infinity : timeFlag(values.to, '--to');
+  if (from >= to) throw new UsageError(`--from ${values.from} is not before --to ${values.to}: no candle has from ≤ ts < to`);
   const onError = values['on-error'];
   if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
   const hdfs = hdfsSettings(values);

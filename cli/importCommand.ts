@@ -4,7 +4,7 @@ import { importExports, type ImportSummary } from '../backfill/import/importRun.
 import { JsonlWriter } from '../backfill/io/JsonlWriter.ts';
 import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
 import { intervalMs } from '../processors/interval.ts';
-import { timeFlag, wholeNumber } from './flagValues.ts';
+import { COMMIT_EVERY_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './UsageError.ts';
@@ -82,7 +82,7 @@ export async function importCommand(args: string[]): Promise<void> {
   if (from >= to) throw new UsageError(`--from must be before --to`);
   const onError = values['on-error'];
   if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
-  const commitEvery = wholeNumber(values['commit-every'], '--commit-every');
+  const commitEvery = wholeNumber(values['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
   const deadLetterUri = values['dead-letter'];
   const deadLetterPath = deadLetterUri === '-' ? undefined : /^jsonl:(.+)$/.exec(deadLetterUri)?.[1];
   if (deadLetterUri !== '-' && !deadLetterPath) throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);

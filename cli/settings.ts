@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { redactCredentials } from './redactCredentials.ts';
 import { UsageError } from './UsageError.ts';
 
 export interface SettingSpec {
@@ -67,7 +68,8 @@ function convert(spec: SettingSpec, raw: string, where: string): string | boolea
   return spec.multiple ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
 }
 
-/** The settings with secrets masked, for the start-up log line. */
+/** The settings with secrets masked, and credentials in URLs (a --registry https://user:pass@…), for the start-up log line. */
 export function printable(specs: Record<string, SettingSpec>, settings: Settings): Settings {
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined).map(([k, v]) => [k, specs[k]?.secret ? '***' : v]));
+  const shown = (v: string | boolean | string[]) => (typeof v === 'string' ? redactCredentials(v) : Array.isArray(v) ? v.map(redactCredentials) : v);
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined).map(([k, v]) => [k, specs[k]?.secret ? '***' : shown(v!)]));
 }

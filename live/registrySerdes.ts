@@ -38,6 +38,15 @@ async function decode(registry: SchemaRegistry, data: Buffer | null): Promise<un
   return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 }
 
+/**
+ * A registry client. Credentials in the URL (https://user:pass@host) are sent as Basic authentication and
+ * kept out of the URL the client holds: it names that URL in every error it raises, and errors are logged.
+ */
 export function schemaRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url });
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed?.username && !parsed?.password) return new SchemaRegistry({ host: url });
+  const auth = { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+  parsed.username = '';
+  parsed.password = '';
+  return new SchemaRegistry({ host: parsed.href.replace(/\/$/, ''), auth });
 }

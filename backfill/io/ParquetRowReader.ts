@@ -1,7 +1,8 @@
 import { brotliDecompressSync, unzipSync, zstdDecompressSync } from 'node:zlib';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, snappyUncompress } from 'hyparquet';
 import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
 import type { Row } from './CsvRowReader.ts';
+import { boundedBuffer, checkDecompressed, footerProblem } from './parquetBounds.ts';
 
 /** A Parquet file anywhere: its name for messages, and random access to its bytes (hyparquet reads ranges). */
 export interface ParquetSource {
@@ -18,11 +19,20 @@ function sourceOf(location: ParquetLocation): ParquetSource {
 
 export async function parquetMetadata(location: ParquetLocation): Promise<FileMetaData> {
   const source = sourceOf(location);
+  return readableMetadata(await source.buffer(), source.uri);
+}
+
+/** The footer, its schema checked: every element named (a corrupt one may not be). */
+async function readableMetadata(file: AsyncBuffer, uri: string): Promise<FileMetaData> {
+  let metadata: FileMetaData;
   try {
-    return await parquetMetadataAsync(await source.buffer());
+    metadata = await parquetMetadataAsync(file);
   } catch (e) {
-    throw new Error(`${source.uri}: not a readable Parquet file (${(e as Error).message})`);
+    throw new Error(`${uri}: not a readable Parquet file (${(e as Error).message})`);
   }
+  const unnamed = metadata.schema.findIndex((s) => typeof s.name !== 'string');
+  if (!metadata.schema.length || unnamed >= 0) throw new Error(`${uri}: not a readable Parquet file (schema element ${unnamed} has no name)`);
+  return metadata;
 }
 
 /** Top-level column names, lower-cased. */
@@ -30,19 +40,29 @@ export function parquetColumns(metadata: FileMetaData): string[] {
   return metadata.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name.toLowerCase());
 }
 
+export interface ParquetReadOptions {
+  /** Lower-cased names of the columns to read; the others are neither fetched nor decoded. Default: all. */
+  columns?: readonly string[];
+}
+
 /**
  * Streams a Parquet file one row group (one batch) at a time, never the whole file in memory. Values come as
  * hyparquet decodes them, except: timestamps (INT96, TIMESTAMP millis, micros, nanos) and DATEs become
  * epoch ms numbers, bigint becomes number, and DECIMAL the nearest double. Every codec Spark, pyarrow
- * and DuckDB write is read: snappy by hyparquet, the others by PARQUET_DECOMPRESSORS.
+ * and DuckDB write is read: each by PARQUET_DECOMPRESSORS. Sizes in the
+ * footer and page headers are checked before they size anything (parquetBounds).
  */
-export async function* readParquetRows(location: ParquetLocation): AsyncGenerator<Row[]> {
+export async function* readParquetRows(location: ParquetLocation, options: ParquetReadOptions = {}): AsyncGenerator<Row[]> {
   const { uri: path, buffer } = sourceOf(location);
-  const file = await buffer();
-  const metadata = await parquetMetadataAsync(file).catch((e: Error) => {
-    throw new Error(`${path}: not a readable Parquet file (${e.message})`);
-  });
-  const leaves = metadata.schema.slice(1).filter((s) => !s.num_children);
+  const whole = await buffer();
+  const metadata = await readableMetadata(whole, path);
+  const wanted = options.columns && new Set(options.columns);
+  const leaves = metadata.schema.slice(1).filter((s) => !s.num_children && (!wanted || wanted.has(s.name.toLowerCase())));
+  // Only these columns' chunks are fetched and decoded (an unused 300 MB text column cost 1 GB when decoded).
+  const columnNames = leaves.map((s) => s.name);
+  const problem = footerProblem(metadata, whole.byteLength, columnNames);
+  if (problem) throw new Error(`${path}: not a readable Parquet file (${problem})`);
+  const file = boundedBuffer(whole, metadata, columnNames);
   const names = leaves.map((s) => s.name.toLowerCase());
   const position = new Map(leaves.map((s, i) => [s.name, i]));
   const convert = leaves.map(converter);
@@ -60,6 +80,7 @@ export async function* readParquetRows(location: ParquetLocation): AsyncGenerato
         metadata,
         rowStart,
         rowEnd,
+        columns: columnNames,
         compressors: PARQUET_DECOMPRESSORS,
         parsers: EPOCH_MS_PARSERS,
         onChunk: ({ columnName, columnData, rowStart: chunkStart, rowEnd: chunkEnd }) => {
@@ -77,7 +98,7 @@ export async function* readParquetRows(location: ParquetLocation): AsyncGenerato
         },
       });
     } catch (e) {
-      const column = await failingColumn(file, metadata, rowStart, rowEnd, leaves.map((l) => l.name));
+      const column = await failingColumn(file, metadata, rowStart, rowEnd, columnNames);
       throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd}${column ? `, column '${column}'` : ''} (${(e as Error).message})`);
     }
     const short = filled.findIndex((n) => n !== count);
@@ -146,9 +167,15 @@ export const EPOCH_MS_PARSERS: Partial<ParquetParsers> = {
 /**
  * Decompressors for the codecs hyparquet leaves to its caller: GZIP, ZSTD and BROTLI by Node's zlib
  * (native code, in every Node this project supports), LZ4_RAW and the deprecated Hadoop-framed LZ4 by
- * lz4Block below. SNAPPY stays with hyparquet's own decoder; LZO is not read (no tool here writes it).
+ * lz4Block below, SNAPPY by hyparquet's decoder; LZO is not read (no tool here writes it).
  */
-export const PARQUET_DECOMPRESSORS: Compressors = {
+const DECODERS: Compressors = {
+  // hyparquet's own decoder, behind the size check (it allocates the page's claimed size first).
+  SNAPPY: (input, length) => {
+    const output = new Uint8Array(claimedSize(input, length, SNAPPY_MAX_RATIO, 'snappy'));
+    snappyUncompress(input, output);
+    return output;
+  },
   // unzip: a gzip member (what the format says) or a zlib stream (what some writers emit).
   GZIP: (input, length) => unzipSync(input, { maxOutputLength: Math.max(length, 1) }),
   ZSTD: (input, length) => zstdDecompressSync(input, { maxOutputLength: Math.max(length, 1) }),
@@ -157,8 +184,25 @@ export const PARQUET_DECOMPRESSORS: Compressors = {
   LZ4: (input, length) => hadoopLz4(input, length) ?? lz4Raw(input, length),
 };
 
+export const PARQUET_DECOMPRESSORS: Compressors = Object.fromEntries(
+  Object.entries(DECODERS).map(([codec, decode]) => [codec, (input: Uint8Array, length: number) => checkDecompressed(input, decode!(input, length))]),
+);
+
+/**
+ * How far snappy and LZ4 can expand: a snappy copy of 64 bytes takes 3, an LZ4 match grows 255 bytes per
+ * byte of length. Their decoders allocate the page's claimed size first: a corrupt size past what its
+ * compressed bytes can hold is refused, not allocated (a 2^31-byte claim from a 40-byte page).
+ */
+const SNAPPY_MAX_RATIO = 22;
+const LZ4_MAX_RATIO = 256;
+
+function claimedSize(input: Uint8Array, length: number, ratio: number, codec: string): number {
+  if (!(length >= 0 && length <= input.length * ratio + 64)) throw new Error(`${codec}: ${length} bytes cannot come from ${input.length}`);
+  return length;
+}
+
 function lz4Raw(input: Uint8Array, length: number): Uint8Array {
-  const output = new Uint8Array(length);
+  const output = new Uint8Array(claimedSize(input, length, LZ4_MAX_RATIO, 'lz4'));
   const end = lz4Block(input, 0, input.length, output, 0, length);
   if (end !== length) throw new Error(`lz4: decoded ${end} bytes, expected ${length}`);
   return output;
@@ -225,7 +269,7 @@ function lz4Block(input: Uint8Array, start: number, end: number, output: Uint8Ar
  */
 function hadoopLz4(input: Uint8Array, length: number): Uint8Array | undefined {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  const output = new Uint8Array(length);
+  const output = new Uint8Array(claimedSize(input, length, LZ4_MAX_RATIO, 'lz4'));
   let i = 0;
   let o = 0;
   try {

@@ -101,11 +101,7 @@ export class WebHdfsStorage implements Storage {
   }
 
   async #call(method: string, path: string, op: string, params: Record<string, string | number | boolean> = {}): Promise<Response> {
-    const url = new URL(`${this.#o.namenode.replace(/\/$/, '')}/webhdfs/v1${encodeURI(path)}`);
-    url.searchParams.set('op', op);
-    if (this.#o.token) url.searchParams.set('delegation', this.#o.token);
-    else if (this.#o.user) url.searchParams.set('user.name', this.#o.user);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
+    const url = webHdfsUrl(this.#o.namenode, path, op, params, this.#o);
     // A keep-alive connection the NameNode has closed fails the next request on it: calls that can
     // be repeated safely (reads, MKDIRS, DELETE) are tried again, the others fail as they are.
     const repeatable = method === 'GET' || op === 'MKDIRS' || op === 'DELETE';
@@ -124,6 +120,26 @@ export class WebHdfsStorage implements Storage {
     if (!response.ok) throw await failure(response, `${op} ${this.uri(path)}`);
     return response;
   }
+}
+
+/**
+ * The REST URL of one WebHDFS call. Each path segment is escaped on its own (encodeURI would leave `#` and
+ * `?`, so a DELETE of /lake/BTCUSDT#2.csv would target /lake/BTCUSDT); parameters go in the query.
+ */
+export function webHdfsUrl(
+  namenode: string,
+  path: string,
+  op: string,
+  params: Record<string, string | number | boolean> = {},
+  auth: { user?: string; token?: string } = {},
+): URL {
+  const escaped = path.split('/').map(encodeURIComponent).join('/');
+  const url = new URL(`${namenode.replace(/\/$/, '')}/webhdfs/v1${escaped}`);
+  url.searchParams.set('op', op);
+  if (auth.token) url.searchParams.set('delegation', auth.token);
+  else if (auth.user) url.searchParams.set('user.name', auth.user);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
+  return url;
 }
 
 function entry(path: string, name: string, s: FileStatus): StorageEntry {

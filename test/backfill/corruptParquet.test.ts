@@ -1,16 +1,23 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import type { RowGroup } from 'hyparquet';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parquetMetadata, readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
+import { parquetMetadata, readParquetRows, type ParquetLocation } from '../../backfill/io/ParquetRowReader.ts';
 import { candleFileInputs } from '../../backfill/candleFileInput.ts';
+import { footerProblem } from '../../backfill/io/parquetBounds.ts';
 
 const fixture = join(import.meta.dirname, '../fixtures/parquet/pyarrow_ts_ms_snappy.parquet');
 const work = mkdtempSync(join(tmpdir(), 'corrupt-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function drain(path: string) {
-  for await (const batch of readParquetRows(path)) void batch;
+async function drain(location: ParquetLocation) {
+  for await (const batch of readParquetRows(location)) void batch;
+}
+
+function sparkPart(): string {
+  return readdirSync(join(import.meta.dirname, '../fixtures/parquet/spark_nulls_nodict_uncompressed')).find((f) => f.endsWith('.parquet'))!;
 }
 
 describe('a broken Parquet file', () => {
@@ -39,5 +46,29 @@ describe('a broken Parquet file', () => {
     let rows = 0;
     for (const input of inputs) for await (const batch of input.batches()) rows += batch.length;
     expect(rows).toBe(Number((await parquetMetadata(good)).num_rows));
+  });
+
+  it('a run or a count past what its page holds: refused before it sizes anything, naming the column', async () => {
+    const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, '../fixtures/parquet/spark_nulls_nodict_uncompressed', sparkPart())));
+    const metadata = await parquetMetadata(join(import.meta.dirname, '../fixtures/parquet/spark_nulls_nodict_uncompressed', sparkPart()));
+    const column = metadata.row_groups[0].columns.find((c) => c.meta_data!.path_in_schema[0] === 'close')!.meta_data!;
+    const at = Number(column.data_page_offset);
+    const reader = { view: new DataView(bytes.buffer, bytes.byteOffset + at), offset: 0 };
+    const header = parquetHeader(reader);
+    expect([column.codec, header.type]).toEqual(['UNCOMPRESSED', 'DATA_PAGE']);
+    // The definition levels' first run, after their 4-byte length: 2^30 values where the page has a few hundred.
+    const run = [0x80, 0x80, 0x80, 0x80, 0x08];
+    const longRun = bytes.slice();
+    longRun.set(run, at + reader.offset + 4);
+    const started = Date.now();
+    const source = (b: Uint8Array) => ({ uri: 'mem://BTCUSDT_run.parquet', buffer: async () => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer });
+    await expect(drain(source(longRun))).rejects.toThrow(/^mem:\/\/BTCUSDT_run\.parquet: cannot read rows .*column 'close'.*definition level run longer than its \d+ values/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    // A footer that claims a row group of 2^31 rows, or chunks past the file's end.
+    const claims = (change: (group: RowGroup) => RowGroup) => footerProblem({ ...metadata, row_groups: metadata.row_groups.map((g, i) => (i ? g : change(g))) }, bytes.length, ['close']);
+    expect(claims((g) => g)).toBeUndefined();
+    expect(claims((g) => ({ ...g, num_rows: 2n ** 31n }))).toMatch(/^row group 0 has 2147483648 rows, more than the 16777216/);
+    const past = (g: RowGroup) => ({ ...g, columns: g.columns.map((c) => (c.meta_data === column ? { ...c, meta_data: { ...column, total_compressed_size: BigInt(bytes.length) } } : c)) });
+    expect(claims(past)).toMatch(/^column 'close' in row group 0 claims bytes \d+–\d+ of a file of \d+/);
   });
 });

@@ -25,4 +25,11 @@ describe('Hive partitions', () => {
     expect(partitionMayMatch('2023', filter)).toBe(true);
     expect(partitionMayMatch('date=not-a-day', filter)).toBe(true);
   });
+
+  it('takes a value that is not valid percent-encoding as it is, rather than failing with no path', () => {
+    expect(hivePartitionValues('run=50%/symbol=BTC%2/part-0.parquet')).toEqual({ run: '50%', symbol: 'BTC%2' });
+    expect(hivePartitionValues('note=%E0%A4%A/x.csv')).toEqual({ note: '%E0%A4%A' });
+    expect(partitionMayMatch('run=50%', filter)).toBe(true);
+    expect(partitionMayMatch('symbol=BTC%ZZ', filter)).toBe(false);
+  });
 });

@@ -331,6 +331,7 @@ describe('candlestream import (command line)', () => {
     [['--source', 'x.csv', '--out', 'x', '--on-error', 'ignore'], /--on-error must be fail or skip/],
     [['--source', 'x.csv', '--out', 'x', '--dead-letter', 'kafka:topic'], /--dead-letter: cannot write to "kafka:topic"/],
     [['--source', 'x.csv', '--out', 'x', '--from', 'soon'], /--from: cannot read "soon"/],
+    [['--source', 'x.csv', '--out', 'x', '--commit-every', '1e9'], /--commit-every must be a whole number from 1 to 10000000 \(rows are held in memory/],
   ])('stops with exit 2 and names the bad setting: %j', (args, message) => {
     const r = candlestream(dir, 'import', ...args);
     expect(r.stderr).toMatch(message);

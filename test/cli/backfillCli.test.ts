@@ -68,7 +68,11 @@ describe('candlestream backfill', () => {
 
   it.each([
     [['--source', 'x.csv', '--sink', '-', '--intervals', '1m,7m'], /--intervals: unknown interval "7m"/],
-    [['--source', 'x.csv', '--sink', '-', '--partitions', '0'], /--partitions must be a whole number ≥ 1/],
+    [['--source', 'x.csv', '--sink', '-', '--partitions', '0'], /--partitions must be a whole number from 1 to 256/],
+    [['--source', 'x.csv', '--sink', '-', '--partitions', '1e9'], /--partitions must be a whole number from 1 to 256 \(each partition is a task.*not "1e9"/],
+    [['--source', 'x.csv', '--sink', '-', '--commit-every', '1e9'], /--commit-every must be a whole number from 1 to 10000000 \(.*memory.*not "1e9"/],
+    [['--source', 'x.csv', '--sink', '-', '--from', '2024-02-01', '--to', '2024-01-01'], /--from 2024-02-01 is not before --to 2024-01-01/],
+    [['--source', 'x.csv', '--sink', '-', '--from', '2024-01-01', '--to', '1704067200'], /--from 2024-01-01 is not before --to 1704067200/],
     [['--source', 'x.csv', '--sink', 'hdfs:/nope'], /--sink: cannot write to "hdfs:\/nope"/],
     [['--source', 'x.csv', '--sink', '-', '--bogus'], /Unknown option '--bogus'/],
     [['--sink', '-'], /--source is required/],
