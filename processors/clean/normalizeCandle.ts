@@ -1,6 +1,6 @@
 import type { Candle } from '../Candle.ts';
 import { intervalMs } from '../interval.ts';
-import { normalizeSymbol } from './normalizeSymbol.ts';
+import { normalizeSymbol, symbolProblem } from './normalizeSymbol.ts';
 import { parseTimestamp } from './parseTimestamp.ts';
 import { pick } from './pick.ts';
 import { toNumber, validateCandle } from './validateCandle.ts';
@@ -26,7 +26,7 @@ export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDe
   const rawSymbol = pick(raw, SYMBOL_FIELDS) ?? defaults.symbol;
   if (rawSymbol === undefined || rawSymbol === '') return { reason: 'missing_field:symbol' };
   const symbol = normalizeSymbol(rawSymbol);
-  if (!symbol) return { reason: 'bad_symbol' };
+  if (!symbol) return { reason: `bad_symbol:${symbolProblem(rawSymbol)}` };
   const rawTime = pick(raw, TIME_FIELDS);
   if (rawTime === undefined || rawTime === '') return { reason: 'missing_field:ts' };
   const ts = parseTimestamp(rawTime);
