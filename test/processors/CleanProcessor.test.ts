@@ -78,7 +78,7 @@ describe('Clean', () => {
 
   it('fills gaps between 1m candles with the last close and zero volume, unless told not to', async () => {
     for (const fillGaps of [true, false]) {
-      const driver = await marketDriver({ ...only1m, clean: { fillGaps, maxGapMs: 86_400_000 } });
+      const driver = await marketDriver({ ...only1m, clean: { fillGaps, maxGapMs: 86_400_000, maxPriceMove: 10 } });
       driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0, 10), T0);
       driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0 + 3 * MIN, 20), T0 + 3 * MIN);
       driver.advanceStreamTime(T0 + 10 * MIN);
