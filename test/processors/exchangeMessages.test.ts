@@ -24,4 +24,21 @@ describe('exchange stream messages', () => {
     expect(driver.readDeadLetters()).toEqual([]);
     await driver.close();
   });
+
+  // Found by fuzzing: an empty message vanished without a dead letter; a null element threw out of Clean.
+  it.each([
+    [{ channel: 'trade', type: 'update', data: [] }, ['empty_message']],
+    [[0, [], 'trade', 'XBT/EUR'], ['empty_message']],
+    [{ channel: 'ohlc', type: 'update', data: [null] }, ['missing_field:symbol']],
+    [{ channel: 'trade', type: 'update', data: [42, { symbol: 'SOL/USD', price: 60, qty: 4, timestamp: '2023-03-01T00:00:07Z' }] }, ['missing_field:symbol']],
+    [{ stream: 'a', data: { stream: 'b', data: MESSAGES[0][1] } }, ['nested_envelope']],
+  ])('%j is rejected with its reason, and Clean goes on', async (message, reasons) => {
+    const driver = await marketDriver(only1m);
+    driver.pipeInput('prices', null, message, T0);
+    driver.pipeInput('prices', null, MESSAGES[0][1], T0);
+    driver.advanceStreamTime(T0 + 10 * MIN);
+    expect(driver.readDeadLetters().map((d) => d.reason)).toEqual(reasons);
+    expect(driver.readValues('features').map((f) => f.symbol)).toContain('BTC-USDT');
+    await driver.close();
+  });
 });
