@@ -1,7 +1,7 @@
-/** Per symbol: the last accepted close, and the closes of the outliers rejected since, for re-anchoring. */
+/** Per symbol: the last accepted close, and the closes of the outliers rejected since (if any), for re-anchoring. */
 export interface PriceAnchor {
   close: number;
-  rejected: number[];
+  rejected?: number[];
 }
 
 /** Consecutive outliers that agree with each other (within the factor) and so are taken as the new market level. */
@@ -20,13 +20,13 @@ export function guardPrice(
   candle: { high: number; low: number; close: number },
   factor: number,
 ): { accepted: boolean; anchor: PriceAnchor } {
-  const accept = { accepted: true, anchor: { close: candle.close, rejected: [] } };
-  if (!anchor) return accept;
+  if (!anchor) return { accepted: true, anchor: { close: candle.close } };
   if (candle.high <= anchor.close * factor && candle.low >= anchor.close / factor) {
-    return anchor.close === candle.close && !anchor.rejected.length ? { accepted: true, anchor } : accept;
+    return { accepted: true, anchor: anchor.close === candle.close && !anchor.rejected ? anchor : { close: candle.close } };
   }
-  const run = [...agreeingTail(anchor.rejected, candle.close, factor), candle.close];
-  return run.length >= REANCHOR_AFTER ? accept : { accepted: false, anchor: { close: anchor.close, rejected: run } };
+  const run = [...agreeingTail(anchor.rejected ?? [], candle.close, factor), candle.close];
+  if (run.length >= REANCHOR_AFTER) return { accepted: true, anchor: { close: candle.close } };
+  return { accepted: false, anchor: { close: anchor.close, rejected: run } };
 }
 
 /** The latest rejected closes that, with `close`, lie within `factor` of one another. */

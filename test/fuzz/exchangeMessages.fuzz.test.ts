@@ -92,7 +92,7 @@ describe('fuzz: exchange message decoders', () => {
     for (const store of CleanProcessor.stores()) topology.addStateStore(store, 'clean');
     const driver = await TopologyTestDriver.create(topology.build());
     try {
-      fc.assert(fc.property(message, fc.constantFrom({}, { symbol: 'BTCUSDT' }, { exchange: 'binance', interval: '1m' }), (m, headers) => {
+      fc.assert(fc.property(message, fc.constantFrom<Record<string, string>>({}, { symbol: 'BTCUSDT' }, { exchange: 'binance', interval: '1m' }), (m, headers) => {
         const flat = m !== null && typeof m === 'object' ? flattenExchangeMessage(m) : undefined;
         const rows = Array.isArray(flat) ? flat.length : 1;
         driver.pipeInput('prices', null, m, 0, headers);
