@@ -34,7 +34,7 @@ export function symbolProblem(raw: unknown): string {
   if (s.length > MAX_LENGTH) return 'too_long';
   if (!WRITTEN.test(s)) return 'characters';
   const pair = parsePair(s.toUpperCase());
-  return pair && !pair.split('-').every((side) => SIDE.test(side)) ? 'too_long' : 'not_a_pair';
+  return pair && !fits(pair) ? 'too_long' : 'not_a_pair';
 }
 
 /** Markets are few and repeat on every record: remember each spelling's answer. */
@@ -44,8 +44,10 @@ function parse(raw: string): string | null {
   const s = raw.trim();
   if (s.length > MAX_LENGTH || !WRITTEN.test(s)) return null;
   const pair = parsePair(s.toUpperCase());
-  return pair && pair.split('-').every((side) => SIDE.test(side)) ? pair : null;
+  return pair && fits(pair) ? pair : null;
 }
+
+const fits = (pair: string) => pair.split('-').every((side) => SIDE.test(side));
 
 function parsePair(s: string): string | null {
   const parts = s.split(/[-/_:]/);
