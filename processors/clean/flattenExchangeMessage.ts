@@ -34,7 +34,7 @@ export function flattenExchangeMessage(raw: object): Record<string, unknown>[] |
     return Array.from(m.data, (x: unknown) => (isRecord(x) ? x : {})).map((d: Record<string, unknown>) =>
       m.channel === 'trade'
         ? { symbol: d.symbol, exchange: 'kraken', ts: d.timestamp, price: d.price, qty: d.qty }
-        : { symbol: d.symbol, exchange: 'kraken', ts: d.interval_begin, interval: `${d.interval}m`, open: d.open, high: d.high, low: d.low, close: d.close, volume: d.volume },
+        : { symbol: d.symbol, exchange: 'kraken', ts: d.interval_begin, interval: minutes(d.interval), open: d.open, high: d.high, low: d.low, close: d.close, volume: d.volume },
     );
   }
   return undefined;
@@ -49,11 +49,21 @@ function krakenV1(a: unknown[]): Record<string, unknown>[] | { reason: string } 
   const minutes = typeof channel === 'string' && channel.startsWith('ohlc-') ? Number(channel.slice(5)) : NaN;
   if (Array.isArray(payload) && Number.isInteger(minutes) && minutes > 0) {
     const [, etime, open, high, low, close, , volume] = payload;
-    return [{ symbol: pair, exchange: 'kraken', ts: Number(etime) - minutes * 60, interval: `${minutes}m`, open, high, low, close, volume }];
+    return [{ symbol: pair, exchange: 'kraken', ts: isPlain(etime) ? Number(etime) - minutes * 60 : undefined, interval: `${minutes}m`, open, high, low, close, volume }];
   }
   return { reason: 'not_an_object' };
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/** A number or a string: what can be read as one without calling into an object (`{"toString": 0}` throws). */
+function isPlain(x: unknown): x is number | string {
+  return typeof x === 'number' || typeof x === 'string';
+}
+
+/** Kraken v2's interval in minutes → `<n>m`; anything else is passed on for Clean to reject as bad_interval. */
+function minutes(x: unknown): unknown {
+  return isPlain(x) ? `${x}m` : x;
 }

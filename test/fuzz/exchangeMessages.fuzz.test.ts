@@ -42,7 +42,7 @@ function mutate(message: unknown, mutations: Mutation[]): unknown {
     if (!all.length) break;
     const [container, key] = all[m.at % all.length];
     const old = container[key];
-    if (m.kind === 'replace') container[key] = m.value;
+    if (m.kind === 'replace') container[key] = structuredClone(m.value); // a copy: fc.constant hands out one shared object
     else if (m.kind === 'delete') delete container[key];
     else if (m.kind === 'wrap') container[key] = Array.isArray(container) ? [old] : { stream: 'x', data: old };
     else if (m.kind === 'empty') container[key] = Array.isArray(old) ? [] : old !== null && typeof old === 'object' ? {} : '';
