@@ -46,7 +46,8 @@ ${MODEL_HELP}
                            registry Avro, told apart per message
   --registry URL           Confluent-API schema registry
 Topology options:
-  --intervals, --grace, --no-gap-fill, --rsi-smoothing, --periods, --cache-max-entries: as for backfill
+  --intervals, --grace, --no-gap-fill, --rsi-smoothing, --periods, --cache-max-entries,
+  --max-price-move: as for backfill
 Running:
   --guarantee G            exactly_once (default) or at_least_once
   --commit-interval-ms N   default 100 with exactly_once, 30000 with at_least_once (Kafka Streams')

@@ -13,6 +13,7 @@ export const TOPOLOGY_FLAGS = {
   periods: { type: 'string' },
   external: { type: 'string', multiple: true, default: [] as string[] },
   'cache-max-entries': { type: 'string', default: '100000' },
+  'max-price-move': { type: 'string', default: '10' },
 } as const;
 
 export const TOPOLOGY_HELP = `Topology options:
@@ -27,7 +28,10 @@ export const TOPOLOGY_HELP = `Topology options:
                            ext_NAME; NAME defaults to the file name (fear_and_greed_index_daily.csv →
                            fear_greed). Repeatable.
   --cache-max-entries N    changes a state store buffers in memory before its task commits early
-                           (default 100000)`;
+                           (default 100000)
+  --max-price-move F       a price more than F times above or below its symbol's last accepted close
+                           is dead-lettered as price_outlier (default 10; off: no check); the 5th such
+                           price in a row, each within F of the others, is accepted as the new level`;
 
 export interface TopologyFlagValues {
   intervals?: string;
@@ -37,6 +41,7 @@ export interface TopologyFlagValues {
   periods?: string;
   external?: string[];
   'cache-max-entries'?: string;
+  'max-price-move'?: string;
 }
 
 export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOptions {
@@ -58,15 +63,24 @@ export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOpt
   if (duplicate) throw new UsageError(`--external: two signals are named "${duplicate}"; name them with NAME=FILE`);
   const cacheMaxEntries = Number(values['cache-max-entries'] ?? 100_000);
   if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 1) throw new UsageError(`--cache-max-entries must be a whole number ≥ 1, not "${values['cache-max-entries']}"`);
+  const maxPriceMove = priceMoveFactor(values['max-price-move'] ?? '10');
   const defaults = defaultMarketOptions();
   return {
     ...defaults,
     externalSignals: names,
-    clean: { ...defaults.clean, fillGaps: !values['no-gap-fill'] },
+    clean: { ...defaults.clean, fillGaps: !values['no-gap-fill'], maxPriceMove },
     candles: { intervals, graceMs: grace * 1000 },
     periods: periodsSpec(values.periods, smoothing),
     cacheMaxEntries,
   };
+}
+
+/** `--max-price-move`: a factor above 1, or `off` (Infinity: no move is too large). */
+function priceMoveFactor(raw: string): number {
+  if (raw.trim() === 'off') return Infinity;
+  const factor = Number(raw);
+  if (!Number.isFinite(factor) || factor <= 1) throw new UsageError(`--max-price-move must be a factor > 1 (e.g. 10) or off, not "${raw}"`);
+  return factor;
 }
 
 /** `--signal-intervals`: each a known interval, and among the candle intervals the topology emits. */

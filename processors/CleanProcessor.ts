@@ -7,6 +7,7 @@ import type { Candle } from './Candle.ts';
 import { normalizeCandle } from './clean/normalizeCandle.ts';
 import { tradeAsCandle } from './clean/tradeAsCandle.ts';
 import { flattenExchangeMessage } from './clean/flattenExchangeMessage.ts';
+import { guardPrice, type PriceAnchor } from './clean/priceGuard.ts';
 import { compositeKey } from './compositeKey.ts';
 
 export interface CleanOptions {
@@ -14,9 +15,12 @@ export interface CleanOptions {
   fillGaps: boolean;
   /** Gaps longer than this are left unfilled (an exchange outage is not a flat market). */
   maxGapMs: number;
+  /** A price more than this factor above or below the symbol's last accepted close is a `price_outlier`; Infinity: off. */
+  maxPriceMove: number;
 }
 
 export const CLEAN_STORE = 'clean-last-seen';
+export const PRICE_ANCHOR_STORE = 'clean-price-anchor';
 
 /** Per symbol and exchange: the last candle time and close, and recent times to recognise duplicates. */
 interface LastSeen {
@@ -31,24 +35,28 @@ const MINUTE = 60_000;
 /**
  * Turns every accepted input shape into one canonical candle keyed by symbol. Defaults for what a
  * row lacks (symbol, exchange, interval) come from the record headers, set by the source.
- * Rejects, with a reason, what cannot be a candle; drops exact duplicates into the dead-letter output.
+ * Rejects, with a reason, what cannot be a candle; drops exact duplicates and price outliers (see
+ * `guardPrice`) into the dead-letter output. Both decisions rest on state stores, so a replay and a
+ * restarted service decide as an uninterrupted one.
  */
 export class CleanProcessor implements Processor<Record<string, unknown>, Candle> {
   readonly #options: CleanOptions;
   #context!: ProcessorContext<Candle>;
   #store!: KeyValueStore<LastSeen>;
+  #anchors!: KeyValueStore<PriceAnchor>;
 
   constructor(options: CleanOptions) {
     this.#options = options;
   }
 
   static stores(cache: CachedKeyValueStoreOptions = {}) {
-    return [keyValueStore<LastSeen>(CLEAN_STORE, cache)];
+    return [keyValueStore<LastSeen>(CLEAN_STORE, cache), keyValueStore<PriceAnchor>(PRICE_ANCHOR_STORE, cache)];
   }
 
   init(context: ProcessorContext<Candle>): void {
     this.#context = context;
     this.#store = context.getStateStore(CLEAN_STORE);
+    this.#anchors = context.getStateStore(PRICE_ANCHOR_STORE);
   }
 
   process(record: StreamRecord<Record<string, unknown>>): void {
@@ -66,14 +74,28 @@ export class CleanProcessor implements Processor<Record<string, unknown>, Candle
     const result = normalizeCandle(trade ?? raw, trade ? { ...defaults, interval: 'trade' } : defaults);
     if ('reason' in result) return this.#context.reject(record, result.reason);
     const candle = result.candle;
-    if (candle.interval !== '1m') return this.#emit(candle);
+    if (candle.interval !== '1m') {
+      if (this.#guarded(record, candle)) this.#emit(candle);
+      return;
+    }
 
     const seenKey = compositeKey(candle.symbol, candle.exchange);
     const last = this.#store.get(seenKey);
     if (last?.recent.includes(candle.ts)) return this.#context.reject(record, 'duplicate');
+    if (!this.#guarded(record, candle)) return;
     if (last && candle.ts > last.ts) this.#fillGap(last, candle);
     this.#remember(seenKey, last, candle);
     this.#emit(candle);
+  }
+
+  /** True when the candle passes the outlier guard; otherwise it is rejected as `price_outlier`. */
+  #guarded(record: StreamRecord, candle: Candle): boolean {
+    if (this.#options.maxPriceMove === Infinity) return true;
+    const anchor = this.#anchors.get(candle.symbol);
+    const verdict = guardPrice(anchor, candle, this.#options.maxPriceMove);
+    if (verdict.anchor !== anchor) this.#anchors.put(candle.symbol, verdict.anchor);
+    if (!verdict.accepted) this.#context.reject(record, 'price_outlier');
+    return verdict.accepted;
   }
 
   #fillGap(last: LastSeen, candle: Candle): void {

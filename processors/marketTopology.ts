@@ -36,7 +36,7 @@ export function defaultMarketOptions(overrides: Partial<MarketTopologyOptions> =
   return {
     topics: { prices: DEFAULT_TOPICS.prices, external: DEFAULT_TOPICS.external, features: DEFAULT_TOPICS.features, signals: DEFAULT_TOPICS.signals },
     externalSignals: [],
-    clean: { fillGaps: true, maxGapMs: 24 * 3600_000 },
+    clean: { fillGaps: true, maxGapMs: 24 * 3600_000, maxPriceMove: 10 },
     candles: { intervals: ['1m', '5m', '1h', '1d'], graceMs: 0 },
     periods: DEFAULT_PERIODS,
     cacheMaxEntries: 100_000,

@@ -16,6 +16,14 @@ export function toNumber(raw: unknown): number | undefined {
 
 const PRICES = ['open', 'high', 'low', 'close'] as const;
 
+/**
+ * Bounds that keep indicator sums and squares meaningful in float64 (a price of 1e20 among prices of 100
+ * leaves nothing of them in a running sum), yet are generous for real markets: BTC in VND is about 2.5e9,
+ * SHIB in BTC about 2e-10; a volume above 1e18 units is more than any token's supply trades.
+ */
+export const PRICE_RANGE = [1e-15, 1e15] as const;
+export const MAX_VOLUME = 1e18;
+
 /** null when the OHLCV values can be a candle; otherwise the reason, one code per class of fault. */
 export function validateCandle(c: Record<'open' | 'high' | 'low' | 'close' | 'volume', unknown>): string | null {
   const values: Record<string, number> = {};
@@ -28,6 +36,8 @@ export function validateCandle(c: Record<'open' | 'high' | 'low' | 'close' | 'vo
   }
   for (const field of PRICES) if (values[field] <= 0) return `non_positive_price:${field}`;
   if (values.volume < 0) return 'negative_volume';
+  for (const field of PRICES) if (values[field] < PRICE_RANGE[0] || values[field] > PRICE_RANGE[1]) return `out_of_range:${field}`;
+  if (values.volume > MAX_VOLUME) return 'out_of_range:volume';
   if (values.high < values.low) return 'high_below_low';
   if (values.open < values.low || values.open > values.high) return 'open_outside_range';
   if (values.close < values.low || values.close > values.high) return 'close_outside_range';

@@ -21,7 +21,7 @@ const BAD: [string, Buffer | null][] = [
   ['missing_field:ts', json({ symbol: 'BTCUSDT', open: 1, high: 1, low: 1, close: 1, volume: 1 })],
   ['missing_field:symbol', json({ ts: T0, open: 1, high: 1, low: 1, close: 1, volume: 1 })],
   ['missing_field:volume', json(candle(3, { volume: undefined }))],
-  ['bad_symbol', json(candle(3, { symbol: '???' }))],
+  ['bad_symbol:characters', json(candle(3, { symbol: '???' }))],
   ['bad_timestamp', json(candle(3, { ts: 'yesterday' }))],
   ['non_numeric:close', json(candle(3, { close: 'abc' }))],
   ['non_positive_price:open', json(candle(3, { open: 0 }))],

@@ -5,7 +5,7 @@ const rows = (values: Record<string, unknown>[]) => values.map((f) => [f.interva
 
 describe('Candles', () => {
   it('rolls 1m candles into 5m windows, each emitted once when it closes, in order', async () => {
-    const driver = await marketDriver({ candles: { intervals: ['5m', '1m'], graceMs: 0 }, clean: { fillGaps: false, maxGapMs: 0 } });
+    const driver = await marketDriver({ candles: { intervals: ['5m', '1m'], graceMs: 0 }, clean: { fillGaps: false, maxGapMs: 0, maxPriceMove: 10 } });
     const closes = [10, 12, 8, 11, 9, 20];
     closes.forEach((c, i) => driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0 + i * MIN, c, { volume: i + 1 }), T0 + i * MIN));
     expect(rows(driver.readValues('features')).filter((r) => r[0] === '5m')).toEqual([['5m', T0, 10, 13, 7, 9, 15]]);
@@ -16,7 +16,7 @@ describe('Candles', () => {
   });
 
   it('starts 1d windows at 00:00 UTC and 1h windows on the hour', async () => {
-    const driver = await marketDriver({ candles: { intervals: ['1h', '1d'], graceMs: 0 }, clean: { fillGaps: false, maxGapMs: 0 } });
+    const driver = await marketDriver({ candles: { intervals: ['1h', '1d'], graceMs: 0 }, clean: { fillGaps: false, maxGapMs: 0, maxPriceMove: 10 } });
     for (const ts of [T0 - 30 * MIN, T0 + 23 * 60 * MIN + 59 * MIN, T0 + 24 * 60 * MIN]) driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', ts, 10), ts);
     driver.advanceStreamTime(Infinity);
     const out = driver.readValues('features').map((f) => [f.interval, new Date(f.ts as number).toISOString()]);
@@ -26,7 +26,7 @@ describe('Candles', () => {
   });
 
   it('lets a late candle within the grace update its window; a later one goes to the dead-letter output', async () => {
-    const driver = await marketDriver({ candles: { intervals: ['5m'], graceMs: 2 * MIN }, clean: { fillGaps: false, maxGapMs: 0 } });
+    const driver = await marketDriver({ candles: { intervals: ['5m'], graceMs: 2 * MIN }, clean: { fillGaps: false, maxGapMs: 0, maxPriceMove: 10 } });
     driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0, 10), T0);
     driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0 + 5 * MIN, 10), T0 + 5 * MIN);
     driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0 + 4 * MIN, 30), T0 + 4 * MIN); // late, within grace

@@ -35,7 +35,17 @@ describe('Clean', () => {
     [{ close: 1 }, 'close_outside_range'],
     [{ volume: undefined }, 'missing_field:volume'],
     [{ symbol: undefined }, 'missing_field:symbol'],
-    [{ symbol: '???' }, 'bad_symbol'],
+    [{ symbol: '???' }, 'bad_symbol:characters'],
+    [{ symbol: `${'X'.repeat(296)}USDT` }, 'bad_symbol:too_long'],
+    [{ symbol: 'BTC' }, 'bad_symbol:not_a_pair'],
+    [{ open: 1e16, high: 1e16 }, 'out_of_range:open'],
+    [{ low: 1e-16 }, 'out_of_range:low'],
+    [{ volume: 1e19 }, 'out_of_range:volume'],
+    [{ ts: '0070-01-01T00:00:00Z' }, 'bad_timestamp'],
+    [{ interval: JSON.parse('{"toString": 0, "valueOf": 0}') }, 'bad_interval'],
+    [{ exchange: JSON.parse('{"toString": 0, "valueOf": 0}') }, 'bad_exchange'],
+    [{ interval: '7'.repeat(100) }, 'bad_interval'],
+    [{ exchange: 'x'.repeat(100) }, 'bad_exchange'],
     [{ ts: 'yesterday-ish' }, 'bad_timestamp'],
     [{ ts: '2023-02-30T00:00:00Z' }, 'bad_timestamp'],
     [{ ts: undefined }, 'missing_field:ts'],
@@ -72,7 +82,7 @@ describe('Clean', () => {
 
   it('fills gaps between 1m candles with the last close and zero volume, unless told not to', async () => {
     for (const fillGaps of [true, false]) {
-      const driver = await marketDriver({ ...only1m, clean: { fillGaps, maxGapMs: 86_400_000 } });
+      const driver = await marketDriver({ ...only1m, clean: { fillGaps, maxGapMs: 86_400_000, maxPriceMove: 10 } });
       driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0, 10), T0);
       driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0 + 3 * MIN, 20), T0 + 3 * MIN);
       driver.advanceStreamTime(T0 + 10 * MIN);
