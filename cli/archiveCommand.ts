@@ -4,6 +4,7 @@ import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
 import { priceEventTime } from '../processors/clean/eventTime.ts';
 import { priceKey } from '../processors/clean/priceKey.ts';
 import { PartitionArchive } from '../backfill/archive/PartitionArchive.ts';
+import { partitionValueProblem } from '../backfill/partitionValue.ts';
 import { storageFor } from '../backfill/storage/storageFor.ts';
 import { jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
@@ -121,7 +122,8 @@ export async function archiveCommand(args: string[]): Promise<void> {
         const value = await serde.deserialize(message.value);
         const symbol = priceKey(value);
         const ts = priceEventTime(value);
-        if (symbol === null) reason = 'bad_symbol';
+        // A symbol that cannot be a partition directory would fail every roll, and every restart.
+        if (symbol === null || partitionValueProblem(symbol)) reason = 'bad_symbol';
         else if (!Number.isFinite(ts)) reason = 'bad_timestamp';
         else {
           const raw = message.value![0] === 0 ? JSON.stringify(value) : message.value!.toString('utf8'); // Avro: kept as its JSON

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { importExports, type ImportSummary } from '../backfill/import/importRun.ts';
 import { JsonlWriter } from '../backfill/io/JsonlWriter.ts';
+import { DEFAULT_MAX_LINE_BYTES } from '../backfill/io/lineBatches.ts';
 import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
 import { intervalMs } from '../processors/interval.ts';
 import { COMMIT_EVERY_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
@@ -45,6 +46,9 @@ Output:
                            to jsonl:FILE (default jsonl:import-dead-letter.jsonl), or - for stdout
   --commit-every N         rows held in memory before the partitions they fill are written
                            (default 250000)
+  --max-line-bytes N       longest line a CSV may have (default 1048576): a longer one stops the
+                           import naming the file and the line (--on-error skip: the rest of the
+                           file is skipped, and said so)
   --quiet                  no progress or summary on stderr
 
 Exit codes: 0 done (rejected rows are counted in the summary, not an error); 1 a file cannot be
@@ -62,6 +66,7 @@ export const IMPORT_FLAGS = {
   out: { type: 'string' },
   'dead-letter': { type: 'string', default: 'jsonl:import-dead-letter.jsonl' },
   'commit-every': { type: 'string', default: '250000' },
+  'max-line-bytes': { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES) },
   quiet: { type: 'boolean', default: false },
 } as const;
 
@@ -83,6 +88,7 @@ export async function importCommand(args: string[]): Promise<void> {
   const onError = values['on-error'];
   if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
   const commitEvery = wholeNumber(values['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
+  const maxLineBytes = wholeNumber(values['max-line-bytes'], '--max-line-bytes', 64);
   const deadLetterUri = values['dead-letter'];
   const deadLetterPath = deadLetterUri === '-' ? undefined : /^jsonl:(.+)$/.exec(deadLetterUri)?.[1];
   if (deadLetterUri !== '-' && !deadLetterPath) throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);
@@ -103,6 +109,7 @@ export async function importCommand(args: string[]): Promise<void> {
       onError,
       deadLetter,
       commitEvery,
+      maxLineBytes,
       onProgress: progressReporter('import', quiet),
       onSkip: (message) => quiet || process.stderr.write(`import: ${message}\n`),
     });

@@ -1,5 +1,7 @@
 import { ColumnBuffer, type ColumnSpec } from '../io/ColumnBuffer.ts';
 import type { Storage } from '../storage/Storage.ts';
+import { partitionValueProblem } from '../partitionValue.ts';
+import { readyMarker, readyOffset, rollName, rollRange } from './readyMarker.ts';
 
 /** One consumed message, as the archive keeps it. */
 export interface ArchivedMessage {
@@ -23,7 +25,14 @@ export const ARCHIVE_COLUMNS: ColumnSpec[] = [
 
 const STAGING = '.staging';
 const READY = '_READY';
-const pad = (n: number) => String(n).padStart(20, '0');
+
+/** A roll whose marker is written: its staging directory, name, partition paths and the offset after it. */
+interface ReadyRoll {
+  staging: string;
+  name: string;
+  paths: string[];
+  next: number;
+}
 
 /** For crash tests: the step after which a roll stops, as if the process were killed there. */
 export type RollStep = 'files' | 'ready' | 'renames' | 'commit';
@@ -48,6 +57,8 @@ export class PartitionArchive {
   #first: number | undefined;
   #last = -1;
   #since = 0;
+  /** A roll marked ready whose files are not all in place, or whose offset is not committed (a failure after its marker). */
+  #ready: ReadyRoll | undefined;
 
   constructor(storage: Storage, dir: string, topic: string, partition: number) {
     this.#storage = storage;
@@ -73,7 +84,15 @@ export class PartitionArchive {
     return this.#first === undefined ? 0 : now - this.#since;
   }
 
+  /**
+   * Holds a message for the next roll. One at or before an offset already held is ignored (a batch
+   * fetched again after a failure). A symbol that cannot be a partition directory is an error
+   * before anything is held: the caller dead-letters the message (check with `partitionValueProblem`).
+   */
   add(m: ArchivedMessage): void {
+    const problem = partitionValueProblem(m.symbol);
+    if (problem) throw new Error(`symbol: ${problem}`);
+    if (m.offset <= this.#last) return;
     if (this.#first === undefined) {
       this.#first = m.offset;
       this.#since = Date.now();
@@ -90,6 +109,7 @@ export class PartitionArchive {
    * so the committed offset moves past it.
    */
   skip(offset: number): void {
+    if (offset <= this.#last) return;
     if (this.#first === undefined) {
       this.#first = offset;
       this.#since = Date.now();
@@ -97,24 +117,43 @@ export class PartitionArchive {
     this.#last = offset;
   }
 
-  /** Write what is held as one roll; `commit(next)` stores the offset to resume from (the consumer group's). */
+  /**
+   * Write what is held as one roll; `commit(next)` stores the offset to resume from (the consumer
+   * group's). What is held is let go only once the roll's marker is written: a roll that fails
+   * before it leaves nothing in staging and loses nothing (the next roll writes it all); one that
+   * fails after it is completed by the next roll, or by `recover()` after a restart.
+   */
   async roll(commit: (nextOffset: number) => Promise<void>, stopAfter?: RollStep): Promise<void> {
+    if (this.#ready) await this.#finish(this.#ready, commit);
     if (this.#first === undefined) return;
-    const name = `${this.#topic}+${this.#partition}+${pad(this.#first)}+${pad(this.#last)}`;
+    const name = rollName(this.#topic, this.#partition, this.#first, this.#last);
     const staging = `${this.#dir}/${STAGING}/${name}`;
     const files = [...this.#buffers].map(([path, buffer]) => ({ path, bytes: buffer.encode() }));
     const next = this.#last + 1;
+    try {
+      for (const f of files) await this.#storage.write(`${staging}/${f.path}/${name}.parquet`, f.bytes);
+      if (stopAfter === 'files') return;
+      await this.#storage.write(`${staging}/${READY}`, readyMarker(next));
+    } catch (e) {
+      // Not marked ready: never visible, ours to remove.
+      await this.#storage.remove(staging).catch(() => undefined);
+      throw e;
+    }
     this.#buffers.clear();
     this.#first = undefined;
-    for (const f of files) await this.#storage.write(`${staging}/${f.path}/${name}.parquet`, f.bytes);
-    if (stopAfter === 'files') return;
-    await this.#storage.write(`${staging}/${READY}`, new TextEncoder().encode(String(next)));
+    const ready = (this.#ready = { staging, name, paths: files.map((f) => f.path), next });
     if (stopAfter === 'ready') return;
-    await this.#complete(staging, name, files.map((f) => f.path));
+    await this.#finish(ready, commit, stopAfter);
+  }
+
+  /** Rename a ready roll's files into place, commit its offset, remove its staging. */
+  async #finish(ready: ReadyRoll, commit: (nextOffset: number) => Promise<void>, stopAfter?: RollStep): Promise<void> {
+    await this.#complete(ready.staging, ready.name, ready.paths);
     if (stopAfter === 'renames') return;
-    await commit(next);
+    await commit(ready.next);
     if (stopAfter === 'commit') return;
-    await this.#storage.remove(staging);
+    await this.#storage.remove(ready.staging);
+    this.#ready = undefined;
   }
 
   /**
@@ -127,12 +166,15 @@ export class PartitionArchive {
     const prefix = `${this.#topic}+${this.#partition}+`;
     const rolls = (await this.#storage.list(root)).filter((e) => e.directory && e.name.startsWith(prefix));
     for (const roll of rolls) {
-      const ready = await this.#storage.stat(`${roll.path}/${READY}`);
-      if (!ready) {
-        await this.#storage.remove(roll.path); // never visible: its messages are consumed again
+      const range = rollRange(roll.name, this.#topic, this.#partition);
+      if (!range) continue; // not a name this archive writes: not ours to touch
+      const next = await readyOffset(this.#storage, `${roll.path}/${READY}`, range);
+      if (next === undefined) {
+        // No marker, or one a crash or a partial upload left incomplete: the roll never finished
+        // being written, nothing of it is visible, and its messages are consumed again.
+        await this.#storage.remove(roll.path);
         continue;
       }
-      const next = Number(new TextDecoder().decode(await this.#storage.read(`${roll.path}/${READY}`, 0, 64)));
       const paths: string[] = [];
       for (const symbol of await this.#storage.list(roll.path)) {
         if (!symbol.directory) continue;

@@ -5,7 +5,8 @@ import { hivePartitionValues } from '../hivePartitions.ts';
 import { walk, type Storage, type StorageEntry } from '../storage/Storage.ts';
 import { storageFor, type HdfsSettings } from '../storage/storageFor.ts';
 import { csvLayout, type CandleDefaults, type CsvLayout } from './canonicalRow.ts';
-import { openEntry, readZipDirectory, type ZipEntry } from './zipArchive.ts';
+import { lineBatches } from '../io/lineBatches.ts';
+import { openEntry, readZipDirectory, verifyEntry, type ZipEntry } from './zipArchive.ts';
 
 /** One CSV to import: a file, or a member of a zip archive, checked and ready to stream. */
 export interface ExportSource {
@@ -29,6 +30,8 @@ export interface FindOptions {
   /** A file that cannot be read: stop (default), or skip it, reporting why. */
   onError: 'fail' | 'skip';
   onSkip?: (message: string) => void;
+  /** Longest line a CSV may have (default 1 MiB). */
+  maxLineBytes?: number;
 }
 
 export interface FoundSources {
@@ -79,7 +82,7 @@ export async function findExportSources(locations: readonly string[], options: F
 async function csvSource(storage: Storage, entry: StorageEntry, partition: Record<string, string>, options: FindOptions): Promise<ExportSource> {
   const id = storage.uri(entry.path);
   const open = () => storage.stream(entry.path);
-  const layout = csvLayout(await firstLine(open(), id), id);
+  const layout = csvLayout(await firstLine(open(), id, options.maxLineBytes), id);
   const defaults = defaultsFor(partition, options.defaults, entry.name, id);
   if (!layout.symbolColumn && !defaults.symbol) throw new Error(`${id}: missing column 'symbol', and neither the path nor the file name names one; pass --symbol`);
   return { id, bytes: entry.size, layout, defaults, open };
@@ -106,8 +109,10 @@ async function zipSources(storage: Storage, entry: StorageEntry, partition: Reco
 async function zipMemberSource(storage: Storage, entry: StorageEntry, member: ZipEntry, partition: Record<string, string>, options: FindOptions): Promise<ExportSource> {
   const archive = storage.uri(entry.path);
   const id = `${archive}!${member.name}`;
+  // Inflated once to check its CRC-32 and length before any of its rows is used (its bytes are not kept).
+  await verifyEntry(storage, entry.path, member);
   const open = () => openEntry(storage, entry.path, member);
-  const layout = csvLayout(await firstLine(open(), id), id);
+  const layout = csvLayout(await firstLine(open(), id, options.maxLineBytes), id);
   // The member's own name first (BTCUSDT-1m-2024-01.csv), then the archive's.
   const inner = defaultsFor(partition, options.defaults, basename(member.name), id);
   const outer = defaultsFor(partition, options.defaults, entry.name, archive);
@@ -141,38 +146,10 @@ function defaultsFor(partition: Record<string, string>, flags: CandleDefaults, n
 }
 
 /** The first non-blank line of a stream (reading no further than it). */
-async function firstLine(chunks: AsyncIterable<Uint8Array>, id: string): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of chunks) {
-    text += decoder.decode(chunk, { stream: true });
-    const line = text.split('\n').slice(0, -1).find((l) => l.trim() !== '');
-    if (line !== undefined) return line.replace(/\r$/, '');
-    if (text.length > 1 << 20) throw new Error(`${id}: no line break in the first MiB; not a CSV file`);
+async function firstLine(chunks: AsyncIterable<Uint8Array>, id: string, maxLineBytes: number | undefined): Promise<string> {
+  for await (const { lines } of lineBatches(chunks, { id, maxLineBytes })) {
+    const line = lines.find((l) => l.trim() !== '');
+    if (line !== undefined) return line;
   }
-  text += decoder.decode();
-  const line = text.split('\n').find((l) => l.trim() !== '');
-  if (line === undefined) throw new Error(`${id}: empty file`);
-  return line.replace(/\r$/, '');
-}
-
-/** A stream's lines in batches (one batch per chunk read), each with its 1-based line number, and the bytes read so far. */
-export async function* lineBatches(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<{ lines: string[]; firstLine: number; bytes: number }> {
-  const decoder = new TextDecoder();
-  let rest = '';
-  let next = 1;
-  let bytes = 0;
-  for await (const chunk of chunks) {
-    bytes += chunk.length;
-    const text = rest + decoder.decode(chunk, { stream: true });
-    const lines = text.split('\n');
-    rest = lines.pop()!;
-    if (!lines.length) continue;
-    for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
-    yield { lines, firstLine: next, bytes };
-    next += lines.length;
-  }
-  rest += decoder.decode();
-  if (rest.endsWith('\r')) rest = rest.slice(0, -1);
-  if (rest !== '') yield { lines: [rest], firstLine: next, bytes };
+  throw new Error(`${id}: empty file`);
 }

@@ -1,3 +1,4 @@
+import type { Candle } from '../../processors/Candle.ts';
 import { normalizeCandle } from '../../processors/clean/normalizeCandle.ts';
 import type { OutputWriter } from '../../topology/OutputWriter.ts';
 import { ParquetDatasetWriter, type ColumnSpec } from '../io/ParquetDatasetWriter.ts';
@@ -5,8 +6,10 @@ import { readParquetRows } from '../io/ParquetRowReader.ts';
 import { storedParquet } from '../io/storedParquet.ts';
 import type { Storage, StorageEntry } from '../storage/Storage.ts';
 import { storageFor, type HdfsSettings } from '../storage/storageFor.ts';
-import { canonicalCandle, type CandleDefaults } from './canonicalRow.ts';
-import { findExportSources, lineBatches, type ExportSource } from './exportSources.ts';
+import { canonicalCandle, type CandleDefaults, type Rejection } from './canonicalRow.ts';
+import { lineBatches } from '../io/lineBatches.ts';
+import { partitionValueProblem } from '../partitionValue.ts';
+import { findExportSources, type ExportSource } from './exportSources.ts';
 import { PartitionRows } from './PartitionRows.ts';
 
 /** The landed rows' columns; `symbol` and `date` (the UTC day of ts) are in the path only. */
@@ -41,6 +44,8 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number | undefined) => void;
   /** Files skipped (--on-error skip), with the reason. */
   onSkip?: (message: string) => void;
+  /** Longest line a CSV may have (default 1 MiB): a longer one is an error naming the file and line. */
+  maxLineBytes?: number;
 }
 
 export interface ImportSummary {
@@ -90,7 +95,13 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
   const top = await storage.stat(root);
   if (top && !top.directory) throw new Error(`${storage.uri(root)}: not a directory`);
 
-  const { sources, skipped } = await findExportSources(options.sources, { hdfs: options.hdfs, defaults: options.defaults, onError: options.onError, onSkip: options.onSkip });
+  const { sources, skipped } = await findExportSources(options.sources, {
+    hdfs: options.hdfs,
+    defaults: options.defaults,
+    onError: options.onError,
+    onSkip: options.onSkip,
+    maxLineBytes: options.maxLineBytes,
+  });
   const summary: ImportSummary = {
     files: sources.length,
     archives: new Set(sources.map((s) => s.archive).filter(Boolean)).size,
@@ -116,7 +127,9 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
     if (!chosen.length) return;
     const replacedFiles = new Map<PartitionRows, StorageEntry[]>();
     await inParallel(chosen, 8, async (p) => {
-      const files = await visibleParquetFiles(storage, partitionDir(root, p.symbol, p.date));
+      const dir = partitionDir(root, p.symbol, p.date);
+      await removeTemporaryFiles(storage, dir); // left by a run killed while writing
+      const files = await visibleParquetFiles(storage, dir);
       replacedFiles.set(p, files);
       for (const file of files) {
         for await (const batch of readParquetRows(storedParquet(storage, file))) {
@@ -138,7 +151,14 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
       value.date = p.date;
       p.forEachSorted(value, () => writer.write(record));
     }
-    const { seq } = await writer.commit();
+    const seq = await writer.commit().then(
+      (done) => done.seq,
+      async (e: unknown) => {
+        // The commit's files written before the failure are hidden, but ours to remove: none is left behind.
+        await Promise.all(chosen.map((p) => removeTemporaryFiles(storage, partitionDir(root, p.symbol, p.date)).catch(() => undefined)));
+        throw e;
+      },
+    );
     // The writer names a commit's files part-<seq>.parquet; a file of that name was just replaced by the rename.
     const name = `part-${String(seq).padStart(6, '0')}.parquet`;
     for (const p of chosen) {
@@ -171,7 +191,7 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
     let bytesRead = 0;
     try {
       let headerSeen = !source.layout.hasHeader;
-      for await (const { lines, firstLine, bytes } of lineBatches(source.open())) {
+      for await (const { lines, firstLine, bytes } of lineBatches(source.open(), { id: source.id, maxLineBytes: options.maxLineBytes })) {
         bytesRead = bytes;
         for (let i = 0; i < lines.length; i++) {
           const line = lines[i];
@@ -181,7 +201,7 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
             continue;
           }
           summary.rowsIn++;
-          const result = canonicalCandle(firstLine === 1 && i === 0 ? line.replace(/^\uFEFF/, '') : line, source.layout, source.defaults);
+          const result = partitionable(canonicalCandle(firstLine === 1 && i === 0 ? line.replace(/^\uFEFF/, '') : line, source.layout, source.defaults));
           if ('reason' in result) {
             summary.rejected.set(result.reason, (summary.rejected.get(result.reason) ?? 0) + 1);
             options.deadLetter.write({ key: null, value: { reason: result.reason, detail: result.detail, source: source.id, line: firstLine + i, original: line }, timestamp: 0, headers: {} });
@@ -246,6 +266,19 @@ async function visibleParquetFiles(storage: Storage, dir: string): Promise<Stora
   const entry = await storage.stat(dir);
   if (!entry?.directory) return [];
   return (await storage.list(dir)).filter((e) => !e.directory && /\.parquet$/i.test(e.name) && !/^[._]/.test(e.name));
+}
+
+/** A candle whose symbol cannot be a partition directory is a dead letter, never a failed write. */
+function partitionable(result: { candle: Candle } | Rejection): { candle: Candle } | Rejection {
+  if ('reason' in result) return result;
+  const problem = partitionValueProblem(result.candle.symbol);
+  return problem ? { reason: 'bad_symbol', detail: `symbol: ${problem}` } : result;
+}
+
+/** The hidden files a Parquet commit writes before renaming them (`.part-000001.parquet.tmp`). */
+async function removeTemporaryFiles(storage: Storage, dir: string): Promise<void> {
+  if (!(await storage.stat(dir))?.directory) return;
+  for (const e of await storage.list(dir)) if (!e.directory && /^\.part-\d+\.parquet\.tmp$/.test(e.name)) await storage.remove(e.path);
 }
 
 /** `work` on every item, at most `limit` at a time; the first failure is thrown once all have settled. */

@@ -82,12 +82,14 @@ export async function readZipDirectory(storage: Storage, path: string, size: num
     let localHeaderOffset = d.getUint32(at + 42, true);
     // ZIP64 extended information (header 0x0001): the 64-bit values of the fields saturated at 0xFFFFFFFF, in this order.
     const extraStart = at + 46 + nameLength;
+    if (extraStart + extraLength + commentLength > directory.length) throw new ZipError(`${uri}: corrupt central directory (entry ${n + 1} of ${count} runs past its end)`);
     for (let e = extraStart; e + 4 <= extraStart + extraLength; ) {
       const id = d.getUint16(e, true);
       const length = d.getUint16(e + 2, true);
       if (id === 0x0001) {
         let field = e + 4;
         const next = () => {
+          if (field + 8 > e + 4 + length || field + 8 > extraStart + extraLength) throw new ZipError(`${uri}: corrupt ZIP64 extra field (entry ${n + 1} of ${count})`);
           const v = Number(d.getBigUint64(field, true));
           field += 8;
           return v;
@@ -98,6 +100,8 @@ export async function readZipDirectory(storage: Storage, path: string, size: num
       }
       e += 4 + length;
     }
+    // A member lies before the central directory: anything else is a corrupt (or hostile) entry.
+    if (localHeaderOffset + 30 + compressedSize > directoryOffset) throw new ZipError(`${uri}: corrupt central directory (entry ${n + 1} of ${count}, ${name}, lies outside the archive)`);
     entries.push({
       name,
       directory: name.endsWith('/'),
@@ -147,6 +151,8 @@ export async function* openEntry(storage: Storage, path: string, entry: ZipEntry
     for await (const chunk of stream) {
       crc = crc32(chunk, crc);
       length += chunk.length;
+      // Never inflate past the size the directory gives (a zip bomb, or a corrupt member).
+      if (length > entry.uncompressedSize) throw new ZipError(`${what}: corrupt (more than the ${entry.uncompressedSize} bytes the directory says)`);
       yield chunk;
     }
   } catch (e) {
@@ -158,6 +164,14 @@ export async function* openEntry(storage: Storage, path: string, entry: ZipEntry
   }
   if (length !== entry.uncompressedSize) throw new ZipError(`${what}: corrupt (${length} bytes inflated, the directory says ${entry.uncompressedSize})`);
   if (crc >>> 0 !== entry.crc32) throw new ZipError(`${what}: corrupt (CRC-32 ${hex(crc)}, the directory says ${hex(entry.crc32)})`);
+}
+
+/**
+ * Inflates a member without keeping its bytes, to check its length and CRC-32 before any of it is
+ * used: a ZipError if it does not match its directory entry.
+ */
+export async function verifyEntry(storage: Storage, path: string, entry: ZipEntry): Promise<void> {
+  for await (const _ of openEntry(storage, path, entry));
 }
 
 const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');

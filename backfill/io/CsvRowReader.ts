@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { lineBatches } from './lineBatches.ts';
 import { splitCsvLine } from './readCsvTable.ts';
 
 export interface Row {
@@ -27,28 +26,36 @@ export function csvColumns(firstLine: string, path: string): { columns: string[]
 
 /**
  * Streams a CSV file (a local path, or the file's bytes as a stream, named `path`) in batches of
- * rows; cells stay strings (the Clean processor coerces them).
+ * rows; cells stay strings (the Clean processor coerces them). A line longer than `maxLineBytes`
+ * (default 1 MiB) is a LineTooLongError naming the file and the line.
  */
-export async function* readCsvRows(input: string | AsyncIterable<Uint8Array>, path = String(input), batchSize = 4096): AsyncGenerator<Row[]> {
-  const stream = typeof input === 'string' ? createReadStream(input) : Readable.from(input);
-  const lines = createInterface({ input: stream.setEncoding('utf8'), crlfDelay: Infinity });
+export async function* readCsvRows(
+  input: string | AsyncIterable<Uint8Array>,
+  path = String(input),
+  { batchSize = 4096, maxLineBytes }: { batchSize?: number; maxLineBytes?: number } = {},
+): AsyncGenerator<Row[]> {
+  const chunks = typeof input === 'string' ? createReadStream(input) : input;
   let columns: string[] | undefined;
   let rowNumber = 0;
   let batch: Row[] = [];
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    if (!columns) {
-      const layout = csvColumns(line, path);
-      columns = layout.columns;
-      if (layout.hasHeader) continue;
-    }
-    const cells = splitCsvLine(line);
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < columns.length; i++) row[columns[i]] = cells[i]?.trim();
-    batch.push({ row, rowNumber: ++rowNumber });
-    if (batch.length >= batchSize) {
-      yield batch;
-      batch = [];
+  for await (const { lines, firstLine } of lineBatches(chunks, { id: path, maxLineBytes })) {
+    for (let i = 0; i < lines.length; i++) {
+      // Spreadsheet exports often start with a byte-order mark.
+      const line = firstLine === 1 && i === 0 ? lines[i].replace(/^\uFEFF/, '') : lines[i];
+      if (line.trim() === '') continue;
+      if (!columns) {
+        const layout = csvColumns(line, path);
+        columns = layout.columns;
+        if (layout.hasHeader) continue;
+      }
+      const cells = splitCsvLine(line);
+      const row: Record<string, unknown> = {};
+      for (let c = 0; c < columns.length; c++) row[columns[c]] = cells[c]?.trim();
+      batch.push({ row, rowNumber: ++rowNumber });
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
     }
   }
   if (batch.length) yield batch;

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { importExports, type ImportOptions } from '../../backfill/import/importRun.ts';
 import { openEntry, readZipDirectory } from '../../backfill/import/zipArchive.ts';
 import { JsonlWriter } from '../../backfill/io/JsonlWriter.ts';
 import { LocalStorage } from '../../backfill/storage/LocalStorage.ts';
+import { makeZip } from './makeZip.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const fixtures = join(root, 'test/fixtures/import');
@@ -180,6 +180,52 @@ describe('import: exchange exports → Parquet', () => {
     expect((await readFile(join(dir, 'bad', 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(8);
   });
 
+  it('stops fast on a 50 MB line, naming the file and the line (a 51 KB zip); --on-error skip skips the rest of the file and says so', async () => {
+    const work = join(dir, 'long-line');
+    await mkdir(work, { recursive: true });
+    const t = Date.UTC(2024, 5, 1);
+    const good = `${t},1,2,0.5,1.5,1\n`;
+    await writeFile(join(work, 'ETCUSDT-1m-2024-06-01.zip'), makeZip([{ name: 'ETCUSDT-1m-2024-06-01.csv', data: good + '7'.repeat(50_000_000) + '\n' + good }]));
+    await writeFile(join(work, 'ETCUSDT-1m-2024-06-02.csv'), `${t + 86_400_000},1,2,0.5,1.5,1\n`);
+    const started = performance.now();
+    const failed = candlestream(work, 'import', '--source', 'ETCUSDT-1m-2024-06-01.zip', '--source', 'ETCUSDT-1m-2024-06-02.csv', '--out', 'ds');
+    expect(failed.stderr).toMatch(/ETCUSDT-1m-2024-06-01\.zip!ETCUSDT-1m-2024-06-01\.csv: line 2 is longer than 1048576 bytes \(--max-line-bytes\)/);
+    expect(failed.code).toBe(1);
+    const skipped = candlestream(work, 'import', '--source', 'ETCUSDT-1m-2024-06-01.zip', '--source', 'ETCUSDT-1m-2024-06-02.csv', '--out', 'ds', '--on-error', 'skip');
+    expect(skipped.stderr).toMatch(/import: skipped the rest of .*ETCUSDT-1m-2024-06-01\.csv: line 2 is longer than 1048576 bytes/);
+    expect(skipped.code).toBe(0);
+    expect((await readBack(join(work, 'ds'))).map((r) => r.date)).toEqual(['2024-06-01', '2024-06-02']);
+    expect(performance.now() - started).toBeLessThan(15_000); // was 63 s for one run: the line was re-split on every chunk
+    // The limit is a flag; a bad value stops start-up naming it.
+    const limited = candlestream(work, 'import', '--source', 'ETCUSDT-1m-2024-06-02.csv', '--out', 'ds2', '--max-line-bytes', '10');
+    expect(limited.stderr).toMatch(/^candlestream import: --max-line-bytes must be a whole number ≥ 64, not "10"/);
+    expect(limited.code).toBe(2);
+  }, 30_000);
+
+  it('sends a row whose symbol cannot be a partition directory (300 characters) to the dead letters, and lands the others', async () => {
+    const work = join(dir, 'long-symbol');
+    await mkdir(work, { recursive: true });
+    const long = `${'A'.repeat(296)}USDT`;
+    const t = Date.UTC(2024, 6, 1);
+    const lines = ['symbol,open_time,open,high,low,close,volume', `BTCUSDT,${t},1,2,0.5,1.5,1`, `${long},${t},1,2,0.5,1.5,2`, `ETHUSDT,${t},1,2,0.5,1.5,3`];
+    await writeFile(join(work, 'mixed.csv'), lines.join('\n') + '\n');
+    const r = candlestream(work, 'import', '--source', 'mixed.csv', '--out', 'ds', '--commit-every', '1');
+    expect(r.stderr).toMatch(/3 rows in, 2 written to 2 partition\(s\) .*rejected: 1 \(bad_symbol 1\)/);
+    expect(r.code).toBe(0);
+    const [letter] = (await readFile(join(work, 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(letter).toMatchObject({ reason: 'bad_symbol', source: 'mixed.csv', line: 3, original: lines[2] });
+    expect(await files(join(work, 'ds'))).toEqual(['symbol=BTC-USDT/date=2024-07-01/part-000001.parquet', 'symbol=ETH-USDT/date=2024-07-01/part-000002.parquet']);
+  });
+
+  it('removes the hidden part files a killed run left in a partition it writes', async () => {
+    const out = join(dir, 'leftovers');
+    await run(out, [KRAKEN]);
+    const leftover = join(out, 'symbol=BTC-USD', 'date=2024-01-01', '.part-000007.parquet.tmp'); // a commit number this run does not reach
+    await writeFile(leftover, 'half a Parquet file');
+    await run(out, [KRAKEN]);
+    expect((await files(out)).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
   it('does not duplicate rows when the same export is imported again, zipped or not, in one commit or many', async () => {
     const out = join(dir, 'again');
     await run(out, [ZIP, KRAKEN]);
@@ -290,7 +336,7 @@ describe('import: zip archives', () => {
     await writeFile(join(work, 'in', 'LTCUSDT-1m-2024-03.zip'), month(3));
 
     const failed = candlestream(work, 'import', '--source', 'in', '--out', 'ds');
-    expect(failed.stderr).toMatch(/^candlestream import: in\/LTCUSDT-1m-2024-02\.zip: not a zip file, or truncated/);
+    expect(failed.stderr).toMatch(/^candlestream import: in\/LTCUSDT-1m-2024-01\.zip!LTCUSDT-1m-2024-01\.csv: corrupt \(CRC-32/);
     expect(failed.code).toBe(1);
     expect(await readdir(work)).not.toContain('ds'); // every file is checked before anything is written
     const bad = candlestream(work, 'import', '--source', 'in/LTCUSDT-1m-2024-01.zip', '--source', 'in/LTCUSDT-1m-2024-03.zip', '--out', 'ds');
@@ -301,8 +347,47 @@ describe('import: zip archives', () => {
     const skipped = candlestream(work, 'import', '--source', 'in', '--out', 'ds', '--on-error', 'skip');
     expect(skipped.code).toBe(0);
     expect(skipped.stderr).toMatch(/import: skipped in\/LTCUSDT-1m-2024-02\.zip: not a zip file, or truncated/);
-    expect(skipped.stderr).toMatch(/import: skipped the rest of in\/LTCUSDT-1m-2024-01\.zip!LTCUSDT-1m-2024-01\.csv: corrupt \(CRC-32/);
-    expect(skipped.stderr).toMatch(/4 rows in, 4 written .* 2 file\(s\) \(from 2 zip archive\(s\)\), 2 skipped \(--on-error skip\)/);
+    // Checked before any of its rows is used: the corrupt member is skipped whole, none of its rows lands.
+    expect(skipped.stderr).toMatch(/import: skipped in\/LTCUSDT-1m-2024-01\.zip!LTCUSDT-1m-2024-01\.csv: corrupt \(CRC-32/);
+    expect(skipped.stderr).toMatch(/2 rows in, 2 written .* 1 file\(s\) \(from 1 zip archive\(s\)\), 2 skipped \(--on-error skip\)/);
+    expect((await readBack(join(work, 'ds'))).map((r) => r.date)).toEqual(['2024-03-01', '2024-03-01']);
+  });
+
+  it('uses no row of a corrupt member, even when rows are committed every 5 (its CRC-32 is checked first)', async () => {
+    const t = Date.UTC(2024, 4, 1);
+    const rows = Array.from({ length: 12 }, (_, i) => `${t + i * 60_000},1,2,0.5,1.5,${i + 1}`);
+    const archive = makeZip([{ name: 'XRPUSDT-1m-2024-05-01.csv', data: rows.join('\n') + '\n', method: 0 }]);
+    // One row's volume changed in the stored bytes; the directory's CRC-32 is the original's: a corrupt row.
+    const at = archive.indexOf(Buffer.from(rows[7]));
+    archive[at + rows[7].length - 1] = '9'.charCodeAt(0);
+    const work = join(dir, 'corrupt-member');
+    await mkdir(work, { recursive: true });
+    await writeFile(join(work, 'XRPUSDT-1m-2024-05-01.zip'), archive);
+    await writeFile(join(work, 'XRPUSDT-1m-2024-04-30.csv'), `${t - 120_000},1,2,0.5,1.5,1\n${t - 60_000},1,2,0.5,1.5,2\n`);
+    const failed = candlestream(work, 'import', '--source', 'XRPUSDT-1m-2024-04-30.csv', '--source', 'XRPUSDT-1m-2024-05-01.zip', '--out', 'ds', '--commit-every', '5');
+    expect(failed.stderr).toMatch(/XRPUSDT-1m-2024-05-01\.zip!XRPUSDT-1m-2024-05-01\.csv: corrupt \(CRC-32/);
+    expect(failed.code).toBe(1);
+    expect(await readdir(work)).not.toContain('ds');
+    const skipped = candlestream(work, 'import', '--source', 'XRPUSDT-1m-2024-05-01.zip', '--source', 'XRPUSDT-1m-2024-04-30.csv', '--out', 'ds', '--commit-every', '5', '--on-error', 'skip');
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(/skipped XRPUSDT-1m-2024-05-01\.zip!XRPUSDT-1m-2024-05-01\.csv: corrupt/);
+    expect((await readBack(join(work, 'ds'))).map((r) => r.date)).toEqual(['2024-04-30', '2024-04-30']);
+  });
+
+  it('never inflates a member past the size its directory gives', async () => {
+    const archive = makeZip([{ name: 'big.csv', data: 'x'.repeat(1 << 20), method: 8 }]);
+    archive.writeUInt32LE(1000, archive.length - 22 - 46 - 'big.csv'.length + 24); // the directory now says 1,000 bytes
+    const path = join(dir, 'bomb.zip');
+    await writeFile(path, archive);
+    const [entry] = await readZipDirectory(new LocalStorage(), path, archive.length);
+    expect(entry.uncompressedSize).toBe(1000);
+    let inflated = 0;
+    await expect(
+      (async () => {
+        for await (const chunk of openEntry(new LocalStorage(), path, entry)) inflated += chunk.length;
+      })(),
+    ).rejects.toThrow(/bomb\.zip!big\.csv: corrupt \(more than the 1000 bytes the directory says\)/);
+    expect(inflated).toBeLessThanOrEqual(1000); // stopped at the first chunk past it
   });
 
   it('checks a member against its CRC-32 and length as it streams', async () => {
@@ -372,84 +457,8 @@ describe('candlestream import (command line)', () => {
   });
 });
 
-/** A zip archive written here, byte by byte (PKWARE APPNOTE 6.3): stored or deflated members, optionally ZIP64 records. */
-function makeZip(members: { name: string; data: string; method?: 0 | 8; badCrc?: boolean }[], zip64 = false): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const m of members) {
-    const data = Buffer.from(m.data);
-    const method = m.method ?? (m.name.endsWith('/') ? 0 : 8);
-    const stored = method === 8 ? deflateRawSync(data) : data;
-    const name = Buffer.from(m.name);
-    const crc = crc32(data);
-    const zipExtra = zip64 ? Buffer.concat([Buffer.from(u16s(0x0001, 24)), u64(data.length), u64(stored.length), u64(offset)]) : Buffer.alloc(0);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(zip64 ? 45 : 20, 4);
-    local.writeUInt16LE(0x800, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(0x21, 12); // 1980-01-01
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(stored.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, stored);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(zip64 ? 45 : 20, 4);
-    central.writeUInt16LE(zip64 ? 45 : 20, 6);
-    central.writeUInt16LE(0x800, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt16LE(0x21, 14);
-    central.writeUInt32LE(m.badCrc ? ~crc >>> 0 : crc, 16);
-    central.writeUInt32LE(zip64 ? 0xffffffff : stored.length, 20);
-    central.writeUInt32LE(zip64 ? 0xffffffff : data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt16LE(zipExtra.length, 30);
-    central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
-    centrals.push(central, name, zipExtra);
-    offset += 30 + name.length + stored.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const tail: Buffer[] = [];
-  if (zip64) {
-    const record = Buffer.alloc(56);
-    record.writeUInt32LE(0x06064b50, 0);
-    record.writeBigUInt64LE(44n, 4);
-    record.writeUInt16LE(45, 12);
-    record.writeUInt16LE(45, 14);
-    record.writeBigUInt64LE(BigInt(members.length), 24);
-    record.writeBigUInt64LE(BigInt(members.length), 32);
-    record.writeBigUInt64LE(BigInt(directory.length), 40);
-    record.writeBigUInt64LE(BigInt(offset), 48);
-    const locator = Buffer.alloc(20);
-    locator.writeUInt32LE(0x07064b50, 0);
-    locator.writeBigUInt64LE(BigInt(offset + directory.length), 8);
-    locator.writeUInt32LE(1, 16);
-    tail.push(record, locator);
-  }
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(zip64 ? 0xffff : members.length, 8);
-  end.writeUInt16LE(zip64 ? 0xffff : members.length, 10);
-  end.writeUInt32LE(zip64 ? 0xffffffff : directory.length, 12);
-  end.writeUInt32LE(zip64 ? 0xffffffff : offset, 16);
-  return Buffer.concat([...locals, directory, ...tail, end]);
-}
-
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
-}
-
-function u16s(...values: number[]): number[] {
-  return values.flatMap((v) => [v & 0xff, v >> 8]);
-}
-
-function u64(n: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(n));
-  return b;
 }
