@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuiltTopology } from '../topology/Topology.ts';
@@ -87,7 +88,11 @@ export class BackfillRunner {
       for (const task of tasks) await task.wipeStores();
       resume = undefined;
     }
-    for (const [sink, writer] of o.writers) await writer.resume(resume?.writers[sink]);
+    // The run id, derived from the job, names the files a writer may call its own (a re-run of the job
+    // replaces its own output). Every output checks before any starts: a refused start writes nothing.
+    const run = createHash('sha256').update(o.fingerprint).digest('hex').slice(0, 12);
+    for (const [sink, writer] of o.writers) await writer.check(resume?.writers[sink], run);
+    for (const [sink, writer] of o.writers) await writer.resume(resume?.writers[sink], run);
     const consumed: Record<string, number> = { ...(resume?.consumed ?? {}) };
     if (resume) {
       resume.streamTimes.forEach((t, i) => t !== null && tasks[i].restoreStreamTime(t));
