@@ -110,7 +110,11 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const mode = values.mode as OutputMode;
   if (!OUTPUT_MODES.includes(mode)) throw new UsageError(`--mode must be error, append or overwrite, not "${values.mode}"`);
   const deadLetter = values['dead-letter'] ?? DEFAULT_DEAD_LETTER;
-  const sinkFlags: [flag: string, uri: string | undefined][] = [['--sink', values.sink], ['--signals', values.signals], ['--dead-letter', deadLetter]];
+  const sinkFlags: [flag: string, uri: string | undefined][] = [
+    ['--sink', values.sink],
+    ['--signals', values.signals],
+    ['--dead-letter', deadLetter],
+  ];
   const sinkPlaces: FlagLocation[] = [];
   for (const [flag, uri] of sinkFlags) {
     const location = uri === undefined ? undefined : sinkLocation(uri, flag);

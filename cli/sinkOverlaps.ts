@@ -25,8 +25,9 @@ export function refuseSinkOverlaps(sinks: readonly FlagLocation[], sources: read
       if (inner && outer) throw new UsageError(`${inner.flag} is inside ${outer.flag}: give each output its own place`);
     }
     for (const b of inputs) {
-      if (within(b.place, a.place)) throw new UsageError(`${a.flag} contains ${b.flag}: a sink must not hold the run's input; choose another sink`);
-      if (within(a.place, b.place)) throw new UsageError(`${a.flag} is inside ${b.flag}: the next run would read it as input; choose another sink`);
+      const why = within(b.place, a.place) ? `contains ${b.flag}: a sink must not hold the run's input`
+        : within(a.place, b.place) ? `is inside ${b.flag}: the next run would read it as input` : undefined;
+      if (why) throw new UsageError(`${a.flag} ${why}; choose another sink`);
     }
   });
 }

@@ -98,7 +98,8 @@ export class JsonlWriter implements OutputWriter {
     if (marker?.run === run && marker.start <= size) return marker.start;
     if (size === 0 || this.#mode === 'append') return size;
     throw new OutputRefused(
-      `${path} already holds ${size.toLocaleString('en-US')} bytes this run did not write; --mode append adds after them, --mode overwrite replaces the file`,
+      `${path} already holds ${size.toLocaleString('en-US')} bytes this run did not write; ` +
+        '--mode append adds after them, --mode overwrite replaces the file',
     );
   }
 }
@@ -123,6 +124,9 @@ function writeToStdout(text: string): Promise<void> {
   if (!stdoutGuarded) process.stdout.on('error', () => {});
   stdoutGuarded = true;
   return new Promise<void>((resolve, reject) =>
-    process.stdout.write(text, (e) => (e ? reject((e as NodeJS.ErrnoException).code === 'EPIPE' ? new OutputClosed('standard output was closed') : e) : resolve())),
+    process.stdout.write(text, (e) => {
+      if (!e) resolve();
+      else reject((e as NodeJS.ErrnoException).code === 'EPIPE' ? new OutputClosed('standard output was closed') : e);
+    }),
   );
 }

@@ -128,18 +128,24 @@ export class ParquetDatasetWriter implements OutputWriter {
     if (top) for await (const entry of walk(this.#storage, this.dir)) files.push(entry);
     const marker = `${this.dir}/${DATASET_MARKER}`;
     const listed = top ? await this.#readMarker(marker) : [];
+    const owners = [...listed, run];
     const runOf = (entry: StorageEntry) => {
       const m = RUN_PART.exec(entry.name);
       // A temporary name is hidden and ends in .tmp; a part is neither.
-      return m && (m[1] === '.') === (m[4] === '.tmp') && listed.concat(run).includes(m[3]) ? { run: m[3], seq: Number(m[2]), temporary: m[1] === '.' } : undefined;
+      if (!m || (m[1] === '.') !== (m[4] === '.tmp') || !owners.includes(m[3])) return undefined;
+      return { run: m[3], seq: Number(m[2]), temporary: m[1] === '.' };
     };
 
     if (committed !== undefined) {
       const { run: committedRun, seq } = committed as Partial<Committed>;
       if (committedRun !== run || typeof seq !== 'number') {
-        throw new Error(`${where}: the checkpoint's commit (${JSON.stringify(committed)}) is not one of run ${run}; pass --fresh to start over`);
+        throw new Error(`${where}: the checkpoint's commit ${JSON.stringify(committed)} is not of run ${run}; pass --fresh to start over`);
       }
-      return { remove: files.filter((f) => runOf(f)?.run === run && (runOf(f)!.temporary || runOf(f)!.seq > seq)) };
+      const after = (f: StorageEntry) => {
+        const part = runOf(f);
+        return part?.run === run && (part.temporary || part.seq > seq);
+      };
+      return { remove: files.filter(after) };
     }
 
     const others = files.filter((f) => f.path !== marker && f.name !== temporary(DATASET_MARKER) && runOf(f)?.run !== run);
@@ -148,10 +154,14 @@ export class ParquetDatasetWriter implements OutputWriter {
     const fix = '--mode append adds beside it, --mode overwrite replaces what candlestream wrote there';
     if (this.#mode === 'error' && (foreign || earlier)) {
       const found = (foreign ?? earlier)!;
-      throw new OutputRefused(`${where} already holds data this run did not write (${this.#storage.uri(found.path)}${foreign ? '' : ', of an earlier run'}); ${fix}`);
+      const whose = foreign ? '' : ', of an earlier run';
+      throw new OutputRefused(`${where} already holds data this run did not write (${this.#storage.uri(found.path)}${whose}); ${fix}`);
     }
     if (this.#mode === 'overwrite' && foreign) {
-      throw new OutputRefused(`${where} holds files candlestream did not write (${this.#storage.uri(foreign.path)}): --mode overwrite never removes them; move them or choose another sink`);
+      throw new OutputRefused(
+        `${where} holds files candlestream did not write (${this.#storage.uri(foreign.path)}): --mode overwrite never removes them; ` +
+          'move them or choose another sink',
+      );
     }
     const replaced = this.#mode === 'overwrite' ? others.filter((f) => runOf(f)) : [];
     const runs = this.#mode === 'overwrite' ? [run] : listed.includes(run) ? listed : [...listed, run];
@@ -169,7 +179,8 @@ export class ParquetDatasetWriter implements OutputWriter {
       runs = undefined;
     }
     if (!Array.isArray(runs) || !runs.every((r) => typeof r === 'string' && /^[0-9a-f]+$/.test(r))) {
-      throw new OutputRefused(`${this.#storage.uri(path)} is not a candlestream dataset marker ({"runs": [ids]}); remove it or choose another sink`);
+      const fix = 'remove it or choose another sink';
+      throw new OutputRefused(`${this.#storage.uri(path)} is not a candlestream dataset marker ({"runs": [ids]}); ${fix}`);
     }
     return runs;
   }

@@ -37,7 +37,8 @@ export function parseSinkUri(uri: string, columns?: readonly (string | ColumnSpe
   const { format, location } = sinkTarget(uri);
   if (format === 'jsonl') return new JsonlWriter(location, options.mode);
   if (!columns) throw new Error(`"${uri}": this output takes JSON lines only (jsonl:FILE or -)`);
-  const specs = columns.map((c): ColumnSpec => (typeof c === 'string' ? { name: c, type: TEXT_COLUMNS.has(c) ? 'string' : INT_COLUMNS.has(c) ? 'int64' : 'double' } : c));
+  const featureType = (name: string) => (TEXT_COLUMNS.has(name) ? 'string' : INT_COLUMNS.has(name) ? 'int64' : 'double');
+  const specs = columns.map((c): ColumnSpec => (typeof c === 'string' ? { name: c, type: featureType(c) } : c));
   const target = storageFor(location!, options.hdfs);
   return new ParquetDatasetWriter(target.storage, target.path, specs, undefined, options.mode);
 }
