@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuiltTopology } from '../topology/Topology.ts';
@@ -97,9 +98,14 @@ export class BackfillRunner {
       o.onLog?.(`state in ${o.stateDir} is not at ${checkpoint ? `checkpoint ${checkpoint.marker}` : 'a checkpoint'}: starting over`);
       for (const task of tasks) await task.wipeStores();
     }
+    // The run id, derived from the job, names the files a writer may call its own (a re-run of the job
+    // replaces its own output). Every output checks before any starts: a refused start writes nothing.
+    const run = createHash('sha256').update(o.fingerprint).digest('hex').slice(0, 12);
     let commitSeq = checkpoint ? Number(checkpoint.marker) : 0;
     let start = checkpoint?.start;
-    for (const [sink, writer] of o.writers) await writer.resume(resume ? resume.writers[sink] : start?.[sink]);
+    const from = (sink: string) => (resume ? resume.writers[sink] : start?.[sink]);
+    for (const [sink, writer] of o.writers) await writer.check(from(sink), run);
+    for (const [sink, writer] of o.writers) await writer.resume(from(sink), run);
     if (!start) {
       // Step 0: a new run says where its writers start before it writes anything.
       start = {};

@@ -2,17 +2,19 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
-import type { HdfsSettings } from '../backfill/storage/storageFor.ts';
 import { parseArgs } from 'node:util';
 import { DEAD_LETTER } from '../topology/Topology.ts';
-import type { OutputWriter } from '../topology/OutputWriter.ts';
+import { OUTPUT_MODES, OutputRefused, type OutputMode, type OutputWriter } from '../topology/OutputWriter.ts';
 import { buildMarketTopology, featureColumns } from '../processors/marketTopology.ts';
 import { BackfillRunner } from '../backfill/BackfillRunner.ts';
 import { candleFileInputs } from '../backfill/candleFileInput.ts';
 import { externalSignalInput } from '../backfill/externalSignalInput.ts';
-import { parseSinkUri } from '../backfill/io/parseSinkUri.ts';
+import { parseSinkUri, sinkTarget, type SinkOptions } from '../backfill/io/parseSinkUri.ts';
+import { OutputClosed } from '../backfill/io/JsonlWriter.ts';
+import type { ColumnSpec } from '../backfill/io/ColumnBuffer.ts';
 import { marketOptionsFrom, signalIntervals, TOPOLOGY_FLAGS, TOPOLOGY_HELP } from './topologyFlags.ts';
-import { SIGNAL_COLUMNS } from '../processors/Signal.ts';
+import { SIGNAL_COLUMNS, SIGNAL_COLUMN_TYPES } from '../processors/Signal.ts';
+import { refuseSinkOverlaps, type FlagLocation } from './sinkOverlaps.ts';
 import { externalSpec } from './externalSpec.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './UsageError.ts';
@@ -48,11 +50,21 @@ Output:
                            the model's interval)
 ${MODEL_HELP}
                            Needs --signals.
-  --dead-letter URI        rejected records with their reason (default jsonl:dead-letter.jsonl)
+  --dead-letter URI        rejected records with their reason (default jsonl:dead-letter.jsonl, which
+                           is appended to in every mode; a re-run of the same job replaces its lines)
+  --mode error|append|overwrite
+                           what a fresh start does with what a sink already holds (every sink):
+                           error (default) refuses if it holds anything this job did not write;
+                           append adds beside it; overwrite replaces what candlestream wrote there
+                           (a JSONL file named here: the whole file) and refuses if a dataset holds
+                           files candlestream did not write. A sink never deletes others' files,
+                           and a job's re-run (same inputs and options) replaces its own output.
+                           A sink may not share a place with another sink or a source.
 Running:
   --state-dir DIR          stores and checkpoint (default .candlestream/backfill); a run that was
                            interrupted resumes from its last checkpoint
-  --fresh                  discard any checkpoint and state, start from the beginning
+  --fresh                  discard any checkpoint and state, start from the beginning (the sinks
+                           as --mode says)
   --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4; at
                            most 256: each task opens its own stores)
   --commit-every N         records between commits (default 200000; at most 10000000: their output
@@ -73,7 +85,8 @@ export const BACKFILL_FLAGS = {
   signals: { type: 'string' },
   'signal-intervals': { type: 'string' },
   model: { type: 'string' },
-  'dead-letter': { type: 'string', default: 'jsonl:dead-letter.jsonl' },
+  'dead-letter': { type: 'string' },
+  mode: { type: 'string', default: 'error' },
   'state-dir': { type: 'string', default: '.candlestream/backfill' },
   fresh: { type: 'boolean', default: false },
   partitions: { type: 'string', default: '4' },
@@ -97,6 +110,24 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const onError = values['on-error'];
   if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
   const hdfs = hdfsSettings(values);
+  const mode = values.mode as OutputMode;
+  if (!OUTPUT_MODES.includes(mode)) throw new UsageError(`--mode must be error, append or overwrite, not "${values.mode}"`);
+  const deadLetter = values['dead-letter'] ?? DEFAULT_DEAD_LETTER;
+  const sinkFlags: [flag: string, uri: string | undefined][] = [
+    ['--sink', values.sink],
+    ['--signals', values.signals],
+    ['--dead-letter', deadLetter],
+  ];
+  const sinkPlaces: FlagLocation[] = [];
+  for (const [flag, uri] of sinkFlags) {
+    const location = uri === undefined ? undefined : sinkLocation(uri, flag);
+    if (location !== undefined) sinkPlaces.push({ flag: `${flag} ${uri}`, location });
+  }
+  const sourcePlaces = [
+    ...values.source.map((location) => ({ flag: `--source ${location}`, location })),
+    ...(values.external ?? []).map((spec) => ({ flag: `--external ${spec}`, location: externalSpec(spec).path })),
+  ];
+  refuseSinkOverlaps(sinkPlaces, sourcePlaces);
 
   const externals = (values.external ?? []).map((spec) => externalSignalInput(externalSpec(spec), 'external'));
   // A file with several numeric columns brings several signals: the topology needs all their names.
@@ -109,10 +140,12 @@ export async function backfillCommand(args: string[]): Promise<void> {
   const model = models?.current();
   const topology = buildMarketTopology(market);
   const writers = new Map<string, OutputWriter>([
-    ['features', sink(values.sink, featureColumns(market), '--sink', hdfs)],
-    [DEAD_LETTER, sink(values['dead-letter'], undefined, '--dead-letter', hdfs)],
+    ['features', sink(values.sink, featureColumns(market), '--sink', { hdfs, mode })],
+    // The default file collects every run's dead letters: two backfills in one directory just work.
+    [DEAD_LETTER, sink(deadLetter, undefined, '--dead-letter', { hdfs, mode: values['dead-letter'] === undefined ? 'append' : mode })],
   ]);
-  if (values.signals) writers.set('signals', sink(values.signals, [...SIGNAL_COLUMNS], '--signals', hdfs));
+  const signalColumns = SIGNAL_COLUMNS.map((name): ColumnSpec => ({ name, type: SIGNAL_COLUMN_TYPES[name] }));
+  if (values.signals) writers.set('signals', sink(values.signals, signalColumns, '--signals', { hdfs, mode }));
   const skipped: string[] = [];
   const onSkip = (message: string) => {
     skipped.push(message);
@@ -146,7 +179,16 @@ export async function backfillCommand(args: string[]): Promise<void> {
     onLog: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
     stopAfter: values['stop-after'] === undefined ? undefined : wholeNumber(values['stop-after'], '--stop-after'),
   });
-  const summary = await runner.run().finally(() => models?.close());
+  const summary = await runner
+    .run()
+    .catch((e: unknown) => {
+      if (e instanceof OutputRefused) throw new UsageError(e.message);
+      // Whoever read standard output has had enough (`--sink - | head`): stop quietly, as other tools do.
+      if (e instanceof OutputClosed) return undefined;
+      throw e;
+    })
+    .finally(() => models?.close());
+  if (!summary) return;
   if (!values.quiet) {
     const seconds = summary.elapsedMs / 1000;
     const letters = [...summary.deadLetters].map(([reason, n]) => `${reason} ${n}`).join(', ');
@@ -162,9 +204,19 @@ export async function backfillCommand(args: string[]): Promise<void> {
   }
 }
 
-function sink(uri: string, columns: string[] | undefined, flag: string, hdfs: HdfsSettings): OutputWriter {
+const DEFAULT_DEAD_LETTER = 'jsonl:dead-letter.jsonl';
+
+function sinkLocation(uri: string, flag: string): string | undefined {
   try {
-    return parseSinkUri(uri, columns, hdfs);
+    return sinkTarget(uri).location;
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
+function sink(uri: string, columns: readonly (string | ColumnSpec)[] | undefined, flag: string, options: SinkOptions): OutputWriter {
+  try {
+    return parseSinkUri(uri, columns, options);
   } catch (e) {
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }

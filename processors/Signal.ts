@@ -14,3 +14,15 @@ export interface Signal {
 }
 
 export const SIGNAL_COLUMNS = ['symbol', 'interval', 'ts', 'close', 'p_up', 'signal', 'model', 'model_version'] as const;
+
+/** Each column's type in a typed file (Parquet): text, INT64 epoch ms, nullable double. */
+export const SIGNAL_COLUMN_TYPES: Record<(typeof SIGNAL_COLUMNS)[number], 'string' | 'int64' | 'double'> = {
+  symbol: 'string',
+  interval: 'string',
+  ts: 'int64',
+  close: 'double',
+  p_up: 'double',
+  signal: 'string',
+  model: 'string',
+  model_version: 'string',
+};

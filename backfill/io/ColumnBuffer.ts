@@ -37,6 +37,10 @@ export class ColumnBuffer {
     if (this.rows === this.#numbers[0]?.length) this.#grow();
     for (let i = 0; i < this.#numeric.length; i++) {
       const v = value[this.#numeric[i].name];
+      // A value of another kind means the column's declared type is wrong: fail loudly rather than write a null.
+      if (typeof v !== 'number' && v !== null && v !== undefined) {
+        throw new Error(`column "${this.#numeric[i].name}" is ${this.#numeric[i].type} but received ${JSON.stringify(v)}`);
+      }
       this.#numbers[i][this.rows] = typeof v === 'number' ? v : NaN;
     }
     for (let i = 0; i < this.#text.length; i++) {
