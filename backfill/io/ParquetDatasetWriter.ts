@@ -75,22 +75,27 @@ export class ParquetDatasetWriter implements OutputWriter {
   }
 
   async commit(): Promise<{ run?: string; seq: number }> {
+    const pending = [...this.#buffers.values()].filter(({ buffer }) => buffer.rows > 0);
+    // A commit with no rows writes no file, and needs no number of its own.
+    if (!pending.length) return { run: this.#run, seq: this.#seq };
     const seq = this.#seq + 1;
     const name = this.partName(seq);
-    const pending = [...this.#buffers.values()].filter(({ buffer }) => buffer.rows > 0);
     const written: string[] = [];
     // Encoding is CPU work and writing is I/O: keep a few writes in flight while encoding the next file.
+    // All of them settle before a failure is thrown, so none lands after resume has cleaned up.
     const inFlight = new Set<Promise<void>>();
+    const writes: Promise<void>[] = [];
     for (const { values, buffer } of pending) {
       const dir = [this.dir, ...this.#partitionBy.map((p, i) => `${p}=${values[i]}`)].join('/');
-      const bytes = buffer.encode();
-      const write = this.#storage.write(`${dir}/${temporary(name)}`, bytes);
+      const write = this.#storage.write(`${dir}/${temporary(name)}`, buffer.encode());
+      writes.push(write);
       inFlight.add(write);
-      write.finally(() => inFlight.delete(write)).catch(() => {});
-      if (inFlight.size >= 16) await Promise.race(inFlight);
+      write.then(() => inFlight.delete(write), () => inFlight.delete(write));
+      if (inFlight.size >= 16) await Promise.race(inFlight).catch(() => undefined);
       written.push(dir);
     }
-    await Promise.all(inFlight);
+    const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     // Rename only once every file of this commit is written.
     for (const dir of written) await this.#storage.rename(`${dir}/${temporary(name)}`, `${dir}/${name}`);
     this.#buffers.clear();

@@ -210,10 +210,10 @@ describe('import: exchange exports → Parquet', () => {
     const lines = ['symbol,open_time,open,high,low,close,volume', `BTCUSDT,${t},1,2,0.5,1.5,1`, `${long},${t},1,2,0.5,1.5,2`, `ETHUSDT,${t},1,2,0.5,1.5,3`];
     await writeFile(join(work, 'mixed.csv'), lines.join('\n') + '\n');
     const r = candlestream(work, 'import', '--source', 'mixed.csv', '--out', 'ds', '--commit-every', '1');
-    expect(r.stderr).toMatch(/3 rows in, 2 written to 2 partition\(s\) .*rejected: 1 \(bad_symbol 1\)/);
+    expect(r.stderr).toMatch(/3 rows in, 2 written to 2 partition\(s\) .*rejected: 1 \(bad_symbol:too_long 1\)/);
     expect(r.code).toBe(0);
     const [letter] = (await readFile(join(work, 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(letter).toMatchObject({ reason: 'bad_symbol', source: 'mixed.csv', line: 3, original: lines[2] });
+    expect(letter).toMatchObject({ reason: 'bad_symbol:too_long', source: 'mixed.csv', line: 3, original: lines[2] });
     expect(await files(join(work, 'ds'))).toEqual(['symbol=BTC-USDT/date=2024-07-01/part-000001.parquet', 'symbol=ETH-USDT/date=2024-07-01/part-000002.parquet']);
   });
 

@@ -79,16 +79,16 @@ describe.each(Object.entries(scenarios))('backfill (%s) interrupted at every fil
   it('killed at each one, then resumed: identical output', async () => {
     expect(points.length).toBeGreaterThan(20);
     await forEachPoint(points.length, 2, (at) => check({ at, mode: 'kill' }));
-  }, 1_800_000);
+  });
 
   it('out of disk space at each one: a clear error, then a clean resume', async () => {
     await forEachPoint(points.length, 2, (at) => check({ at, mode: 'enospc' }));
-  }, 1_800_000);
+  });
 });
 
 async function fresh(name: string): Promise<string> {
   const dir = join(root, name);
-  await cp(template, dir, { recursive: true });
+  await cp(template, dir, { recursive: true, preserveTimestamps: true }); // the job's fingerprint covers the inputs' times
   return dir;
 }
 
