@@ -12,6 +12,9 @@ import type { BoundedInput } from './BoundedInput.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
 import { makeDirectory, syncDirectory, writeDurably } from './storage/durable.ts';
 
+/** Records between flushes of the records processors hold (Processor.flush: a model scores them in one call). */
+const FLUSH_EVERY = 4096;
+
 export interface BackfillOptions {
   topology: BuiltTopology;
   /** Listed in tie-break order: at equal event time, earlier inputs go first. */
@@ -152,13 +155,16 @@ export class BackfillRunner {
           if (++sinceCommit >= o.commitEvery) {
             await commit(false);
             sinceCommit = 0;
+          } else if (done % FLUSH_EVERY === 0) {
+            // Held records are flushed at positions fixed by the record count, not by how the input
+            // happened to be batched, so a resumed run orders its outputs as an uninterrupted one.
+            for (const task of tasks) await task.flush();
+            // A store whose write-back buffer is full commits early.
+            if (tasks.some((t) => t.needsCommit)) {
+              await commit(false);
+              sinceCommit = 0;
+            }
           }
-        }
-        for (const task of tasks) await task.flush();
-        // A store whose write-back buffer is full commits early (checked once per batch).
-        if (sinceCommit > 0 && tasks.some((t) => t.needsCommit)) {
-          await commit(false);
-          sinceCommit = 0;
         }
         if (o.onProgress && done - lastProgress >= 10_000) {
           o.onProgress(done, total);

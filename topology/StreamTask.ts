@@ -108,6 +108,8 @@ export class StreamTask {
   /** Resume the stream time saved with a commit, so punctuation continues as it would have. */
   restoreStreamTime(streamTime: number): void {
     this.#streamTime = streamTime;
+    // The schedule is a function of stream time alone: the next punctuation is where it would have been.
+    for (const s of this.#scheduled) s.next = alignedAfter(streamTime, s.intervalMs);
   }
 
   /** Feed one record from the named source. */
@@ -204,7 +206,8 @@ export class StreamTask {
       },
       schedule(intervalMs, punctuator) {
         if (!(intervalMs > 0)) throw new Error(`processor "${node.name}" scheduled a punctuation every ${intervalMs} ms; it must be positive`);
-        task.#scheduled.push({ intervalMs, next: undefined, punctuator });
+        const next = Number.isFinite(task.#streamTime) ? alignedAfter(task.#streamTime, intervalMs) : undefined;
+        task.#scheduled.push({ intervalMs, next, punctuator });
       },
       reject(record, reason) {
         const origin = task.#current ?? record;

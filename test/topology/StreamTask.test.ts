@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { Topology } from '../../topology/Topology.ts';
+import { StreamTask } from '../../topology/StreamTask.ts';
+import type { ProcessorContext } from '../../topology/ProcessorContext.ts';
+
+/** A processor that reports each punctuation (every 60 s of stream time) downstream. */
+function ticking() {
+  let context!: ProcessorContext<{ at: number }>;
+  return {
+    init(c: ProcessorContext<{ at: number }>) {
+      context = c;
+      c.schedule(60_000, (time) => context.forward({ key: null, value: { at: time }, timestamp: time, headers: {} }));
+    },
+    process() {},
+  };
+}
+
+const topology = new Topology().addSource('in', ['t'], []).addProcessor('tick', ticking, ['in'], { writes: ['at'] }).addSink('out', 'ticks', ['tick'], ['at']).build();
+const record = (minute: number) => ({ key: 'k', value: {}, timestamp: minute * 60_000, headers: {} });
+
+describe('StreamTask', () => {
+  it('a task resumed at a saved stream time punctuates where an uninterrupted one does', async () => {
+    const run = async (minutes: number[], from?: number) => {
+      const ticks: number[] = [];
+      const task = new StreamTask(topology, { partition: 0, emit: (_, r) => ticks.push((r.value as { at: number }).at / 60_000) });
+      await task.initialize();
+      if (from !== undefined) task.restoreStreamTime(from * 60_000);
+      for (const m of minutes) task.process('in', record(m));
+      return ticks;
+    };
+    const whole = await run([1, 2, 3, 5, 6]);
+    expect(whole).toEqual([2, 3, 5, 6]);
+    // Killed after minute 3 and resumed there: the next record, minute 5, punctuates as it did.
+    expect([...(await run([1, 2, 3])), ...(await run([5, 6], 3))]).toEqual(whole);
+  });
+});
