@@ -83,7 +83,8 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
       if (open) store.put(input.symbol, start, merge(open, input));
       else {
         store.put(input.symbol, start, fresh(input, interval, start));
-        this.#nextClose = Math.min(this.#nextClose === -Infinity ? Infinity : this.#nextClose, start + sizeMs + this.#options.graceMs);
+        // −Infinity (after a restart: restored windows not yet looked at) stays, so the next punctuation scans them.
+        this.#nextClose = Math.min(this.#nextClose, start + sizeMs + this.#options.graceMs);
       }
     }
     if (lateFor.length) this.#context.reject(record, `late:${lateFor.join(',')}`);

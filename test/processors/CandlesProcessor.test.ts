@@ -1,9 +1,33 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TopologyTestDriver } from '../../topology/TopologyTestDriver.ts';
+import { buildMarketTopology, defaultMarketOptions } from '../../processors/marketTopology.ts';
 import { candle, marketDriver, MIN, T0 } from './marketDriver.ts';
 
 const rows = (values: Record<string, unknown>[]) => values.map((f) => [f.interval, f.ts, f.open, f.high, f.low, f.close, f.volume]);
 
 describe('Candles', () => {
+  it('after a restart, closes the windows it restored as soon as stream time passes them, as without the restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-candles-'));
+    const options = defaultMarketOptions({ candles: { intervals: ['1m'], graceMs: 0 }, clean: { fillGaps: false, maxGapMs: 0, maxPriceMove: 10 } });
+    const open = () => TopologyTestDriver.create(buildMarketTopology(options), { partitions: 1, stateDir: dir });
+    const pipe = (driver: TopologyTestDriver, minute: number) => driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0 + minute * MIN, 10 + minute), T0 + minute * MIN);
+    const closed = (driver: TopologyTestDriver) => driver.readValues('features').map((f) => ((f.ts as number) - T0) / MIN);
+    const before = await open();
+    for (const m of [0, 1, 2]) pipe(before, m);
+    expect(closed(before)).toEqual([0, 1]);
+    await before.commit('1');
+    await before.close();
+    const after = await open();
+    for (const task of after.tasks) task.restoreStreamTime(T0 + 2 * MIN);
+    pipe(after, 3); // closes minute 2, restored from the store
+    expect(closed(after)).toEqual([2]);
+    await after.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('rolls 1m candles into 5m windows, each emitted once when it closes, in order', async () => {
     const driver = await marketDriver({ candles: { intervals: ['5m', '1m'], graceMs: 0 }, clean: { fillGaps: false, maxGapMs: 0, maxPriceMove: 10 } });
     const closes = [10, 12, 8, 11, 9, 20];
