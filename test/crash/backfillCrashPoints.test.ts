@@ -76,6 +76,20 @@ describe.each(Object.entries(scenarios))('backfill (%s) interrupted at every fil
     await rm(dir, { recursive: true, force: true });
   };
 
+  it('makes every file durable before the rename that publishes it, and the rename durable in its directory', () => {
+    const ops = points.map((line) => line.split(' ').slice(1) as [string, string]);
+    const renames = ops.map(([op, path], i) => ({ op, path, i })).filter((r) => r.op === 'rename');
+    expect(renames.length).toBeGreaterThan(5);
+    for (const { path, i } of renames) {
+      const dir = path.slice(0, path.lastIndexOf('/'));
+      // Temporary names: `.<name>.tmp` beside it (sinks) or `<name>.tmp` (the checkpoint).
+      const temporaries = [`${dir}/.${path.slice(dir.length + 1)}.tmp`, `${path}.tmp`];
+      const synced = ops.slice(0, i).findLast(([op, p]) => op === 'fsync' && temporaries.includes(p));
+      expect(synced, `no fsync of ${path}'s temporary file before its rename`).toBeDefined();
+      expect(ops.slice(i + 1).some(([op, p]) => op === 'fsync' && p === dir), `no fsync of ${dir} after renaming ${path}`).toBe(true);
+    }
+  });
+
   it('killed at each one, then resumed: identical output', async () => {
     expect(points.length).toBeGreaterThan(20);
     await forEachPoint(points.length, 2, (at) => check({ at, mode: 'kill' }));
