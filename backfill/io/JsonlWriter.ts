@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rename, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OutputRefused, type OutputMode, type OutputWriter } from '../../topology/OutputWriter.ts';
 import type { StreamRecord } from '../../topology/Record.ts';
+import { makeDirectory, syncDirectory, writeDurably } from '../storage/durable.ts';
 
 /** Beside `file`, hidden: the run that last started writing it and the byte where its lines begin. */
 export const jsonlMarkerPath = (file: string) => join(dirname(file), `.${basename(file)}.candlestream.json`);
@@ -74,12 +75,13 @@ export class JsonlWriter implements OutputWriter {
       this.#bytes = await this.#start(run);
       // Before this run's first line: a crash before its first checkpoint is undone by the next start.
       const marker = jsonlMarkerPath(this.path);
-      await mkdir(dirname(this.path), { recursive: true });
-      await writeFile(`${marker}.tmp`, JSON.stringify({ run, start: this.#bytes } satisfies Marker) + '\n');
+      await writeDurably(`${marker}.tmp`, JSON.stringify({ run, start: this.#bytes } satisfies Marker) + '\n');
       await rename(`${marker}.tmp`, marker);
+      await syncDirectory(dirname(this.path));
     }
-    await mkdir(dirname(this.path), { recursive: true });
+    await makeDirectory(dirname(this.path));
     await (await open(this.path, 'a')).close(); // create it if missing, keep it if not
+    await syncDirectory(dirname(this.path));
     this.#file = await open(this.path, 'r+');
     await this.#file.truncate(this.#bytes);
   }
