@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { importExports, type ImportSummary } from '../backfill/import/importRun.ts';
 import { JsonlWriter } from '../backfill/io/JsonlWriter.ts';
@@ -43,7 +42,8 @@ Output:
                            files it replaces removed. Importing the same export again changes nothing
   --dead-letter URI        rows that cannot be read (bad time, non-numeric price, wrong number of
                            columns…) as JSON lines {reason, detail, source, line, original}, appended
-                           to jsonl:FILE (default jsonl:import-dead-letter.jsonl), or - for stdout
+                           to jsonl:FILE (default jsonl:import-dead-letter.jsonl), or - for stdout.
+                           The same import again (same flags and files) replaces the lines it added
   --commit-every N         rows held in memory before the partitions they fill are written
                            (default 250000)
   --max-line-bytes N       longest line a CSV may have (default 1048576): a longer one stops the
@@ -93,9 +93,8 @@ export async function importCommand(args: string[]): Promise<void> {
   const deadLetterPath = deadLetterUri === '-' ? undefined : /^jsonl:(.+)$/.exec(deadLetterUri)?.[1];
   if (deadLetterUri !== '-' && !deadLetterPath) throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);
 
-  // Appended to: dead letters of earlier imports are kept.
-  const deadLetter = new JsonlWriter(deadLetterPath);
-  await deadLetter.resume({ bytes: deadLetterPath ? await stat(deadLetterPath).then((s) => s.size, () => 0) : 0 });
+  // Appended to: dead letters of earlier imports are kept (importExports starts it).
+  const deadLetter = new JsonlWriter(deadLetterPath, 'append');
   const quiet = values.quiet;
   let summary: ImportSummary;
   try {

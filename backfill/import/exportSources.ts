@@ -16,6 +16,8 @@ export interface ExportSource {
   archive?: string;
   /** Uncompressed size in bytes (for progress). */
   bytes: number;
+  /** The size and modification time of the file it is read from: a changed file is another import. */
+  version: string;
   layout: CsvLayout;
   /** What rows without a symbol, exchange or interval column get: from the path, the flags, the file name. */
   defaults: CandleDefaults;
@@ -85,7 +87,7 @@ async function csvSource(storage: Storage, entry: StorageEntry, partition: Recor
   const layout = csvLayout(await firstLine(open(), id, options.maxLineBytes), id);
   const defaults = defaultsFor(partition, options.defaults, entry.name, id);
   if (!layout.symbolColumn && !defaults.symbol) throw new Error(`${id}: missing column 'symbol', and neither the path nor the file name names one; pass --symbol`);
-  return { id, bytes: entry.size, layout, defaults, open };
+  return { id, bytes: entry.size, version: versionOf(entry), layout, defaults, open };
 }
 
 /** Every `.csv` member of an archive (folders inside it allowed; macOS `__MACOSX/` and hidden members left out). */
@@ -118,8 +120,10 @@ async function zipMemberSource(storage: Storage, entry: StorageEntry, member: Zi
   const outer = defaultsFor(partition, options.defaults, entry.name, archive);
   const defaults = { symbol: inner.symbol ?? outer.symbol, exchange: inner.exchange ?? outer.exchange, interval: inner.interval ?? outer.interval };
   if (!layout.symbolColumn && !defaults.symbol) throw new Error(`${id}: missing column 'symbol', and neither the path nor the file names name one; pass --symbol`);
-  return { id, archive, bytes: member.uncompressedSize, layout, defaults, open };
+  return { id, archive, bytes: member.uncompressedSize, version: versionOf(entry), layout, defaults, open };
 }
+
+const versionOf = (entry: StorageEntry) => `${entry.size}:${entry.modifiedMs}`;
 
 /** Hive partition values from the path, then the flags, then what the file name says. */
 function defaultsFor(partition: Record<string, string>, flags: CandleDefaults, name: string, id: string): CandleDefaults {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Candle } from '../../processors/Candle.ts';
 import { normalizeCandle } from '../../processors/clean/normalizeCandle.ts';
 import type { OutputWriter } from '../../topology/OutputWriter.ts';
@@ -37,7 +38,10 @@ export interface ImportOptions {
   from: number;
   to: number;
   onError: 'fail' | 'skip';
-  /** Rejected lines, one value each: {reason, detail, source, line, original}; committed with the data. */
+  /**
+   * Rejected lines, one value each: {reason, detail, source, line, original}; committed with the data.
+   * Started here as the run of this import's job (see importJob), once its sources are known.
+   */
   deadLetter: OutputWriter;
   /** Rows held in memory before the partitions they fill are written (default 250,000). */
   commitEvery?: number;
@@ -116,6 +120,8 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
     unknownExchange: 0,
     elapsedMs: 0,
   };
+  // A re-run of the same import (after a crash, or not) replaces the dead letters it wrote before, as it does its rows.
+  await options.deadLetter.resume(undefined, importJob(sources, options));
   const writer = new ParquetDatasetWriter(storage, root, IMPORT_COLUMNS, IMPORT_PARTITIONS);
   const held = new Map<string, PartitionRows>();
   const written = new Set<string>();
@@ -253,6 +259,16 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
   options.onProgress?.(summary.rowsIn, summary.rowsIn);
   summary.elapsedMs = performance.now() - started;
   return summary;
+}
+
+/**
+ * Names the job an import does: what it reads (each file's name, size and modification time) and how.
+ * Not --commit-every: it changes when rows are written, not what is written.
+ */
+function importJob(sources: readonly ExportSource[], options: ImportOptions): string {
+  const { out, from, to, onError, maxLineBytes } = options;
+  const read = sources.map((s) => [s.id, s.version, s.defaults]);
+  return createHash('sha256').update(JSON.stringify({ out, from: String(from), to: String(to), onError, maxLineBytes, read })).digest('hex').slice(0, 12);
 }
 
 class OutputFailure extends Error {

@@ -66,6 +66,7 @@ export class JsonlWriter implements OutputWriter {
 
   async resume(committed: unknown, run?: string): Promise<void> {
     this.#buffer = [];
+    await this.close(); // resumed again: the file is reopened
     if (this.path === undefined) return;
     const token = committed as Partial<Marker & { bytes: number }> | undefined;
     this.#run = token?.run ?? run;

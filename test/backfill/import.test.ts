@@ -175,9 +175,16 @@ describe('import: exchange exports → Parquet', () => {
       [Date.UTC(2024, 0, 1, 0, 1), 2],
       [Date.UTC(2024, 0, 1, 0, 6), 3],
     ]);
-    // A second run appends its dead letters.
-    expect(candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--quiet').code).toBe(0);
-    expect((await readFile(join(dir, 'bad', 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(8);
+    // The same import again (a crash's re-run) replaces its dead letters, as it does its rows; another import appends its own.
+    const deadLetters = async () => (await readFile(join(dir, 'bad', 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n');
+    expect(candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance', '--quiet').code).toBe(0);
+    expect(await deadLetters()).toHaveLength(4);
+    await writeFile(join(dir, 'bad', 'ADAUSDT_1m-b.csv'), [lines[0], lines[3]].join('\n') + '\n');
+    expect(candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m-b.csv', '--out', 'ds', '--quiet').code).toBe(0);
+    expect((await deadLetters()).map((l) => JSON.parse(l).source)).toEqual([...Array(4).fill('ADAUSDT_1m.csv'), 'ADAUSDT_1m-b.csv']);
+    // So does the first again: the last import to start was another one.
+    expect(candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance', '--quiet').code).toBe(0);
+    expect(await deadLetters()).toHaveLength(9);
   });
 
   it('stops fast on a 50 MB line, naming the file and the line (a 51 KB zip); --on-error skip skips the rest of the file and says so', async () => {

@@ -18,6 +18,8 @@ const mode = process.env.CANDLESTREAM_FAULT ?? 'kill';
 const logPath = process.env.CANDLESTREAM_FAULTS_LOG;
 if (!under) throw new Error('injectFaults: CANDLESTREAM_FAULTS_UNDER is not set');
 if (mode !== 'kill' && mode !== 'enospc') throw new Error(`injectFaults: CANDLESTREAM_FAULT must be kill or enospc, not ${mode}`);
+// Unseen by the program under test: commands that take settings from CANDLESTREAM_* variables (run, archive) refuse unknown ones.
+for (const name of ['CANDLESTREAM_FAULTS_UNDER', 'CANDLESTREAM_FAULT_AT', 'CANDLESTREAM_FAULT', 'CANDLESTREAM_FAULTS_LOG']) delete process.env[name];
 
 const original = { writeSync: fs.writeSync, openSync: fs.openSync, closeSync: fs.closeSync };
 const log = logPath === undefined ? undefined : original.openSync(logPath, 'a');
