@@ -52,6 +52,7 @@ describe.each(Object.entries(scenarios))('backfill (%s) interrupted at every fil
     untouched = await digest(dir);
     points = await mutationsOf(cliArgs, dir, join(root, `${slug(name)}.log`));
     reference = await digest(join(dir, 'out'));
+    console.log(`backfill (${name}): ${points.length} mutations`);
     expect(Object.keys(reference).length).toBeGreaterThan(4);
   }, 60_000);
 
