@@ -25,6 +25,8 @@ const PER_PARTITION = 60;
 let root: string;
 let admin: Admin;
 let ends: number[];
+/** Archives still running: a failed check leaves the other worker's, killed after the file. */
+const running = new Set<ReturnType<typeof spawn>>();
 
 /** `archive` with the fault injector watching `dir`; resolves once it has exited. */
 function archive(dir: string, group: string, fault?: { at: number }, log?: string) {
@@ -34,6 +36,8 @@ function archive(dir: string, group: string, fault?: { at: number }, log?: strin
   if (fault) Object.assign(env, { CANDLESTREAM_FAULT_AT: String(fault.at), CANDLESTREAM_FAULT: 'kill' });
   if (log) env.CANDLESTREAM_FAULTS_LOG = log;
   const child = spawn(process.execPath, ['--import', preload, cliPath, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('close', () => running.delete(child));
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -100,6 +104,7 @@ beforeAll(async () => {
   expect(ends).toEqual([PER_PARTITION, PER_PARTITION]);
 });
 afterAll(async () => {
+  for (const child of running) child.kill('SIGKILL');
   await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin?.disconnect();
   await rm(root, { recursive: true, force: true });
