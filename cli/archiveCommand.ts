@@ -147,15 +147,22 @@ export async function archiveCommand(args: string[]): Promise<void> {
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
+  let failed = false;
   // A partition that went to another member: what was held is dropped, never written (its offsets
-  // were not committed, the new owner consumes it again).
+  // were not committed, the new owner consumes it again). A partition assigned is recovered at once,
+  // not at its first batch: a crash while cleaning up its last roll leaves staging that no new
+  // message may ever come to clear.
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const mine = new Set(payload.memberAssignment[topic] ?? []);
     void locked(async () => {
       for (const partition of [...archives.keys()]) if (!mine.has(partition)) archives.delete(partition);
+      for (const partition of mine) await archiveOf(partition);
+    }).catch((e) => {
+      log.error({ err: e }, 'recovery failed: exiting; what was not committed is consumed again at the next start');
+      failed = true;
+      void stop('recovery failed');
     });
   });
-  let failed = false;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) return;
     log.error({ err: payload.error }, 'consumer stopped');

@@ -21,7 +21,7 @@ const preload = new URL('../crash/injectFaults.ts', import.meta.url).pathname;
 const cliPath = new URL('../../cli/candlestream.ts', import.meta.url).pathname;
 const id = randomUUID().slice(0, 8);
 const topic = `prices-crash-${id}`;
-const PER_PARTITION = 60;
+const PER_PARTITION = 30;
 let root: string;
 let admin: Admin;
 let ends: number[];
