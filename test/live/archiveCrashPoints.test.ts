@@ -48,9 +48,14 @@ function archive(dir: string, group: string, fault?: { at: number }, log?: strin
 /** Runs an archive until the group's committed offsets reach the end of both partitions, then stops it (SIGTERM). */
 async function archiveToTheEnd(dir: string, group: string, log?: string) {
   const run = archive(dir, group, undefined, log);
+  // Caught up once it is a member of its group (so it has recovered what a crash left: the offsets may
+  // be at the end already) and the group's offsets are at the end of both partitions.
   const caughtUp = eventually(
-    async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions,
-    (committed) => ends.every((end, p) => Number(committed.find((c) => c.partition === p)?.offset ?? -1) === end),
+    async () => ({
+      group: (await admin.describeGroups([group])).groups[0],
+      committed: (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions,
+    }),
+    ({ group: g, committed }) => g.state === 'Stable' && g.members.length > 0 && ends.every((end, p) => Number(committed.find((c) => c.partition === p)?.offset ?? -1) === end),
     120_000,
     `archive ${group} caught up`,
   );
@@ -133,7 +138,7 @@ describe('archive interrupted at every file-system mutation', () => {
     console.log(`archive: ${points.length} mutations in the reference run:\n${points.map((p) => p.replace(dir, '')).join('\n')}`);
     expect(reference).toHaveLength(2 * PER_PARTITION);
     expect(new Set(reference.map((r) => `${r.kafka_partition}:${r.kafka_offset}`)).size).toBe(2 * PER_PARTITION);
-    expect(Object.keys(await digest(join(dir, 'lake'))).filter((f) => !f.startsWith('.')).length).toBeGreaterThan(8); // several rolls
+    expect(Object.keys(await digest(join(dir, 'lake'))).filter((f) => !f.startsWith('.')).length).toBeGreaterThan(5); // several rolls
   }, 180_000);
 
   it('killed at each one, then started again: every (partition, offset) once, the same rows, nothing left in staging', async () => {
