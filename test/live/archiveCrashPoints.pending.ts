@@ -1,6 +1,7 @@
 // Not yet part of the suite (named .pending.ts so vitest does not collect it): the archive killed at every
-// file-system mutation. It found one bug (fixed: staging left behind after a kill during cleanup) and still
-// fails at some point in a full pass; rename it to .test.ts once that is understood (see issue 10).
+// file-system mutation. It found one bug (fixed: staging left behind after a kill during cleanup). A full pass
+// still fails: a restarted archive, sent SIGTERM once caught up, dies of the signal instead of exiting 0 (a guess:
+// archive installs its SIGTERM handler only after consumer.run resolves). Rename it to .test.ts once fixed (issue 10).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
