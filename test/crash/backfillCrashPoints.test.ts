@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digest, forEachPoint, leftovers, mutationsOf, runCli, type Fault } from './crashPoints.ts';
+import { digest, expectRecovery, forEachPoint, mutationsOf, type Fault } from './crashPoints.ts';
 
 /**
  * Kills a small backfill at every file-system mutation it makes (and, separately, fills the disk at
@@ -56,26 +56,8 @@ describe.each(Object.entries(scenarios))('backfill (%s) interrupted at every fil
     expect(Object.keys(reference).length).toBeGreaterThan(4);
   }, 60_000);
 
-  const check = async (fault: Fault) => {
-    const dir = await fresh(`${slug(name)}-${fault.mode}-${fault.at}`);
-    const crashed = await runCli(cliArgs, dir, fault);
-    const where = `${fault.mode} at ${points[fault.at - 1]}`;
-    if (fault.mode === 'kill') expect(crashed.signal, where).toBe('SIGKILL');
-    else {
-      // A full disk is an error that says so, in one line, not a stack trace.
-      expect(crashed.code, where).toBe(1);
-      expect(crashed.stderr, where).toMatch(/^candlestream backfill: .*no space left on device/);
-      expect(crashed.stderr.trim().split('\n'), where).toHaveLength(1);
-    }
-    const resumed = await runCli(cliArgs, dir);
-    expect(resumed.code, `${where}: ${resumed.stderr}`).toBe(0);
-    const after = await digest(dir);
-    const out = await digest(join(dir, 'out'));
-    expect(out, where).toEqual(reference);
-    expect(leftovers(after), where).toEqual([]);
-    for (const [file, hash] of Object.entries(untouched)) expect(after[file], `${where}: ${file}`).toBe(hash);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const check = async (fault: Fault) =>
+    expectRecovery(cliArgs, await fresh(`${slug(name)}-${fault.mode}-${fault.at}`), fault, `${fault.mode} at ${points[fault.at - 1]}`, reference, untouched);
 
   it('makes every file durable before the rename that publishes it, and the rename durable in its directory', () => {
     const ops = points.map((line) => line.split(' ').slice(1) as [string, string]);

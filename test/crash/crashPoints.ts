@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { expect } from 'vitest';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const preload = new URL('./injectFaults.ts', import.meta.url).pathname;
@@ -63,4 +64,26 @@ export async function forEachPoint(count: number, parallel: number, job: (n: num
     while (next <= count) await job(next++);
   };
   await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+/**
+ * The check every crash test makes at one point: the faulted run dies of SIGKILL, or (full disk) fails
+ * with a one-line error that says so; run again, it exits 0 with `out/` equal to `reference`, no
+ * temporary file anywhere, and every file of `untouched` as it was. `dir` is removed once it passes.
+ */
+export async function expectRecovery(args: string[], dir: string, fault: Fault, where: string, reference: Record<string, string>, untouched: Record<string, string>) {
+  const crashed = await runCli(args, dir, fault);
+  if (fault.mode === 'kill') expect(crashed.signal, where).toBe('SIGKILL');
+  else {
+    expect(crashed.code, where).toBe(1);
+    expect(crashed.stderr, where).toMatch(new RegExp(`^candlestream ${args[0]}: .*no space left on device`));
+    expect(crashed.stderr.trim().split('\n'), where).toHaveLength(1);
+  }
+  const again = await runCli(args, dir);
+  expect(again.code, `${where}: ${again.stderr}`).toBe(0);
+  const after = await digest(dir);
+  expect(await digest(join(dir, 'out')), where).toEqual(reference);
+  expect(leftovers(after), where).toEqual([]);
+  for (const [file, hash] of Object.entries(untouched)) expect(after[file], `${where}: ${file}`).toBe(hash);
+  await rm(dir, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeZip } from '../backfill/makeZip.ts';
-import { digest, forEachPoint, leftovers, mutationsOf, runCli, type Fault } from './crashPoints.ts';
+import { digest, expectRecovery, forEachPoint, mutationsOf, type Fault } from './crashPoints.ts';
 
 /**
  * Kills a small import at every file-system mutation it makes (and, separately, fills the disk at
@@ -69,25 +69,8 @@ describe('import interrupted at every file-system mutation', () => {
     expect(letters).toEqual(['non_numeric:open', 'bad_timestamp']);
   }, 60_000);
 
-  const check = async (fault: Fault) => {
-    const dir = await fresh(`${fault.mode}-${fault.at}`);
-    const crashed = await runCli(cliArgs, dir, fault);
-    const where = `${fault.mode} at ${points[fault.at - 1]}`;
-    if (fault.mode === 'kill') expect(crashed.signal, where).toBe('SIGKILL');
-    else {
-      // A full disk is an error that says so, in one line, not a stack trace.
-      expect(crashed.code, where).toBe(1);
-      expect(crashed.stderr, where).toMatch(/^candlestream import: .*no space left on device/);
-      expect(crashed.stderr.trim().split('\n'), where).toHaveLength(1);
-    }
-    const again = await runCli(cliArgs, dir);
-    expect(again.code, `${where}: ${again.stderr}`).toBe(0);
-    const after = await digest(dir);
-    expect(await digest(join(dir, 'out')), where).toEqual(reference);
-    expect(leftovers(after), where).toEqual([]);
-    for (const [file, hash] of Object.entries(untouched)) expect(after[file], `${where}: ${file}`).toBe(hash);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const check = async (fault: Fault) =>
+    expectRecovery(cliArgs, await fresh(`${fault.mode}-${fault.at}`), fault, `${fault.mode} at ${points[fault.at - 1]}`, reference, untouched);
 
   it('killed at each one, then run again: identical output', async () => {
     expect(points.length).toBeGreaterThan(60);
