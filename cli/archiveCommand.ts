@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import type { EachBatchPayload, Message } from 'kafkajs';
 import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
 import { priceEventTime } from '../processors/clean/eventTime.ts';
-import { priceKey } from '../processors/clean/priceKey.ts';
+import { priceKey, priceKeyRejection } from '../processors/clean/priceKey.ts';
 import { PartitionArchive } from '../backfill/archive/PartitionArchive.ts';
 import { partitionValueProblem } from '../backfill/partitionValue.ts';
 import { storageFor } from '../backfill/storage/storageFor.ts';
@@ -123,7 +123,8 @@ export async function archiveCommand(args: string[]): Promise<void> {
         const symbol = priceKey(value);
         const ts = priceEventTime(value);
         // A symbol that cannot be a partition directory would fail every roll, and every restart.
-        if (symbol === null || partitionValueProblem(symbol)) reason = 'bad_symbol';
+        if (symbol === null) reason = priceKeyRejection(value);
+        else if (partitionValueProblem(symbol)) reason = 'bad_symbol:partition_value';
         else if (!Number.isFinite(ts)) reason = 'bad_timestamp';
         else {
           const raw = message.value![0] === 0 ? JSON.stringify(value) : message.value!.toString('utf8'); // Avro: kept as its JSON
@@ -144,44 +145,8 @@ export async function archiveCommand(args: string[]): Promise<void> {
     await heartbeat();
   };
 
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   let failed = false;
-  // A partition that went to another member: what was held is dropped, never written (its offsets
-  // were not committed, the new owner consumes it again). A partition assigned is recovered at once,
-  // not at its first batch: a crash while cleaning up its last roll leaves staging that no new
-  // message may ever come to clear.
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const mine = new Set(payload.memberAssignment[topic] ?? []);
-    void locked(async () => {
-      for (const partition of [...archives.keys()]) if (!mine.has(partition)) archives.delete(partition);
-      for (const partition of mine) await archiveOf(partition);
-    }).catch((e) => {
-      log.error({ err: e }, 'recovery failed: exiting; what was not committed is consumed again at the next start');
-      failed = true;
-      void stop('recovery failed');
-    });
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (payload.restart) return;
-    log.error({ err: payload.error }, 'consumer stopped');
-    failed = true;
-    void stop('crash');
-  });
-  const timer = setInterval(() => {
-    void locked(async () => {
-      for (const [partition, archive] of archives) if (archive.age() >= rollMs) await roll(partition, archive);
-    }).catch((e) => {
-      log.error({ err: e }, 'roll failed: exiting; what was not committed is consumed again at the next start');
-      failed = true;
-      void stop('roll failed');
-    });
-  }, Math.min(1000, rollMs));
-  log.info({ settings: printable(ARCHIVE_SETTINGS, s), out: storage.uri(path) }, 'archive starting');
-  await consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch: (payload) => locked(() => processBatch(payload)) });
-  log.info('started');
-
+  let timer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -206,8 +171,51 @@ export async function archiveCommand(args: string[]): Promise<void> {
     })();
     return stopping;
   }
+  // Handlers first: a signal while joining the group (before run resolves) still stops it cleanly.
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  // A partition that went to another member: what was held is dropped, never written (its offsets
+  // were not committed, the new owner consumes it again). A partition assigned is recovered at once,
+  // not at its first batch: a crash while cleaning up its last roll leaves staging that no new
+  // message may ever come to clear.
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const mine = new Set(payload.memberAssignment[topic] ?? []);
+    void locked(async () => {
+      for (const partition of [...archives.keys()]) if (!mine.has(partition)) archives.delete(partition);
+      for (const partition of mine) await archiveOf(partition);
+    }).catch((e) => {
+      log.error({ err: e }, 'recovery failed: exiting; what was not committed is consumed again at the next start');
+      failed = true;
+      void stop('recovery failed');
+    });
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    log.error({ err: payload.error }, 'consumer stopped');
+    failed = true;
+    void stop('crash');
+  });
+  if (!stopping) timer = setInterval(() => {
+    void locked(async () => {
+      for (const [partition, archive] of archives) if (archive.age() >= rollMs) await roll(partition, archive);
+    }).catch((e) => {
+      log.error({ err: e }, 'roll failed: exiting; what was not committed is consumed again at the next start');
+      failed = true;
+      void stop('roll failed');
+    });
+  }, Math.min(1000, rollMs));
+  log.info({ settings: printable(ARCHIVE_SETTINGS, s), out: storage.uri(path) }, 'archive starting');
+  if (!stopping) {
+    // A stop while joining disconnects the consumer under run: that rejection is the stop's, not a failure.
+    await consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch: (payload) => locked(() => processBatch(payload)) }).catch((e) => {
+      if (!stopping) throw e;
+    });
+    log.info('started');
+  }
+
   await finished;
   setTimeout(() => process.exit(), 1000).unref();
 }
