@@ -150,6 +150,12 @@ export async function archiveCommand(args: string[]): Promise<void> {
   let stopping: Promise<void> | undefined;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
+  /** A failure stops the archive with exit 1; what was not committed is consumed again at the next start. */
+  const fail = (why: string) => (e: unknown) => {
+    log.error({ err: e }, `${why}: exiting; what was not committed is consumed again at the next start`);
+    failed = true;
+    void stop(why);
+  };
   async function stop(why: string): Promise<void> {
     if (stopping) return stopping;
     log.info({ why }, 'stopping');
@@ -186,11 +192,7 @@ export async function archiveCommand(args: string[]): Promise<void> {
     void locked(async () => {
       for (const partition of [...archives.keys()]) if (!mine.has(partition)) archives.delete(partition);
       for (const partition of mine) await archiveOf(partition);
-    }).catch((e) => {
-      log.error({ err: e }, 'recovery failed: exiting; what was not committed is consumed again at the next start');
-      failed = true;
-      void stop('recovery failed');
-    });
+    }).catch(fail('recovery failed'));
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) return;
@@ -201,16 +203,15 @@ export async function archiveCommand(args: string[]): Promise<void> {
   if (!stopping) timer = setInterval(() => {
     void locked(async () => {
       for (const [partition, archive] of archives) if (archive.age() >= rollMs) await roll(partition, archive);
-    }).catch((e) => {
-      log.error({ err: e }, 'roll failed: exiting; what was not committed is consumed again at the next start');
-      failed = true;
-      void stop('roll failed');
-    });
+    }).catch(fail('roll failed'));
   }, Math.min(1000, rollMs));
   log.info({ settings: printable(ARCHIVE_SETTINGS, s), out: storage.uri(path) }, 'archive starting');
   if (!stopping) {
     // A stop while joining disconnects the consumer under run: that rejection is the stop's, not a failure.
-    await consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch: (payload) => locked(() => processBatch(payload)) }).catch((e) => {
+    // A batch that fails (a roll on a full disk) stops the archive rather than being retried by the consumer
+    // forever; batches already fetched are not processed once stopping.
+    const eachBatch = (payload: EachBatchPayload) => locked(async () => (stopping ? undefined : processBatch(payload))).catch(fail('archiving failed'));
+    await consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch }).catch((e) => {
       if (!stopping) throw e;
     });
     log.info('started');

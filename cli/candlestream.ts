@@ -58,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     await command.run(args);
-    return 0;
+    // A service (run, archive) that stopped after a failure has logged why and set the exit code.
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     if (error instanceof UsageError || String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
       console.error(`candlestream ${name}: ${(error as Error).message}\nSee \`candlestream ${name} --help\`.`);

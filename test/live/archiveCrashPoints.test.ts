@@ -47,6 +47,8 @@ function archive(dir: string, group: string, fault?: { at: number; mode: 'kill' 
 
 /** Runs an archive until the group's committed offsets reach the end of both partitions, then stops it (SIGTERM). */
 async function archiveToTheEnd(dir: string, group: string, log?: string) {
+  // A killed archive stays a member until its session times out: only a member that was not there before counts.
+  const before = new Set((await admin.describeGroups([group])).groups[0].members.map((m) => m.memberId));
   const run = archive(dir, group, undefined, log);
   // Caught up once it is a member of its group (so it has recovered what a crash left: the offsets may
   // be at the end already) and the group's offsets are at the end of both partitions.
@@ -55,7 +57,7 @@ async function archiveToTheEnd(dir: string, group: string, log?: string) {
       group: (await admin.describeGroups([group])).groups[0],
       committed: (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions,
     }),
-    ({ group: g, committed }) => g.state === 'Stable' && g.members.length > 0 && ends.every((end, p) => Number(committed.find((c) => c.partition === p)?.offset ?? -1) === end),
+    ({ group: g, committed }) => g.state === 'Stable' && g.members.some((m) => !before.has(m.memberId)) && ends.every((end, p) => Number(committed.find((c) => c.partition === p)?.offset ?? -1) === end),
     120_000,
     `archive ${group} caught up`,
   );
