@@ -3,14 +3,14 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuiltTopology } from '../topology/Topology.ts';
 import { DEAD_LETTER } from '../topology/Topology.ts';
-import type { OutputWriter } from '../topology/OutputWriter.ts';
-import type { StreamRecord } from '../topology/Record.ts';
+import type { OutputWriter } from '../io/OutputWriter.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { StreamTask } from '../topology/StreamTask.ts';
 import { TaskMetrics } from '../topology/TaskMetrics.ts';
 import { partitionFor } from '../topology/partitioner.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
-import { makeDirectory, syncDirectory, writeDurably } from './storage/durable.ts';
+import { makeDirectory, syncDirectory, writeDurably } from '../io/storage/durable.ts';
 
 /** Records between flushes of the records processors hold (Processor.flush: a model scores them in one call). */
 const FLUSH_EVERY = 4096;

@@ -1,4 +1,4 @@
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 
 /** A finite, ordered stream of records for one topology source: a file, a table, a directory of parts. */
 export interface BoundedInput {

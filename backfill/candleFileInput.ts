@@ -1,16 +1,16 @@
-import type { StreamRecord } from '../topology/Record.ts';
-import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
-import { SYMBOL_FIELDS, TIME_FIELDS } from '../processors/clean/normalizeCandle.ts';
-import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
+import { normalizeSymbol } from '../market/normalizeSymbol.ts';
+import { SYMBOL_FIELDS, TIME_FIELDS } from '../market/exchanges/normalizeCandle.ts';
+import { parseTimestamp } from '../market/parseTimestamp.ts';
 import type { BoundedInput } from './BoundedInput.ts';
-import { csvColumns, readCsvRows, type Row } from './io/CsvRowReader.ts';
-import { parquetColumns, parquetMetadata, readParquetRows } from './io/ParquetRowReader.ts';
-import { storedParquet } from './io/storedParquet.ts';
-import { fileNameHints } from './io/fileNameHints.ts';
+import { csvColumns, readCsvRows, type Row } from '../io/csv/CsvRowReader.ts';
+import { parquetColumns, parquetMetadata, readParquetRows } from '../io/parquet/ParquetRowReader.ts';
+import { storedParquet } from '../io/parquet/storedParquet.ts';
+import { fileNameHints } from '../market/exchanges/fileNameHints.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
-import { hivePartitionValues, partitionMayMatch } from './hivePartitions.ts';
-import { walk, type Storage, type StorageEntry } from './storage/Storage.ts';
-import { storageFor, type HdfsSettings } from './storage/storageFor.ts';
+import { hivePartitionValues, partitionMayMatch } from '../io/hivePartitions.ts';
+import { walk, type Storage, type StorageEntry } from '../io/storage/Storage.ts';
+import { storageFor, type HdfsSettings } from '../io/storage/storageFor.ts';
 
 export interface CandleFileOptions {
   /** Symbol for files without a symbol column; for a dataset partitioned by `symbol=`, the one to read. */

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { StreamRecord } from '../topology/Record.ts';
-import type { ExternalSignal } from '../processors/ExternalSignal.ts';
-import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
-import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
+import type { ExternalSignal } from '../market/ExternalSignal.ts';
+import { normalizeSymbol } from '../market/normalizeSymbol.ts';
+import { parseTimestamp } from '../market/parseTimestamp.ts';
 import type { BoundedInput } from './BoundedInput.ts';
-import { readCsvTable } from './io/readCsvTable.ts';
+import { readCsvTable } from '../io/csv/readCsvTable.ts';
 
 const TIME_COLUMNS = ['ts', 'timestamp', 'time', 'date', 'datetime'];
 

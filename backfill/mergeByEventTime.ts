@@ -1,4 +1,4 @@
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 
 /** A run of merged records and, for each, the index of the input it came from. */
 export interface MergedBatch {

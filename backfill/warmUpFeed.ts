@@ -1,8 +1,8 @@
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { partitionFor } from '../topology/partitioner.ts';
 import { candleFileInputs } from './candleFileInput.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
-import type { HdfsSettings } from './storage/storageFor.ts';
+import type { HdfsSettings } from '../io/storage/storageFor.ts';
 
 /**
  * `run --warm-from`: a live task's history, read from candle files (local or HDFS) as backfill reads

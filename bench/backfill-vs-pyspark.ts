@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { WebHdfsStorage } from '../backfill/storage/WebHdfsStorage.ts';
+import { WebHdfsStorage } from '../io/storage/WebHdfsStorage.ts';
 import { writeSyntheticCandles } from './syntheticCandles.ts';
 
 /**

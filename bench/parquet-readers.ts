@@ -9,8 +9,8 @@ import type { Compressors, ParquetParsers } from 'hyparquet';
 import { compressors as hyparquetCompressors } from 'hyparquet-compressors';
 import { readParquet } from 'parquet-wasm';
 import { tableFromIPC, util as arrowUtil, DataType, type Decimal, type Field } from 'apache-arrow';
-import { EPOCH_MS_PARSERS, PARQUET_DECOMPRESSORS, readParquetRows } from '../backfill/io/ParquetRowReader.ts';
-import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
+import { EPOCH_MS_PARSERS, PARQUET_DECOMPRESSORS, readParquetRows } from '../io/parquet/ParquetRowReader.ts';
+import { parseTimestamp } from '../market/parseTimestamp.ts';
 
 /**
  * The candidate Parquet readers side by side: which of the fixtures that Spark, pyarrow and DuckDB
@@ -20,7 +20,7 @@ import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
  * Usage: node --expose-gc bench/parquet-readers.ts [rows=1000000] [runs=3]
  *          [--coverage-only | --speed-only | --decompressors-only] [--only=NAMES]
  *
- * Readers: candlestream's own (backfill/io/ParquetRowReader.ts: hyparquet, node:zlib decompressors,
+ * Readers: candlestream's own (io/parquet/ParquetRowReader.ts: hyparquet, node:zlib decompressors,
  * epoch-ms time parsers), hyparquet alone, hyparquet with hyparquet-compressors or with node:zlib
  * decompressors (each with hyparquet's Date parsers and with epoch-ms ones), parquetjs-lite,
  * @dsnp/parquetjs, parquet-wasm (Arrow IPC decoded by apache-arrow), and DuckDB's node API as the

@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import type { EachBatchPayload, Message } from 'kafkajs';
 import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
-import { priceEventTime } from '../processors/clean/eventTime.ts';
-import { priceKey, priceKeyRejection } from '../processors/clean/priceKey.ts';
-import { PartitionArchive } from '../backfill/archive/PartitionArchive.ts';
-import { partitionValueProblem } from '../backfill/partitionValue.ts';
-import { storageFor } from '../backfill/storage/storageFor.ts';
+import { priceEventTime } from '../market/exchanges/eventTime.ts';
+import { priceKey, priceKeyRejection } from '../market/exchanges/priceKey.ts';
+import { PartitionArchive } from '../landing/archive/PartitionArchive.ts';
+import { partitionValueProblem } from '../io/partitionValue.ts';
+import { storageFor } from '../io/storage/storageFor.ts';
 import { jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
 import { hdfsSettings } from './hdfsFlags.ts';

@@ -1,4 +1,4 @@
-import { parseTimestamp } from '../processors/clean/parseTimestamp.ts';
+import { parseTimestamp } from '../market/parseTimestamp.ts';
 import { UsageError } from './UsageError.ts';
 
 /** The most a count may be when each unit of it costs memory or open files, and why (said in the error). */

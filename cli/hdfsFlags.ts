@@ -1,4 +1,4 @@
-import type { HdfsSettings } from '../backfill/storage/storageFor.ts';
+import type { HdfsSettings } from '../io/storage/storageFor.ts';
 
 /** How to reach HDFS, for every command that reads or writes hdfs:// locations. */
 export const HDFS_FLAGS = {

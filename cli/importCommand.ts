@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { importExports, type ImportSummary } from '../backfill/import/importRun.ts';
-import { JsonlWriter } from '../backfill/io/JsonlWriter.ts';
-import { DEFAULT_MAX_LINE_BYTES } from '../backfill/io/lineBatches.ts';
-import { normalizeSymbol } from '../processors/clean/normalizeSymbol.ts';
-import { intervalMs } from '../processors/interval.ts';
+import { importExports, type ImportSummary } from '../landing/import/importRun.ts';
+import { JsonlWriter } from '../io/JsonlWriter.ts';
+import { DEFAULT_MAX_LINE_BYTES } from '../io/lineBatches.ts';
+import { normalizeSymbol } from '../market/normalizeSymbol.ts';
+import { intervalMs } from '../market/interval.ts';
 import { COMMIT_EVERY_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
 import { progressReporter } from './progress.ts';

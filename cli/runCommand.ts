@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { buildMarketTopology, DEFAULT_TOPICS, featureColumns } from '../processors/marketTopology.ts';
-import { featureSchema, signalSchema } from '../processors/avroSchemas.ts';
+import { featureSchema, signalSchema } from '../market/avroSchemas.ts';
 import { KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
 import { StreamsMetrics } from '../live/StreamsMetrics.ts';
 import { avroSerde, jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';

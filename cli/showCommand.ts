@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readParquetRows } from '../backfill/io/ParquetRowReader.ts';
+import { readParquetRows } from '../io/parquet/ParquetRowReader.ts';
 import { UsageError } from './UsageError.ts';
 
 export const SHOW_HELP = `Usage: candlestream show <parquet dir | .jsonl file> [--rows N] [--columns LIST]

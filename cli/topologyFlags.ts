@@ -1,5 +1,5 @@
 import { defaultMarketOptions, type MarketTopologyOptions } from '../processors/marketTopology.ts';
-import { intervalMs } from '../processors/interval.ts';
+import { intervalMs } from '../market/interval.ts';
 import { UsageError } from './UsageError.ts';
 import { externalSpec } from './externalSpec.ts';
 import { periodsSpec } from './periodsSpec.ts';

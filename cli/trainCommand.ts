@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { intervalMs } from '../processors/interval.ts';
+import { intervalMs } from '../market/interval.ts';
 import { DEFAULT_FEATURES, trainClassifiers } from '../models/training/trainClassifiers.ts';
 import { UsageError } from './UsageError.ts';
 import { wholeNumber } from './flagValues.ts';

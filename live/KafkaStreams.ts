@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { BuiltTopology, SourceNode } from '../topology/Topology.ts';
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { GlobalTable, type GlobalRecord } from './GlobalTable.ts';
 import { LiveTask, type SinkTarget } from './LiveTask.ts';
 import { restoreFromChangelogs, type RestoreRange } from './restoreFromChangelogs.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { StreamTask, type DeadLetter } from '../topology/StreamTask.ts';
 import { DEAD_LETTER, type BuiltTopology } from '../topology/Topology.ts';
 import type { Serde } from './Serde.ts';

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SignalModelSource } from '../processors/ScoreProcessor.ts';
+import type { SignalModelSource } from './SignalModel.ts';
 import { featureColumnsOf } from './featureVector.ts';
 import { MANIFEST_FILE, MODEL_FILE, OnnxSignalModel } from './OnnxSignalModel.ts';
 

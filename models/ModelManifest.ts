@@ -1,4 +1,4 @@
-import { intervalMs } from '../processors/interval.ts';
+import { intervalMs } from '../market/interval.ts';
 import { featureColumnsOf } from './featureVector.ts';
 
 export type ClassLabel = number | string;

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { SignalModel } from '../processors/ScoreProcessor.ts';
-import type { FeatureRecord } from '../processors/Candle.ts';
+import type { SignalModel } from './SignalModel.ts';
 import { parseManifest, type ModelManifest } from './ModelManifest.ts';
 import { vectorizer, type Vectorizer } from './featureVector.ts';
 import { withoutZipMap } from './onnx/withoutZipMap.ts';
@@ -110,7 +109,7 @@ export class OnnxSignalModel implements SignalModel {
     return this.manifest.input.type;
   }
 
-  vectorize(features: FeatureRecord, out: Float32Array | Float64Array, offset: number): string | undefined {
+  vectorize(features: Readonly<Record<string, unknown>>, out: Float32Array | Float64Array, offset: number): string | undefined {
     return this.#vectorize(features, out, offset);
   }
 

@@ -1,11 +1,11 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { windowStore, type WindowStore } from '../state/WindowStore.ts';
 import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
-import type { Candle } from './Candle.ts';
-import { intervalMs, windowStart } from './interval.ts';
+import type { Candle } from '../market/Candle.ts';
+import { intervalMs, windowStart } from '../market/interval.ts';
 import { compositeKey } from './compositeKey.ts';
 
 export interface CandlesOptions {

@@ -1,12 +1,12 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
-import type { Candle } from './Candle.ts';
-import { normalizeCandle } from './clean/normalizeCandle.ts';
-import { tradeAsCandle } from './clean/tradeAsCandle.ts';
-import { flattenExchangeMessage } from './clean/flattenExchangeMessage.ts';
+import type { Candle } from '../market/Candle.ts';
+import { normalizeCandle } from '../market/exchanges/normalizeCandle.ts';
+import { tradeAsCandle } from '../market/exchanges/tradeAsCandle.ts';
+import { flattenExchangeMessage } from '../market/exchanges/flattenExchangeMessage.ts';
 import { guardPrice, type PriceAnchor } from './clean/priceGuard.ts';
 import { compositeKey } from './compositeKey.ts';
 

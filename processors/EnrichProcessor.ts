@@ -1,9 +1,10 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
-import type { Candle } from './Candle.ts';
-import { EXTERNAL_STORE, GLOBAL_SCOPE, type SignalHistory } from './ExternalSignal.ts';
+import type { Candle } from '../market/Candle.ts';
+import { GLOBAL_SCOPE } from '../market/ExternalSignal.ts';
+import { EXTERNAL_STORE, type SignalHistory } from './ExternalTableProcessor.ts';
 
 export const extColumn = (name: string) => `ext_${name}`;
 

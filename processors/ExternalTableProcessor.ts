@@ -1,8 +1,12 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
-import { EXTERNAL_STORE, GLOBAL_SCOPE, type ExternalSignal, type SignalHistory } from './ExternalSignal.ts';
+import { GLOBAL_SCOPE, type ExternalSignal } from '../market/ExternalSignal.ts';
+
+/** The table's store: per scope and name, the latest observations in time order (enough for an as-of lookup). */
+export const EXTERNAL_STORE = 'external-signals';
+export type SignalHistory = Record<string, [ts: number, value: number | null][]>;
 
 /** Observations kept per signal: bounds the store while letting a candle behind the newest one look back. */
 const HISTORY = 64;

@@ -1,9 +1,9 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
-import type { StreamRecord } from '../topology/Record.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
-import type { Candle, FeatureRecord } from './Candle.ts';
+import type { Candle, FeatureRecord } from '../market/Candle.ts';
 import { IndicatorSet, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
 import { compositeKey } from './compositeKey.ts';
 

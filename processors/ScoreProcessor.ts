@@ -1,31 +1,9 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
-import type { StreamRecord } from '../topology/Record.ts';
-import type { FeatureRecord } from './Candle.ts';
-import type { Signal } from './Signal.ts';
-
-/** A model as scoring sees it: one version, loaded whole and checked (models/ implements it). */
-export interface SignalModel {
-  readonly name: string;
-  readonly version: string;
-  readonly featureCount: number;
-  /** The model's input type: float32 rounds the features, float64 keeps them as computed. */
-  readonly inputType: 'float32' | 'float64';
-  /** p_up ≥ buy: BUY; otherwise p_down ≥ sell: SELL; otherwise HOLD. */
-  readonly thresholds: { buy: number; sell: number };
-  /** Write one record's model input at `offset`; returns why it cannot be scored (a missing feature), if so. */
-  vectorize(features: FeatureRecord, out: Float32Array | Float64Array, offset: number): string | undefined;
-  /** One inference call for `rows` rows: the probability of an up and of a down move, per row. */
-  predict(input: Float32Array | Float64Array, rows: number): Promise<{ up: ArrayLike<number>; down: ArrayLike<number> }>;
-}
-
-/** Where the model in use comes from: `current` may change between batches (hot reload), never within one. */
-export interface SignalModelSource {
-  readonly interval: string;
-  current(): SignalModel;
-  /** A record left unscored, with the reason (counted, never silent). */
-  onUnscored?(reason: string): void;
-}
+import type { StreamRecord } from '../topology/StreamRecord.ts';
+import type { FeatureRecord } from '../market/Candle.ts';
+import type { Signal } from '../market/Signal.ts';
+import type { SignalModelSource } from '../models/SignalModel.ts';
 
 /**
  * Scores each closed candle of the model's interval. Records are held until the end of the batch

@@ -1,8 +1,8 @@
 import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
-import type { StreamRecord } from '../topology/Record.ts';
-import type { FeatureRecord } from './Candle.ts';
-import type { Signal } from './Signal.ts';
+import type { StreamRecord } from '../topology/StreamRecord.ts';
+import type { FeatureRecord } from '../market/Candle.ts';
+import type { Signal } from '../market/Signal.ts';
 
 export interface SignalRule {
   intervals: readonly string[];

@@ -1,18 +1,19 @@
 import { Topology, type BuiltTopology } from '../topology/Topology.ts';
 import { keyValueStore } from '../state/CachedKeyValueStore.ts';
-import { CANDLE_COLUMNS } from './Candle.ts';
+import { CANDLE_COLUMNS } from '../market/Candle.ts';
 import { CleanProcessor, type CleanOptions } from './CleanProcessor.ts';
 import { EnrichProcessor, extColumn } from './EnrichProcessor.ts';
 import { ExternalTableProcessor } from './ExternalTableProcessor.ts';
-import { EXTERNAL_STORE } from './ExternalSignal.ts';
+import { EXTERNAL_STORE } from './ExternalTableProcessor.ts';
 import { CandlesProcessor, type CandlesOptions } from './CandlesProcessor.ts';
 import { IndicatorsProcessor } from './IndicatorsProcessor.ts';
 import { DEFAULT_PERIODS, indicatorColumns, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
 import { SignalsProcessor } from './SignalsProcessor.ts';
-import { ScoreProcessor, type SignalModelSource } from './ScoreProcessor.ts';
-import { SIGNAL_COLUMNS } from './Signal.ts';
-import { priceEventTime, signalEventTime } from './clean/eventTime.ts';
-import { priceKey } from './clean/priceKey.ts';
+import { ScoreProcessor } from './ScoreProcessor.ts';
+import type { SignalModelSource } from '../models/SignalModel.ts';
+import { SIGNAL_COLUMNS } from '../market/Signal.ts';
+import { priceEventTime, signalEventTime } from '../market/exchanges/eventTime.ts';
+import { priceKey } from '../market/exchanges/priceKey.ts';
 
 export interface MarketTopologyOptions {
   /** `features` undefined: no features sink (a live service that publishes signals only). */

@@ -1,5 +1,5 @@
 import type { ProcessorContext } from './ProcessorContext.ts';
-import type { StreamRecord } from './Record.ts';
+import type { StreamRecord } from './StreamRecord.ts';
 
 /** One stage of a topology. `process` is synchronous: state is in memory, so nothing waits per record. */
 export interface Processor<In = any, Out = any> {

@@ -1,4 +1,4 @@
-import type { StreamRecord } from './Record.ts';
+import type { StreamRecord } from './StreamRecord.ts';
 import type { StateStore } from '../state/StateStore.ts';
 
 export type Punctuator = (streamTime: number) => void;

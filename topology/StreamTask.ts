@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Processor } from './Processor.ts';
 import type { ProcessorContext, Punctuator } from './ProcessorContext.ts';
-import type { StreamRecord } from './Record.ts';
+import type { StreamRecord } from './StreamRecord.ts';
 import { DEAD_LETTER, type BuiltTopology, type TopologyNode } from './Topology.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import { TaskMetrics } from './TaskMetrics.ts';

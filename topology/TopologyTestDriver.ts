@@ -1,4 +1,4 @@
-import type { StreamRecord, Headers } from './Record.ts';
+import type { StreamRecord, Headers } from './StreamRecord.ts';
 import { DEAD_LETTER, type BuiltTopology } from './Topology.ts';
 import { StreamTask, type DeadLetter } from './StreamTask.ts';
 import { partitionFor } from './partitioner.ts';

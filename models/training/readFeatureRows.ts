@@ -1,8 +1,8 @@
-import { readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
-import { storedParquet } from '../../backfill/io/storedParquet.ts';
-import { hivePartitionValues } from '../../backfill/hivePartitions.ts';
-import { walk, type StorageEntry } from '../../backfill/storage/Storage.ts';
-import { storageFor, type HdfsSettings } from '../../backfill/storage/storageFor.ts';
+import { readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
+import { storedParquet } from '../../io/parquet/storedParquet.ts';
+import { hivePartitionValues } from '../../io/hivePartitions.ts';
+import { walk, type StorageEntry } from '../../io/storage/Storage.ts';
+import { storageFor, type HdfsSettings } from '../../io/storage/storageFor.ts';
 
 export type FeatureRow = Record<string, unknown> & { symbol: string; ts: number };
 

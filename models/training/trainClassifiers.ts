@@ -13,7 +13,7 @@ import { labelledRows, splitInTime } from './labelledDataset.ts';
 import { predictProbabilities } from './predict.ts';
 import { readFeatureRows } from './readFeatureRows.ts';
 import type { TrainedModel } from './TrainedModel.ts';
-import type { HdfsSettings } from '../../backfill/storage/storageFor.ts';
+import type { HdfsSettings } from '../../io/storage/storageFor.ts';
 import { linearImportance, renderReport, type EvaluationReport } from './evaluationReport.ts';
 
 export interface TrainOptions {

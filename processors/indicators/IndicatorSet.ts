@@ -1,4 +1,4 @@
-import type { Candle } from '../Candle.ts';
+import type { Candle } from '../../market/Candle.ts';
 import { Sma } from './Sma.ts';
 import { Ema } from './Ema.ts';
 import { Rsi } from './Rsi.ts';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { BackfillRunner } from '../../backfill/BackfillRunner.ts';
 import { candleFileInputs } from '../../backfill/candleFileInput.ts';
-import { parseSinkUri } from '../../backfill/io/parseSinkUri.ts';
+import { parseSinkUri } from '../../io/parseSinkUri.ts';
 import { DEAD_LETTER } from '../../topology/Topology.ts';
 import { buildMarketTopology, defaultMarketOptions } from '../../processors/marketTopology.ts';
 

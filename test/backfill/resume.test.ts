@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { BackfillRunner } from '../../backfill/BackfillRunner.ts';
 import { candleFileInputs } from '../../backfill/candleFileInput.ts';
 import { externalSignalInput } from '../../backfill/externalSignalInput.ts';
-import { parseSinkUri } from '../../backfill/io/parseSinkUri.ts';
+import { parseSinkUri } from '../../io/parseSinkUri.ts';
 import { DEAD_LETTER } from '../../topology/Topology.ts';
 import { buildMarketTopology, defaultMarketOptions, featureColumns } from '../../processors/marketTopology.ts';
 

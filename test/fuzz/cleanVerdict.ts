@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import type { Candle } from '../../processors/Candle.ts';
-import { intervalMs } from '../../processors/interval.ts';
+import type { Candle } from '../../market/Candle.ts';
+import { intervalMs } from '../../market/interval.ts';
 
 const CANONICAL_SYMBOL = /^[A-Z0-9]{1,20}-[A-Z0-9]{1,20}$/;
 /** 2200-01-01T00:00:00Z, parseTimestamp's documented end. */

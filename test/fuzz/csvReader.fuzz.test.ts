@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalCandle, csvLayout } from '../../backfill/import/canonicalRow.ts';
-import { csvColumns, readCsvRows } from '../../backfill/io/CsvRowReader.ts';
-import { lineBatches, LineTooLongError } from '../../backfill/io/lineBatches.ts';
-import { readCsvTable } from '../../backfill/io/readCsvTable.ts';
+import { canonicalCandle, csvLayout } from '../../landing/import/canonicalRow.ts';
+import { csvColumns, readCsvRows } from '../../io/csv/CsvRowReader.ts';
+import { lineBatches, LineTooLongError } from '../../io/lineBatches.ts';
+import { readCsvTable } from '../../io/csv/readCsvTable.ts';
 import { fuzzSettings } from './fuzzSettings.ts';
 import { mutate, mutation } from './mutations.ts';
 

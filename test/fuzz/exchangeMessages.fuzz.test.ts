@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { flattenExchangeMessage } from '../../processors/clean/flattenExchangeMessage.ts';
-import { normalizeCandle } from '../../processors/clean/normalizeCandle.ts';
-import { tradeAsCandle } from '../../processors/clean/tradeAsCandle.ts';
-import { priceEventTime } from '../../processors/clean/eventTime.ts';
-import { priceKey } from '../../processors/clean/priceKey.ts';
+import { flattenExchangeMessage } from '../../market/exchanges/flattenExchangeMessage.ts';
+import { normalizeCandle } from '../../market/exchanges/normalizeCandle.ts';
+import { tradeAsCandle } from '../../market/exchanges/tradeAsCandle.ts';
+import { priceEventTime } from '../../market/exchanges/eventTime.ts';
+import { priceKey } from '../../market/exchanges/priceKey.ts';
 import { CleanProcessor } from '../../processors/CleanProcessor.ts';
-import type { Candle } from '../../processors/Candle.ts';
+import type { Candle } from '../../market/Candle.ts';
 import { Topology } from '../../topology/Topology.ts';
 import { TopologyTestDriver } from '../../topology/TopologyTestDriver.ts';
-import { MESSAGES } from '../processors/exchangeMessageShapes.ts';
+import { MESSAGES } from '../market/exchangeMessageShapes.ts';
 import { fuzzSettings } from './fuzzSettings.ts';
 import { expectCandleOrReason, expectValidCandle, REASON } from './cleanVerdict.ts';
 

@@ -1,4 +1,4 @@
-import type { Storage, StorageEntry } from '../../backfill/storage/Storage.ts';
+import type { Storage, StorageEntry } from '../../io/storage/Storage.ts';
 
 /** Read-only storage over byte arrays held in memory: readers fuzzed without touching the disk. */
 export function memoryStorage(files: Record<string, Uint8Array>): Storage {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeSymbol, symbolProblem } from '../../processors/clean/normalizeSymbol.ts';
-import { parseTimestamp } from '../../processors/clean/parseTimestamp.ts';
-import { validateCandle } from '../../processors/clean/validateCandle.ts';
-import { normalizeCandle, SYMBOL_FIELDS, TIME_FIELDS } from '../../processors/clean/normalizeCandle.ts';
+import { normalizeSymbol, symbolProblem } from '../../market/normalizeSymbol.ts';
+import { parseTimestamp } from '../../market/parseTimestamp.ts';
+import { validateCandle } from '../../market/validateCandle.ts';
+import { normalizeCandle, SYMBOL_FIELDS, TIME_FIELDS } from '../../market/exchanges/normalizeCandle.ts';
 import { fuzzSettings } from './fuzzSettings.ts';
 import { expectCandleOrReason, MAX_MS, REASON } from './cleanVerdict.ts';
 

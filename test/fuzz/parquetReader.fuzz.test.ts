@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readParquetRows, type ParquetLocation, type ParquetSource } from '../../backfill/io/ParquetRowReader.ts';
-import { storedParquet } from '../../backfill/io/storedParquet.ts';
-import type { Storage } from '../../backfill/storage/Storage.ts';
+import { readParquetRows, type ParquetLocation, type ParquetSource } from '../../io/parquet/ParquetRowReader.ts';
+import { storedParquet } from '../../io/parquet/storedParquet.ts';
+import type { Storage } from '../../io/storage/Storage.ts';
 import { fuzzSettings } from './fuzzSettings.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/parquet');

@@ -2,10 +2,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { eventually, Service } from './processes.ts';
 import { difference, fearGreed, sampleCandles, withoutLastWindows, worldsFor, type Row } from './liveData.ts';
-import { storageFor } from '../../backfill/storage/storageFor.ts';
-import { walk } from '../../backfill/storage/Storage.ts';
-import { parquetMetadata, readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
-import { storedParquet } from '../../backfill/io/storedParquet.ts';
+import { storageFor } from '../../io/storage/storageFor.ts';
+import { walk } from '../../io/storage/Storage.ts';
+import { parquetMetadata, readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
+import { storedParquet } from '../../io/parquet/storedParquet.ts';
 
 const brokers = inject('brokers');
 const webhdfs = inject('webhdfsUrl');

@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { readTopic } from './readTopic.ts';
 import { partitionFor } from '../../topology/partitioner.ts';
-import { normalizeSymbol } from '../../processors/clean/normalizeSymbol.ts';
+import { normalizeSymbol } from '../../market/normalizeSymbol.ts';
 import { eventually, Service } from './processes.ts';
 import { difference, fearGreed, sampleCandles, syntheticRows, worldsFor, withoutLastWindows, writeSyntheticCandles } from './liveData.ts';
 

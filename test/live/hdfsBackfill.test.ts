@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { cli } from './processes.ts';
 import { fearGreed, root, sampleCandles } from './liveData.ts';
-import { storageFor } from '../../backfill/storage/storageFor.ts';
-import { walk } from '../../backfill/storage/Storage.ts';
-import { readParquetRows } from '../../backfill/io/ParquetRowReader.ts';
+import { storageFor } from '../../io/storage/storageFor.ts';
+import { walk } from '../../io/storage/Storage.ts';
+import { readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
 import { candleFileInputs } from '../../backfill/candleFileInput.ts';
-import { storedParquet } from '../../backfill/io/storedParquet.ts';
+import { storedParquet } from '../../io/parquet/storedParquet.ts';
 
 // Backfill reading from and writing to the stack's real HDFS (WebHDFS), against the same backfill on local files.
 const webhdfs = inject('webhdfsUrl');

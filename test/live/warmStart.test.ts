@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { storageFor } from '../../backfill/storage/storageFor.ts';
+import { storageFor } from '../../io/storage/storageFor.ts';
 import { eventually, Service } from './processes.ts';
 import { difference, fearGreed, sampleCandles, withoutLastWindows, worldsFor, type Row } from './liveData.ts';
-import { intervalMs } from '../../processors/interval.ts';
+import { intervalMs } from '../../market/interval.ts';
 
 const brokers = inject('brokers');
 const webhdfs = inject('webhdfsUrl');

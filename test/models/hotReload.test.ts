@@ -7,7 +7,7 @@ import { OnnxSignalModel } from '../../models/OnnxSignalModel.ts';
 import { Topology } from '../../topology/Topology.ts';
 import { TopologyTestDriver } from '../../topology/TopologyTestDriver.ts';
 import { ScoreProcessor } from '../../processors/ScoreProcessor.ts';
-import type { Signal } from '../../processors/Signal.ts';
+import type { Signal } from '../../market/Signal.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/models');
 const work = mkdtempSync(join(tmpdir(), 'hot-reload-'));

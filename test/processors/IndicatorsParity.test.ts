@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { marketDriver } from './marketDriver.ts';
-import { expectMatches, loadCandles, ta, type Series } from '../indicators/reference.ts';
+import { expectMatches, loadCandles, ta, type Series } from './indicators/reference.ts';
 
 const SIZES: Record<string, number> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 };
 

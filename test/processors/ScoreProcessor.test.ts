@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Topology } from '../../topology/Topology.ts';
 import { TopologyTestDriver } from '../../topology/TopologyTestDriver.ts';
-import { ScoreProcessor, type SignalModel, type SignalModelSource } from '../../processors/ScoreProcessor.ts';
-import type { Signal } from '../../processors/Signal.ts';
+import { ScoreProcessor } from '../../processors/ScoreProcessor.ts';
+import type { SignalModel, SignalModelSource } from '../../models/SignalModel.ts';
+import type { Signal } from '../../market/Signal.ts';
 
 /** A stand-in model: p_up = x (one feature, `x`), p_down = 1 − x; it counts its calls. */
 class LinearStandIn implements SignalModel {
