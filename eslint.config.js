@@ -23,7 +23,8 @@ const FOLDERS = [...Object.keys(LAYERS), 'cli', 'test', 'bench', 'scripts'];
 /** One import-x/no-restricted-paths zone per forbidden (layer, folder) pair, its message naming the rule. */
 function layerZones() {
   return Object.entries(LAYERS).flatMap(([layer, { may, why }]) => {
-    const rule = `(${layer}/: ${why}; it may import ${may.length ? may.map((m) => (m.endsWith('.ts') ? m : `${m}/`)).join(', ') : 'nothing of ours'})`;
+    const allowed = may.map((m) => (m.endsWith('.ts') ? m : `${m}/`)).join(', ') || 'nothing of ours';
+    const rule = `(${layer}/: ${why}; it may import ${allowed})`;
     return FOLDERS.filter((folder) => folder !== layer && !may.includes(folder)).map((folder) => {
       const files = may.filter((m) => m.startsWith(`${folder}/`)).map((m) => `./${m.slice(folder.length + 1)}`);
       const what = files.length ? `${folder}/ other than ${files.map((f) => f.slice(2)).join(', ')}` : `${folder}/`;

@@ -84,7 +84,11 @@ describe('the layer rule (import-x/no-restricted-paths in eslint.config.js)', ()
   });
 
   it('sees type-only imports and dynamic import() as well', async () => {
-    const source = `import type { Candle } from '../market/Candle.ts';\nexport type C = Candle;\nexport const live = () => import('../${someFileOf('live')!}');\n`;
+    const source = [
+      "import type { Candle } from '../market/Candle.ts';",
+      'export type C = Candle;',
+      `export const live = () => import('../${someFileOf('live')!}');`,
+    ].join('\n');
     const [result] = await eslint.lintText(source, { filePath: `${root}models/boundaryProbe.ts` });
     expect(result.messages.map((m) => [m.line, m.ruleId])).toEqual([
       [1, 'import-x/no-restricted-paths'],
