@@ -25,8 +25,12 @@ const MAY_IMPORT: Record<string, string[]> = {
 
 /** A real file of `folder` (the rule resolves imports), not one of the single files a layer is allowed; none in scripts/. */
 function someFileOf(folder: string): string | undefined {
-  const allowedAlone = Object.values(MAY_IMPORT).flat().filter((m) => m.endsWith('.ts'));
-  const files = readdirSync(`${root}${folder}`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).sort();
+  const allowedAlone = Object.values(MAY_IMPORT)
+    .flat()
+    .filter((m) => m.endsWith('.ts'));
+  const files = readdirSync(`${root}${folder}`, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   return files.map((f) => `${folder}/${f}`).find((f) => !allowedAlone.includes(f));
 }
 
