@@ -96,7 +96,7 @@ export class BackfillRunner {
     for (const task of tasks) markers.push(await task.initialize());
 
     // Local state is trusted only if every task's stores are at the checkpoint's commit.
-    let resume = checkpoint && markers.every((m) => m === checkpoint.marker) ? checkpoint : undefined;
+    const resume = checkpoint && markers.every((m) => m === checkpoint.marker) ? checkpoint : undefined;
     if (!resume && markers.some((m) => m !== undefined)) {
       o.onLog?.(`state in ${o.stateDir} is not at ${checkpoint ? `checkpoint ${checkpoint.marker}` : 'a checkpoint'}: starting over`);
       for (const task of tasks) await task.wipeStores();

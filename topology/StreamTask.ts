@@ -180,6 +180,7 @@ export class StreamTask {
   }
 
   #context(node: TopologyNode): ProcessorContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's getters have their own `this`
     const task = this;
     const children = this.#topology.children.get(node.name)!;
     return {

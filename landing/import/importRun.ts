@@ -194,11 +194,9 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
     let partition: PartitionRows | undefined;
     let lastSymbol: string | undefined;
     let lastDay = NaN;
-    let bytesRead = 0;
     try {
       let headerSeen = !source.layout.hasHeader;
       for await (const { lines, firstLine, bytes } of lineBatches(source.open(), { id: source.id, maxLineBytes: options.maxLineBytes })) {
-        bytesRead = bytes;
         for (let i = 0; i < lines.length; i++) {
           const line = lines[i];
           if (line.trim() === '') continue;
@@ -233,7 +231,7 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
           summary.written++;
           if (candle.exchange === 'unknown') summary.unknownExchange++;
         }
-        progress(bytesRead);
+        progress(bytes);
         if (heldRows >= commitEvery) {
           // A failure to write is the output's, never the file's: --on-error skip does not apply to it.
           await commit(current).catch((e: unknown) => {

@@ -81,6 +81,7 @@ export class IndicatorSet {
     out[columns[i++]] = bb?.middle ?? null;
     out[columns[i++]] = bb?.lower ?? null;
     out[columns[i++]] = this.#vwap.update(c.ts, c.high, c.low, c.close, c.volume);
+    // eslint-disable-next-line no-useless-assignment -- i++ as on every line above, so lines can be added or reordered
     out[columns[i++]] = this.#atr.update(c.high, c.low, c.close);
   }
 
