@@ -64,13 +64,14 @@ export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOpt
   const cacheMaxEntries = Number(values['cache-max-entries'] ?? 100_000);
   if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 1) throw new UsageError(`--cache-max-entries must be a whole number ≥ 1, not "${values['cache-max-entries']}"`);
   const maxPriceMove = priceMoveFactor(values['max-price-move'] ?? '10');
+  const periods = periodsSpec(values.periods);
   const defaults = defaultMarketOptions();
   return {
     ...defaults,
     externalSignals: names,
     clean: { ...defaults.clean, fillGaps: !values['no-gap-fill'], maxPriceMove },
     candles: { intervals, graceMs: grace * 1000 },
-    periods: periodsSpec(values.periods, smoothing),
+    periods: { ...periods, rsi: { ...periods.rsi, smoothing } },
     cacheMaxEntries,
   };
 }

@@ -15,3 +15,10 @@ describe('--max-price-move', () => {
 
   it('is a setting of run as well as of backfill', () => expect(RUN_SETTINGS['max-price-move']).toBeDefined());
 });
+
+describe('--periods and --rsi-smoothing', () => {
+  it('both reach the RSI', () => {
+    expect(marketOptionsFrom({ periods: 'rsi=7', 'rsi-smoothing': 'simple' }).periods.rsi).toEqual({ period: 7, smoothing: 'simple' });
+    expect(marketOptionsFrom({}).periods.rsi).toEqual({ period: 14, smoothing: 'wilder' });
+  });
+});

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PERIODS, IndicatorSet, indicatorColumns } from '../../../processors/indicators/IndicatorSet.ts';
+import { IndicatorSet, indicatorColumns } from '../../../processors/indicators/IndicatorSet.ts';
+import { DEFAULT_PERIODS } from '../../../processors/indicators/registry.ts';
 import { loadCandles } from './reference.ts';
 
 describe('IndicatorSet', () => {
@@ -27,5 +29,22 @@ describe('IndicatorSet', () => {
       return out;
     });
     expect(got).toEqual(expected);
+  });
+
+  it('resumes from state a store holds from before the indicator registry, to the same values as a run that never stopped', () => {
+    const fixture = new URL('../../fixtures/indicators/indicator-set-state-before-registry.json', import.meta.url);
+    const { afterCandles, state } = JSON.parse(readFileSync(fixture, 'utf8'));
+    const s = loadCandles('BTCUSDT');
+    const candle = (i: number) => ({ symbol: 'BTC-USDT', exchange: 'binance', interval: '1m', ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
+    const whole = new IndicatorSet(DEFAULT_PERIODS);
+    for (let i = 0; i < afterCandles; i++) whole.update(candle(i), {});
+    expect(JSON.parse(JSON.stringify(whole))).toEqual(state);
+    const resumed = new IndicatorSet(DEFAULT_PERIODS, state);
+    for (let i = afterCandles; i < s.ts.length; i++) {
+      const [want, got]: Record<string, unknown>[] = [{}, {}];
+      whole.update(candle(i), want);
+      resumed.update(candle(i), got);
+      if (JSON.stringify(got) !== JSON.stringify(want)) expect.fail(`candle ${i}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+    }
   });
 });
