@@ -6,6 +6,7 @@ import { MACD } from './Macd.ts';
 import { BOLLINGER } from './BollingerBands.ts';
 import { VWAP } from './Vwap.ts';
 import { ATR } from './Atr.ts';
+import { STOCH } from './Stochastic.ts';
 
 /** Every indicator, in the order of its columns (the defaults' order is the shared convention's). */
 export const INDICATORS = [
@@ -16,6 +17,7 @@ export const INDICATORS = [
   BOLLINGER, // bb_upper, bb_middle, bb_lower
   VWAP, // vwap
   ATR, // atr_14
+  STOCH, // stoch_k, stoch_d: off unless --periods names it
 ] as const;
 
 type Definition = (typeof INDICATORS)[number];
