@@ -23,7 +23,9 @@ export const TOPOLOGY_HELP = `Topology options:
   --rsi-smoothing MODE     wilder (TA-Lib, default) or simple (the seed pipeline's moving average)
   --periods SPEC           indicator periods, e.g. "sma=20,100;rsi=7;macd=5,13,4;bb=10,1.5;atr=7";
                            defaults sma=14,50 ema=12,26 rsi=14 macd=12,26,9 bb=20,2 atr=14; columns
-                           are named after them (sma_20, rsi_7, atr_7)
+                           are named after them (sma_20, rsi_7, atr_7). Off unless named:
+                           stoch=14,3,3 (fast %K, slow %K, slow %D; "stoch" alone for these) adds
+                           stoch_k and stoch_d
   --external [NAME=]FILE   external signals CSV (time column + numeric columns), as-of joined as
                            ext_NAME; NAME defaults to the file name (fear_and_greed_index_daily.csv →
                            fear_greed). Repeatable.
