@@ -39,12 +39,14 @@ export class BadPeriods extends Error {}
 
 /** Exactly `count` whole numbers. */
 export function wholeNumbers(numbers: number[], count: number): number[] {
-  if (numbers.length !== count || numbers.some((n) => !Number.isInteger(n))) throw new BadPeriods(`needs ${count} whole number${count > 1 ? 's' : ''}`);
+  const whole = numbers.length === count && numbers.every(Number.isInteger);
+  if (!whole) throw new BadPeriods(`needs ${count} whole number${count > 1 ? 's' : ''}`);
   return numbers;
 }
 
 /** One or more whole numbers, each once: one column per period. */
 export function distinctWholeNumbers(numbers: number[]): number[] {
-  if (numbers.some((n) => !Number.isInteger(n)) || new Set(numbers).size !== numbers.length) throw new BadPeriods('needs distinct whole numbers');
+  const distinct = numbers.every(Number.isInteger) && new Set(numbers).size === numbers.length;
+  if (!distinct) throw new BadPeriods('needs distinct whole numbers');
   return numbers;
 }

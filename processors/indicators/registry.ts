@@ -28,7 +28,9 @@ export type IndicatorPeriods = { readonly [D in Definition as D['byDefault'] ext
   readonly [D in Definition as D['byDefault'] extends true ? never : D['name']]?: ParamsOf<D>;
 };
 
-export const DEFAULT_PERIODS = Object.fromEntries(INDICATORS.filter((d) => d.byDefault).map((d) => [d.name, d.defaults])) as IndicatorPeriods;
+export const DEFAULT_PERIODS = Object.fromEntries(
+  INDICATORS.filter((d) => d.byDefault).map((d) => [d.name, d.defaults]),
+) as IndicatorPeriods;
 
 /** The indicators these periods turn on, each with its parameters, in column order. */
 export function indicatorsInUse(periods: IndicatorPeriods): { definition: IndicatorDefinition; params: unknown }[] {

@@ -44,14 +44,18 @@ describe('candlestream backfill', () => {
   });
 
   it('adds the stochastic oscillator, off by default, when --periods names it', async () => {
-    const r = candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--intervals', '1m', '--periods', 'stoch=5,3,2', '--sink', 'jsonl:stoch.jsonl', '--fresh', '--state-dir', 'stoch-state');
+    const backfill = (...args: string[]) =>
+      candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--intervals', '1m', '--fresh', ...args);
+    const r = backfill('--periods', 'stoch=5,3,2', '--sink', 'jsonl:stoch.jsonl', '--state-dir', 'stoch-state');
     expect(r.code).toBe(0);
     const rows = (await readFile(join(dir, 'stoch.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(Object.keys(rows[0]).slice(-4)).toEqual(['vwap', 'atr_14', 'stoch_k', 'stoch_d']);
-    const stoch = ta('STOCH', { high: rows.map((x) => x.high), low: rows.map((x) => x.low), close: rows.map((x) => x.close) }, { optInFastK_Period: 5, optInSlowK_Period: 3, optInSlowK_MAType: 0, optInSlowD_Period: 2, optInSlowD_MAType: 0 });
+    const hlc = { high: rows.map((x) => x.high), low: rows.map((x) => x.low), close: rows.map((x) => x.close) };
+    const periods = { optInFastK_Period: 5, optInSlowK_Period: 3, optInSlowD_Period: 2 };
+    const stoch = ta('STOCH', hlc, { ...periods, optInSlowK_MAType: 0, optInSlowD_MAType: 0 });
     expectMatches(rows.map((x) => x.stoch_k), stoch.outSlowK, 'stoch_k');
     expectMatches(rows.map((x) => x.stoch_d), stoch.outSlowD, 'stoch_d');
-    const plain = candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--intervals', '1m', '--sink', 'jsonl:plain.jsonl', '--fresh', '--state-dir', 'plain-state');
+    const plain = backfill('--sink', 'jsonl:plain.jsonl', '--state-dir', 'plain-state');
     expect(plain.code).toBe(0);
     expect(await readFile(join(dir, 'plain.jsonl'), 'utf8')).not.toContain('stoch');
   });

@@ -62,8 +62,8 @@ describe('Indicators through the whole topology', () => {
         expectMatches(col('bb_middle'), bb.outRealMiddleBand, `${label} bb_middle`);
         expectMatches(col('bb_lower'), bb.outRealLowerBand, `${label} bb_lower`);
         expectMatches(col('atr_14'), ta('ATR', { high: s.high, low: s.low, close: s.close }, { optInTimePeriod: 14 }).outReal, `${label} atr_14`);
-        const stochOptions = { optInFastK_Period: 14, optInSlowK_Period: 3, optInSlowK_MAType: 0, optInSlowD_Period: 3, optInSlowD_MAType: 0 };
-        const stoch = ta('STOCH', { high: s.high, low: s.low, close: s.close }, stochOptions);
+        const stochOptions = { optInFastK_Period: 14, optInSlowK_Period: 3, optInSlowK_MAType: 0, optInSlowD_Period: 3 };
+        const stoch = ta('STOCH', { high: s.high, low: s.low, close: s.close }, { ...stochOptions, optInSlowD_MAType: 0 });
         expectMatches(col('stoch_k'), stoch.outSlowK, `${label} stoch_k`);
         expectMatches(col('stoch_d'), stoch.outSlowD, `${label} stoch_d`);
         if (interval === '1d') expect(stoch.outSlowD.filter((v) => v !== null).length, label).toBeGreaterThan(0);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IndicatorSet, indicatorColumns } from '../../../processors/indicators/IndicatorSet.ts';
 import { DEFAULT_PERIODS } from '../../../processors/indicators/registry.ts';
+import { STOCH } from '../../../processors/indicators/Stochastic.ts';
 import { loadCandles } from './reference.ts';
 
 describe('IndicatorSet', () => {
@@ -12,18 +13,21 @@ describe('IndicatorSet', () => {
     ]);
   });
 
-  it('survives a JSON round trip of its state mid-stream, as the store does at commit', () => {
+  it.each([
+    ['the default indicators', DEFAULT_PERIODS],
+    ['the stochastic oscillator too', { ...DEFAULT_PERIODS, stoch: STOCH.defaults }],
+  ])('survives a JSON round trip of its state mid-stream, as the store does at commit: %s', (_, periods) => {
     const s = loadCandles('BTCUSDT');
     const candle = (i: number) => ({ symbol: 'BTC-USDT', exchange: 'binance', interval: '1m', ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
-    const whole = new IndicatorSet(DEFAULT_PERIODS);
+    const whole = new IndicatorSet(periods);
     const expected = s.ts.map((_, i) => {
       const out: Record<string, unknown> = {};
       whole.update(candle(i), out);
       return out;
     });
-    let set = new IndicatorSet(DEFAULT_PERIODS);
+    let set = new IndicatorSet(periods);
     const got = s.ts.map((_, i) => {
-      if (i === 40 || i === 20_000) set = new IndicatorSet(DEFAULT_PERIODS, JSON.parse(JSON.stringify(set)));
+      if (i === 10 || i === 40 || i === 20_000) set = new IndicatorSet(periods, JSON.parse(JSON.stringify(set)));
       const out: Record<string, unknown> = {};
       set.update(candle(i), out);
       return out;
@@ -35,7 +39,10 @@ describe('IndicatorSet', () => {
     const fixture = new URL('../../fixtures/indicators/indicator-set-state-before-registry.json', import.meta.url);
     const { afterCandles, state } = JSON.parse(readFileSync(fixture, 'utf8'));
     const s = loadCandles('BTCUSDT');
-    const candle = (i: number) => ({ symbol: 'BTC-USDT', exchange: 'binance', interval: '1m', ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
+    const candle = (i: number) => ({
+      symbol: 'BTC-USDT', exchange: 'binance', interval: '1m',
+      ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i],
+    });
     const whole = new IndicatorSet(DEFAULT_PERIODS);
     for (let i = 0; i < afterCandles; i++) whole.update(candle(i), {});
     expect(JSON.parse(JSON.stringify(whole))).toEqual(state);

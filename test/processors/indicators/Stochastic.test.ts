@@ -4,8 +4,8 @@ import { expectMatches, loadCandles, splitRun, ta } from './reference.ts';
 
 /** TA-Lib's STOCH with simple moving averages for both smoothings (MA type 0). */
 function taStoch(high: number[], low: number[], close: number[], fastK: number, slowK: number, slowD: number) {
-  const options = { optInFastK_Period: fastK, optInSlowK_Period: slowK, optInSlowK_MAType: 0, optInSlowD_Period: slowD, optInSlowD_MAType: 0 };
-  return ta('STOCH', { high, low, close }, options);
+  const periods = { optInFastK_Period: fastK, optInSlowK_Period: slowK, optInSlowD_Period: slowD };
+  return ta('STOCH', { high, low, close }, { ...periods, optInSlowK_MAType: 0, optInSlowD_MAType: 0 });
 }
 
 function run(high: number[], low: number[], close: number[], fastK: number, slowK: number, slowD: number) {
@@ -16,7 +16,8 @@ function run(high: number[], low: number[], close: number[], fastK: number, slow
 
 describe('Stochastic', () => {
   for (const file of ['BTCUSDT', 'BTCUSDC'] as const) {
-    it.each([[14, 3, 3], [5, 3, 3], [14, 1, 1], [3, 5, 2], [50, 10, 7]])(`equals TA-Lib STOCH(%i,%i,%i) on ${file}`, (fastK, slowK, slowD) => {
+    const periods = [[14, 3, 3], [5, 3, 3], [14, 1, 1], [3, 5, 2], [50, 10, 7]];
+    it.each(periods)(`equals TA-Lib STOCH(%i,%i,%i) on ${file}`, (fastK, slowK, slowD) => {
       const { high, low, close } = loadCandles(file);
       const got = run(high, low, close, fastK, slowK, slowD);
       const ref = taStoch(high, low, close, fastK, slowK, slowD);
