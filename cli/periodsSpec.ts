@@ -1,46 +1,33 @@
-import { DEFAULT_PERIODS, type IndicatorPeriods } from '../processors/indicators/IndicatorSet.ts';
+import { BadPeriods, type IndicatorDefinition } from '../processors/indicators/IndicatorDefinition.ts';
+import { DEFAULT_PERIODS, INDICATORS, type IndicatorPeriods } from '../processors/indicators/registry.ts';
 import { UsageError } from './UsageError.ts';
 
 /**
- * `sma=20,100;rsi=7;macd=5,13,4;bb=10,1.5` → indicator periods, each part overriding the default
- * (sma=14,50 ema=12,26 rsi=14 macd=12,26,9 bb=20,2 atr=14). Column names follow: sma_20, rsi_7…
+ * `sma=20,100;rsi=7;macd=5,13,4;bb=10,1.5` → indicator periods, each part overriding an indicator's
+ * defaults (see the registry); an indicator that is off by default is turned on by its name alone or
+ * with its numbers. Column names follow: sma_20, rsi_7…
  */
-export function periodsSpec(spec: string | undefined, rsiSmoothing: 'wilder' | 'simple'): IndicatorPeriods {
-  const periods: IndicatorPeriods = { ...DEFAULT_PERIODS, rsiSmoothing };
-  if (!spec) return periods;
+export function periodsSpec(spec: string | undefined): IndicatorPeriods {
+  const periods: Record<string, unknown> = { ...DEFAULT_PERIODS };
+  if (!spec) return periods as IndicatorPeriods;
+  const configurable = (INDICATORS as readonly IndicatorDefinition[]).filter((d) => d.parse);
   for (const part of spec.split(';').map((p) => p.trim()).filter(Boolean)) {
-    const [name, list = ''] = part.split('=');
-    const numbers = list.split(',').map(Number);
+    const [name, list] = part.split('=').map((s) => s.trim());
     const bad = (why: string) => new UsageError(`--periods: "${part}" ${why}`);
+    const definition = configurable.find((d) => d.name === name);
+    if (!definition) throw bad(`names no indicator (${configurable.map((d) => d.name).join(', ')})`);
+    if (list === undefined && !definition.byDefault) {
+      periods[name] = definition.defaults;
+      continue;
+    }
+    const numbers = (list ?? '').split(',').map(Number);
     if (!list || numbers.some((n) => !Number.isFinite(n) || n <= 0)) throw bad('needs positive numbers after =');
-    const whole = (count: number) => {
-      if (numbers.length !== count || numbers.some((n) => !Number.isInteger(n))) throw bad(`needs ${count} whole number${count > 1 ? 's' : ''}`);
-      return numbers;
-    };
-    switch (name.trim()) {
-      case 'sma':
-      case 'ema':
-        if (numbers.some((n) => !Number.isInteger(n)) || new Set(numbers).size !== numbers.length) throw bad('needs distinct whole numbers');
-        periods[name.trim() as 'sma' | 'ema'] = numbers;
-        break;
-      case 'rsi':
-        periods.rsi = whole(1)[0];
-        break;
-      case 'atr':
-        periods.atr = whole(1)[0];
-        break;
-      case 'macd': {
-        const [fast, slow, signal] = whole(3);
-        periods.macd = [fast, slow, signal];
-        break;
-      }
-      case 'bb':
-        if (numbers.length !== 2 || !Number.isInteger(numbers[0])) throw bad('needs a whole period and a number of deviations');
-        periods.bollinger = { period: numbers[0], deviations: numbers[1] };
-        break;
-      default:
-        throw bad('names no indicator (sma, ema, rsi, macd, bb, atr)');
+    try {
+      periods[name] = definition.parse!(numbers);
+    } catch (e) {
+      if (e instanceof BadPeriods) throw bad(e.message);
+      throw e;
     }
   }
-  return periods;
+  return periods as IndicatorPeriods;
 }

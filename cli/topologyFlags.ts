@@ -23,7 +23,9 @@ export const TOPOLOGY_HELP = `Topology options:
   --rsi-smoothing MODE     wilder (TA-Lib, default) or simple (the seed pipeline's moving average)
   --periods SPEC           indicator periods, e.g. "sma=20,100;rsi=7;macd=5,13,4;bb=10,1.5;atr=7";
                            defaults sma=14,50 ema=12,26 rsi=14 macd=12,26,9 bb=20,2 atr=14; columns
-                           are named after them (sma_20, rsi_7, atr_7)
+                           are named after them (sma_20, rsi_7, atr_7). Off unless named:
+                           stoch=14,3,3 (fast %K, slow %K, slow %D; "stoch" alone for these) adds
+                           stoch_k and stoch_d
   --external [NAME=]FILE   external signals CSV (time column + numeric columns), as-of joined as
                            ext_NAME; NAME defaults to the file name (fear_and_greed_index_daily.csv →
                            fear_greed). Repeatable.
@@ -64,13 +66,14 @@ export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOpt
   const cacheMaxEntries = Number(values['cache-max-entries'] ?? 100_000);
   if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 1) throw new UsageError(`--cache-max-entries must be a whole number ≥ 1, not "${values['cache-max-entries']}"`);
   const maxPriceMove = priceMoveFactor(values['max-price-move'] ?? '10');
+  const periods = periodsSpec(values.periods);
   const defaults = defaultMarketOptions();
   return {
     ...defaults,
     externalSignals: names,
     clean: { ...defaults.clean, fillGaps: !values['no-gap-fill'], maxPriceMove },
     candles: { intervals, graceMs: grace * 1000 },
-    periods: periodsSpec(values.periods, smoothing),
+    periods: { ...periods, rsi: { ...periods.rsi, smoothing } },
     cacheMaxEntries,
   };
 }

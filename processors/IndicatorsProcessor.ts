@@ -4,7 +4,8 @@ import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle, FeatureRecord } from '../market/Candle.ts';
-import { IndicatorSet, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
+import { IndicatorSet } from './indicators/IndicatorSet.ts';
+import type { IndicatorPeriods } from './indicators/registry.ts';
 import { compositeKey } from './compositeKey.ts';
 
 export const INDICATOR_STORE = 'indicator-state';

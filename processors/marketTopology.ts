@@ -7,7 +7,8 @@ import { ExternalTableProcessor } from './ExternalTableProcessor.ts';
 import { EXTERNAL_STORE } from './ExternalTableProcessor.ts';
 import { CandlesProcessor, type CandlesOptions } from './CandlesProcessor.ts';
 import { IndicatorsProcessor } from './IndicatorsProcessor.ts';
-import { DEFAULT_PERIODS, indicatorColumns, type IndicatorPeriods } from './indicators/IndicatorSet.ts';
+import { indicatorColumns } from './indicators/IndicatorSet.ts';
+import { DEFAULT_PERIODS, type IndicatorPeriods } from './indicators/registry.ts';
 import { SignalsProcessor } from './SignalsProcessor.ts';
 import { ScoreProcessor } from './ScoreProcessor.ts';
 import type { SignalModelSource } from '../models/SignalModel.ts';
@@ -82,7 +83,7 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
       .addProcessor('score', () => new ScoreProcessor(source), ['indicators'], { reads: ['symbol', 'interval', 'ts', 'close', ...reads], writes: [...SIGNAL_COLUMNS], replaces: true })
       .addSink('signals', o.topics.signals, ['score'], SIGNAL_COLUMNS);
   } else if (o.signalIntervals.length) {
-    const rule = { intervals: o.signalIntervals, rsiColumn: `rsi_${o.periods.rsi}`, rsiBound: 70 };
+    const rule = { intervals: o.signalIntervals, rsiColumn: `rsi_${o.periods.rsi.period}`, rsiBound: 70 };
     topology
       .addProcessor('signal-rule', () => new SignalsProcessor(rule), ['indicators'], { reads: ['symbol', 'interval', 'ts', 'close', 'macd_hist', rule.rsiColumn], writes: [...SIGNAL_COLUMNS], replaces: true })
       .addSink('signals', o.topics.signals, ['signal-rule'], SIGNAL_COLUMNS);

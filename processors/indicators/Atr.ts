@@ -1,6 +1,7 @@
 import { requirePeriod, type Indicator } from './Indicator.ts';
+import { defineIndicator, wholeNumbers } from './IndicatorDefinition.ts';
 
-interface AtrState {
+export interface AtrState {
   previousClose: number | null;
   ranges: number;
   total: number;
@@ -55,3 +56,22 @@ function trueRange(high: number, low: number, previousClose: number): number {
   if (toLow > greatest) greatest = toLow;
   return greatest;
 }
+
+/** `atr=14`: atr_14 of high, low and close. */
+export const ATR = defineIndicator({
+  name: 'atr',
+  defaults: 14 as number,
+  byDefault: true,
+  parse: (numbers) => wholeNumbers(numbers, 1)[0],
+  columns: (period) => [`atr_${period}`],
+  create(period, saved) {
+    const column = `atr_${period}`;
+    const atr = new Atr(period, saved as AtrState | undefined);
+    return {
+      update(c, out) {
+        out[column] = atr.update(c.high, c.low, c.close);
+      },
+      snapshot: () => atr.snapshot(),
+    };
+  },
+});

@@ -1,8 +1,9 @@
 import { requirePeriod, TA_EPSILON, type Indicator } from './Indicator.ts';
+import { BadPeriods, defineIndicator } from './IndicatorDefinition.ts';
 import { RollingWindow } from './RollingWindow.ts';
 import { Sma } from './Sma.ts';
 
-interface BollingerState {
+export interface BollingerState {
   sma: ReturnType<Sma['snapshot']>;
   squares: number[];
   totalSquares: number;
@@ -54,3 +55,27 @@ export class BollingerBands implements Indicator<[number], BollingerValue> {
     return { sma: this.#sma.snapshot(), squares: this.#squares.toArray(), totalSquares: this.#totalSquares };
   }
 }
+
+/** `bb=20,2` (period, deviations): bb_upper, bb_middle, bb_lower of the close. */
+export const BOLLINGER = defineIndicator({
+  name: 'bb',
+  defaults: { period: 20, deviations: 2 } as { period: number; deviations: number },
+  byDefault: true,
+  parse: (numbers) => {
+    if (numbers.length !== 2 || !Number.isInteger(numbers[0])) throw new BadPeriods('needs a whole period and a number of deviations');
+    return { period: numbers[0], deviations: numbers[1] };
+  },
+  columns: () => ['bb_upper', 'bb_middle', 'bb_lower'],
+  create({ period, deviations }, saved) {
+    const bb = new BollingerBands(period, deviations, saved as BollingerState | undefined);
+    return {
+      update(c, out) {
+        const value = bb.update(c.close);
+        out.bb_upper = value?.upper ?? null;
+        out.bb_middle = value?.middle ?? null;
+        out.bb_lower = value?.lower ?? null;
+      },
+      snapshot: () => bb.snapshot(),
+    };
+  },
+});

@@ -1,4 +1,5 @@
 import { requirePeriod, type Indicator } from './Indicator.ts';
+import { defineIndicator, distinctWholeNumbers } from './IndicatorDefinition.ts';
 
 export interface EmaState {
   seen: number;
@@ -35,4 +36,27 @@ export class Ema implements Indicator<[number], number> {
   snapshot(): EmaState {
     return { seen: this.#seen, seedTotal: this.#seedTotal, value: this.#value };
   }
+}
+
+/** `ema=12,26`: a column per period, ema_12 and ema_26, of the close. */
+export const EMA = defineIndicator({
+  name: 'ema',
+  defaults: [12, 26] as readonly number[],
+  byDefault: true,
+  parse: distinctWholeNumbers,
+  columns: emaColumns,
+  create(periods, saved) {
+    const columns = emaColumns(periods);
+    const emas = periods.map((n, i) => new Ema(n, (saved as EmaState[] | undefined)?.[i]));
+    return {
+      update(c, out) {
+        for (let i = 0; i < emas.length; i++) out[columns[i]] = emas[i].update(c.close);
+      },
+      snapshot: () => emas.map((ema) => ema.snapshot()),
+    };
+  },
+});
+
+function emaColumns(periods: readonly number[]): string[] {
+  return periods.map((n) => `ema_${n}`);
 }

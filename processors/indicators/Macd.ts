@@ -1,7 +1,8 @@
 import { Ema, type EmaState } from './Ema.ts';
 import { requirePeriod, type Indicator } from './Indicator.ts';
+import { defineIndicator, wholeNumbers } from './IndicatorDefinition.ts';
 
-interface MacdState {
+export interface MacdState {
   seen: number;
   fast: EmaState;
   slow: EmaState;
@@ -53,3 +54,29 @@ export class Macd implements Indicator<[number], MacdValue> {
     return { seen: this.#seen, fast: this.#fast.snapshot(), slow: this.#slow.snapshot(), signal: this.#signal.snapshot() };
   }
 }
+
+type MacdPeriods = readonly [fast: number, slow: number, signal: number];
+
+/** `macd=12,26,9` (fast, slow, signal): macd, macd_signal, macd_hist of the close. */
+export const MACD = defineIndicator({
+  name: 'macd',
+  defaults: [12, 26, 9] as MacdPeriods,
+  byDefault: true,
+  parse: (numbers): MacdPeriods => {
+    const [fast, slow, signal] = wholeNumbers(numbers, 3);
+    return [fast, slow, signal];
+  },
+  columns: () => ['macd', 'macd_signal', 'macd_hist'],
+  create([fast, slow, signal], saved) {
+    const macd = new Macd(fast, slow, signal, saved as MacdState | undefined);
+    return {
+      update(c, out) {
+        const value = macd.update(c.close);
+        out.macd = value?.macd ?? null;
+        out.macd_signal = value?.signal ?? null;
+        out.macd_hist = value?.hist ?? null;
+      },
+      snapshot: () => macd.snapshot(),
+    };
+  },
+});

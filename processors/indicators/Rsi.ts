@@ -1,12 +1,15 @@
 import { requirePeriod, TA_EPSILON, type Indicator } from './Indicator.ts';
+import { defineIndicator, wholeNumbers } from './IndicatorDefinition.ts';
 import { RollingWindow } from './RollingWindow.ts';
 
 export interface RsiOptions {
   /** wilder: TA-Lib's RSI. simple: plain means of the last `period` gains and losses (the seed pipeline's). */
-  smoothing?: 'wilder' | 'simple';
+  smoothing?: RsiSmoothing;
 }
 
-interface RsiState {
+export type RsiSmoothing = 'wilder' | 'simple';
+
+export interface RsiState {
   previous: number | null;
   deltas: number;
   gain: number;
@@ -92,3 +95,24 @@ function ratio(gain: number, loss: number): number {
   const total = gain + loss;
   return total > -TA_EPSILON && total < TA_EPSILON ? 0 : 100 * (gain / total);
 }
+
+type RsiPeriods = { period: number; smoothing: RsiSmoothing };
+
+/** `rsi=14`: rsi_14 of the close; its smoothing comes from `--rsi-smoothing`. */
+export const RSI = defineIndicator({
+  name: 'rsi',
+  defaults: { period: 14, smoothing: 'wilder' } as RsiPeriods,
+  byDefault: true,
+  parse: (numbers): RsiPeriods => ({ period: wholeNumbers(numbers, 1)[0], smoothing: 'wilder' }),
+  columns: ({ period }) => [`rsi_${period}`],
+  create({ period, smoothing }, saved) {
+    const column = `rsi_${period}`;
+    const rsi = new Rsi(period, { smoothing }, saved as RsiState | undefined);
+    return {
+      update(c, out) {
+        out[column] = rsi.update(c.close);
+      },
+      snapshot: () => rsi.snapshot(),
+    };
+  },
+});

@@ -1,7 +1,8 @@
 import { requirePeriod, type Indicator } from './Indicator.ts';
+import { defineIndicator, distinctWholeNumbers } from './IndicatorDefinition.ts';
 import { RollingWindow } from './RollingWindow.ts';
 
-interface SmaState {
+export interface SmaState {
   window: number[];
   total: number;
 }
@@ -34,4 +35,27 @@ export class Sma implements Indicator<[number], number> {
   snapshot(): SmaState {
     return { window: this.#window.toArray(), total: this.#total };
   }
+}
+
+/** `sma=14,50`: a column per period, sma_14 and sma_50, of the close. */
+export const SMA = defineIndicator({
+  name: 'sma',
+  defaults: [14, 50] as readonly number[],
+  byDefault: true,
+  parse: distinctWholeNumbers,
+  columns: smaColumns,
+  create(periods, saved) {
+    const columns = smaColumns(periods);
+    const smas = periods.map((n, i) => new Sma(n, (saved as SmaState[] | undefined)?.[i]));
+    return {
+      update(c, out) {
+        for (let i = 0; i < smas.length; i++) out[columns[i]] = smas[i].update(c.close);
+      },
+      snapshot: () => smas.map((sma) => sma.snapshot()),
+    };
+  },
+});
+
+function smaColumns(periods: readonly number[]): string[] {
+  return periods.map((n) => `sma_${n}`);
 }

@@ -1,8 +1,9 @@
 import type { Indicator } from './Indicator.ts';
+import { defineIndicator } from './IndicatorDefinition.ts';
 
 const DAY = 86_400_000;
 
-interface VwapState {
+export interface VwapState {
   day: number | null;
   priceVolume: number;
   volume: number;
@@ -39,3 +40,20 @@ export class Vwap implements Indicator<[number, number, number, number, number],
     return { day: this.#day, priceVolume: this.#priceVolume, volume: this.#volume };
   }
 }
+
+/** vwap, anchored to the UTC day; it takes no periods. */
+export const VWAP = defineIndicator({
+  name: 'vwap',
+  defaults: {},
+  byDefault: true,
+  columns: () => ['vwap'],
+  create(_, saved) {
+    const vwap = new Vwap(saved as VwapState | undefined);
+    return {
+      update(c, out) {
+        out.vwap = vwap.update(c.ts, c.high, c.low, c.close, c.volume);
+      },
+      snapshot: () => vwap.snapshot(),
+    };
+  },
+});

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectMatches, ta } from '../processors/indicators/reference.ts';
 
 const cli = new URL('../../cli/candlestream.ts', import.meta.url).pathname;
 let dir: string;
@@ -42,6 +43,23 @@ describe('candlestream backfill', () => {
     expect(last.sma_5).toBeCloseTo(101 + 29 - 2, 9);
   });
 
+  it('adds the stochastic oscillator, off by default, when --periods names it', async () => {
+    const backfill = (...args: string[]) =>
+      candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--intervals', '1m', '--fresh', ...args);
+    const r = backfill('--periods', 'stoch=5,3,2', '--sink', 'jsonl:stoch.jsonl', '--state-dir', 'stoch-state');
+    expect(r.code).toBe(0);
+    const rows = (await readFile(join(dir, 'stoch.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(Object.keys(rows[0]).slice(-4)).toEqual(['vwap', 'atr_14', 'stoch_k', 'stoch_d']);
+    const hlc = { high: rows.map((x) => x.high), low: rows.map((x) => x.low), close: rows.map((x) => x.close) };
+    const periods = { optInFastK_Period: 5, optInSlowK_Period: 3, optInSlowD_Period: 2 };
+    const stoch = ta('STOCH', hlc, { ...periods, optInSlowK_MAType: 0, optInSlowD_MAType: 0 });
+    expectMatches(rows.map((x) => x.stoch_k), stoch.outSlowK, 'stoch_k');
+    expectMatches(rows.map((x) => x.stoch_d), stoch.outSlowD, 'stoch_d');
+    const plain = backfill('--sink', 'jsonl:plain.jsonl', '--state-dir', 'plain-state');
+    expect(plain.code).toBe(0);
+    expect(await readFile(join(dir, 'plain.jsonl'), 'utf8')).not.toContain('stoch');
+  });
+
   it('stops with exit 1 and names the file and the column when a column is missing', async () => {
     await writeFile(join(dir, 'ETHUSDT_1m.csv'), 'open_time,open,high,low,volume\n2024-01-01T00:00:00Z,1,2,0.5,3\n');
     const r = candlestream('backfill', '--source', 'ETHUSDT_1m.csv', '--sink', '-');
@@ -79,6 +97,7 @@ describe('candlestream backfill', () => {
     [['--source', 'x.csv', '--sink', '-', '--from', 'soon'], /--from: cannot read "soon"/],
     [['--source', 'x.csv', '--sink', '-', '--periods', 'sma=14;rsi=2.5'], /--periods: "rsi=2.5" needs 1 whole number/],
     [['--source', 'x.csv', '--sink', '-', '--periods', 'kama=10'], /--periods: "kama=10" names no indicator/],
+    [['--source', 'x.csv', '--sink', '-', '--periods', 'stoch=14,3'], /--periods: "stoch=14,3" needs 3 whole numbers/],
   ])('stops with exit 2 and names the bad setting: %j', (args, message) => {
     const r = candlestream('backfill', ...args);
     expect(r.stderr).toMatch(message);

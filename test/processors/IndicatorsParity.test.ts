@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { marketDriver } from './marketDriver.ts';
+import { periodsSpec } from '../../cli/periodsSpec.ts';
 import { expectMatches, loadCandles, ta, type Series } from './indicators/reference.ts';
 
 const SIZES: Record<string, number> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 };
@@ -25,7 +26,8 @@ function rollUp(s: Series, size: number): Series {
 describe('Indicators through the whole topology', () => {
   it('equal TA-Lib on the real data for every interval and both symbols', async () => {
     const series = { 'BTC-USDT': loadCandles('BTCUSDT'), 'BTC-USDC': loadCandles('BTCUSDC') };
-    const driver = await marketDriver({}, 4);
+    // The default indicators, and the stochastic oscillator turned on as `--periods stoch=14,3,3` does.
+    const driver = await marketDriver({ periods: periodsSpec('stoch=14,3,3') }, 4);
     // Interleave the two symbols in event-time order, as backfill and a live topic would.
     for (let i = 0; i < series['BTC-USDT'].ts.length; i++) {
       for (const [symbol, s] of Object.entries(series)) {
@@ -60,6 +62,11 @@ describe('Indicators through the whole topology', () => {
         expectMatches(col('bb_middle'), bb.outRealMiddleBand, `${label} bb_middle`);
         expectMatches(col('bb_lower'), bb.outRealLowerBand, `${label} bb_lower`);
         expectMatches(col('atr_14'), ta('ATR', { high: s.high, low: s.low, close: s.close }, { optInTimePeriod: 14 }).outReal, `${label} atr_14`);
+        const stochOptions = { optInFastK_Period: 14, optInSlowK_Period: 3, optInSlowK_MAType: 0, optInSlowD_Period: 3 };
+        const stoch = ta('STOCH', { high: s.high, low: s.low, close: s.close }, { ...stochOptions, optInSlowD_MAType: 0 });
+        expectMatches(col('stoch_k'), stoch.outSlowK, `${label} stoch_k`);
+        expectMatches(col('stoch_d'), stoch.outSlowD, `${label} stoch_d`);
+        if (interval === '1d') expect(stoch.outSlowD.filter((v) => v !== null).length, label).toBeGreaterThan(0);
       }
     }
     await driver.close();
