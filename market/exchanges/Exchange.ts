@@ -1,7 +1,10 @@
 /** The fields of a row that Clean reads, each known by several names across exchanges. */
 export type Field = 'ts' | 'symbol' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'interval' | 'exchange' | 'price' | 'size';
 
-/** A message's flat rows (a candle, or a trade with price and size), or why it carries none. */
+/**
+ * A message's flat rows (a candle, or a trade with price and size), or why it carries none. A row
+ * `closed: false` is a candle still open, rejected as `kline_not_closed`.
+ */
 export type FlatRows = Record<string, unknown>[] | { reason: string };
 
 /** A message → its flat rows; undefined when it is not an exchange message but a flat row already. */

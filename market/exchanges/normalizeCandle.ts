@@ -22,6 +22,8 @@ const PLAIN = /^[A-Za-z0-9_]{1,20}$/;
 
 /** One row or message of any accepted shape → the canonical candle, or the reason it cannot be one. */
 export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDefaults = {}): { candle: Candle } | { reason: string } {
+  // A candle its exchange marks still open (`closed: false`, as okx.ts writes it): no market data yet.
+  if (raw.closed === false) return { reason: 'kline_not_closed' };
   const rawSymbol = pick(raw, SYMBOL_FIELDS) ?? defaults.symbol;
   if (rawSymbol === undefined || rawSymbol === '') return { reason: 'missing_field:symbol' };
   const symbol = normalizeSymbol(rawSymbol);
