@@ -21,5 +21,5 @@ export const canonical: Exchange = {
   },
   // Exchanges known by name only: no message or header-less file of theirs is read, but a file name saying
   // `bybit_BTCUSDT_1m.csv` still names the exchange of its rows.
-  fileNames: ['bybit', 'okx', 'bitstamp', 'bitfinex', 'kucoin', 'gemini'],
+  fileNames: ['bybit', 'bitstamp', 'bitfinex', 'kucoin', 'gemini'],
 };
