@@ -1,6 +1,8 @@
 import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { normalizeSymbol } from '../market/normalizeSymbol.ts';
-import { SYMBOL_FIELDS, TIME_FIELDS } from '../market/exchanges/normalizeCandle.ts';
+import { CANDLE_COLUMNS, columnNames, FIELD_NAMES, MESSAGE_FIELDS } from '../market/exchanges/fieldNames.ts';
+import { HEADERLESS_CSV } from '../market/exchanges/csvLayouts.ts';
+import { pick } from '../market/pick.ts';
 import { parseTimestamp } from '../market/parseTimestamp.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { csvColumns, readCsvRows, type Row } from '../io/csv/CsvRowReader.ts';
@@ -26,25 +28,13 @@ export interface CandleFileOptions {
   onSkip?: (message: string) => void;
 }
 
-const TIME_COLUMNS = ['ts', 'timestamp', 'time', 'open_time', 'opentime', 't', 'date'];
-const REQUIRED: [string, string[]][] = [
-  ['open', ['open', 'o']],
-  ['high', ['high', 'h']],
-  ['low', ['low', 'l']],
-  ['close', ['close', 'c']],
-  ['volume', ['volume', 'v', 'vol']],
-];
-const SYMBOL_COLUMNS = ['symbol', 's', 'pair', 'product_id'];
+const TIME_COLUMNS = columnNames('ts');
+const SYMBOL_COLUMNS = columnNames('symbol');
 /**
- * Every field Clean reads from a row (normalizeCandle, tradeAsCandle, flattenExchangeMessage), lower-cased
+ * Every field Clean reads from a row (normalizeCandle, tradeAsCandle, the exchanges' messages), lower-cased
  * as the readers name columns, and `raw` for archived messages: a Parquet file's other columns are not read.
  */
-const CLEAN_COLUMNS = new Set([
-  ...[...TIME_FIELDS, ...SYMBOL_FIELDS].map((f) => f.toLowerCase()),
-  ...['open', 'o', 'high', 'h', 'low', 'l', 'close', 'c', 'volume', 'v', 'vol', 'base_volume', 'interval', 'i', 'exchange'],
-  ...['price', 'p', 'last_price', 'qty', 'q', 'size', 'quantity', 'amount', 'last_size'],
-  ...['stream', 'data', 'e', 'k', 'type', 'channel', 'raw'],
-]);
+const CLEAN_COLUMNS = new Set([...Object.values(FIELD_NAMES).flat(), ...MESSAGE_FIELDS, 'raw'].map((f) => f.toLowerCase()));
 
 /** One history file: where it is, and the Hive partition values its path gives. */
 interface CandleFile {
@@ -139,8 +129,8 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
   // `candlestream archive` keeps each message as it came, in `raw`: replayed as the live service read it.
   const archived = columns.includes('raw') && !columns.includes('open');
   if (!archived) {
-    for (const [name, aliases] of REQUIRED) {
-      if (!aliases.some((a) => columns.includes(a))) throw new Error(`${uri}: missing column '${name}'; columns are ${columns.join(', ')}`);
+    for (const { field, names } of CANDLE_COLUMNS) {
+      if (!names.some((a) => columns.includes(a))) throw new Error(`${uri}: missing column '${field}'; columns are ${columns.join(', ')}`);
     }
   }
   const hints = fileNameHints(entry.name);
@@ -164,7 +154,9 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
       return line ? Math.round(entry.size / (line.length + 1)) : 0;
     },
     async *batches(): AsyncGenerator<StreamRecord[]> {
-      const rows: AsyncIterable<Row[]> = parquet ? readParquetRows(location, { columns: columns.filter((c) => CLEAN_COLUMNS.has(c)) }) : readCsvRows(storage.stream(entry.path), uri);
+      const rows: AsyncIterable<Row[]> = parquet
+        ? readParquetRows(location, { columns: columns.filter((c) => CLEAN_COLUMNS.has(c)) })
+        : readCsvRows(storage.stream(entry.path), uri, { headerless: HEADERLESS_CSV });
       let lastTs = -Infinity;
       try {
         for await (const batch of rows) {
@@ -173,7 +165,7 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
             const ts = parseTimestamp(row[timeColumn]);
             if (ts !== null && (ts < options.from || ts >= options.to)) continue;
             if (ts !== null) lastTs = ts;
-            const rowSymbol = row.symbol ?? row.s ?? row.pair ?? row.product_id;
+            const rowSymbol = pick(row, SYMBOL_COLUMNS);
             const key = rowSymbol === undefined || rowSymbol === null || rowSymbol === '' ? defaultKey : normalizeSymbol(rowSymbol) ?? String(rowSymbol);
             const value = archived ? parseRaw(row.raw) : row;
             // A row whose time cannot be read keeps its place in the file, so Clean rejects it in order.
@@ -207,5 +199,5 @@ async function firstLine(storage: Storage, entry: StorageEntry): Promise<string 
 async function csvFileColumns(storage: Storage, entry: StorageEntry, uri: string): Promise<string[]> {
   const line = await firstLine(storage, entry);
   if (line === undefined) throw new Error(`${uri}: empty file`);
-  return csvColumns(line, uri).columns;
+  return csvColumns(line, uri, HEADERLESS_CSV).columns;
 }

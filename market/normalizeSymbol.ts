@@ -10,6 +10,8 @@ const asset = (a: string) => ALIASES[a] ?? a;
 const SIDE = /^[A-Z0-9]{1,20}$/;
 const MAX_LENGTH = 41; // BASE, separator, QUOTE
 const WRITTEN = /^[A-Za-z0-9]+([-/_:][A-Za-z0-9]+)?$/;
+/** A derivative's instrument id: a pair and its contract (OKX's BTC-USDT-SWAP, BTC-USD-250328, BTC-USD-250328-60000-C). */
+const DERIVATIVE = /^[A-Za-z0-9]+-[A-Za-z0-9]+-(SWAP|\d{6}(-\d+(\.\d+)?-[CP])?)$/i;
 
 /**
  * Any exchange's way of writing a pair → `BASE-QUOTE`, upper case: `BTCUSDT` (Binance), `BTC-USD`
@@ -27,11 +29,15 @@ export function normalizeSymbol(raw: unknown): string | null {
   return known;
 }
 
-/** Why `normalizeSymbol` gave null: `not_a_string`, `too_long`, `characters` or `not_a_pair` (the dead letter's `bad_symbol:<why>`). */
+/**
+ * Why `normalizeSymbol` gave null: `not_a_string`, `too_long`, `not_spot` (a perpetual, future or option: not
+ * a pair of assets), `characters` or `not_a_pair` (the dead letter's `bad_symbol:<why>`).
+ */
 export function symbolProblem(raw: unknown): string {
   if (typeof raw !== 'string') return 'not_a_string';
   const s = raw.trim();
   if (s.length > MAX_LENGTH) return 'too_long';
+  if (DERIVATIVE.test(s)) return 'not_spot';
   if (!WRITTEN.test(s)) return 'characters';
   const pair = parsePair(s.toUpperCase());
   return pair && !fits(pair) ? 'too_long' : 'not_a_pair';

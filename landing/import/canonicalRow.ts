@@ -1,5 +1,7 @@
 import type { Candle } from '../../market/Candle.ts';
-import { normalizeCandle, SYMBOL_FIELDS, TIME_FIELDS, type CandleDefaults } from '../../market/exchanges/normalizeCandle.ts';
+import { normalizeCandle, type CandleDefaults } from '../../market/exchanges/normalizeCandle.ts';
+import { CANDLE_COLUMNS, columnNames, FIELD_NAMES } from '../../market/exchanges/fieldNames.ts';
+import { HEADERLESS_CSV } from '../../market/exchanges/csvLayouts.ts';
 import { csvColumns } from '../../io/csv/CsvRowReader.ts';
 import { splitCsvLine } from '../../io/csv/readCsvTable.ts';
 
@@ -14,27 +16,21 @@ export interface CsvLayout {
   symbolColumn: boolean;
 }
 
-const REQUIRED: [string, string[]][] = [
-  ['open', ['open', 'o']],
-  ['high', ['high', 'h']],
-  ['low', ['low', 'l']],
-  ['close', ['close', 'c']],
-  ['volume', ['volume', 'v', 'vol', 'base_volume']],
-];
-
 /**
- * The layout a CSV's first line gives (a header, or Binance's 12 header-less kline columns, or
- * Kraken's 6 or 7 OHLCVT columns), checked for a time column and open, high, low, close, volume;
+ * The layout a CSV's first line gives (a header, or an exchange's header-less export: Binance's 12
+ * kline columns, Kraken's 6 or 7 OHLCVT columns), checked for a time column and open, high, low, close, volume;
  * the error names the file and the missing column.
  */
 export function csvLayout(firstLine: string, id: string): CsvLayout {
-  const { columns, hasHeader } = csvColumns(firstLine, id);
-  const timeColumn = TIME_FIELDS.find((c) => columns.includes(c));
-  if (!timeColumn) throw new Error(`${id}: missing column 'open_time' (a time column: ${TIME_FIELDS.filter((c) => c === c.toLowerCase()).join(', ')}); columns are ${columns.join(', ')}`);
-  for (const [name, aliases] of REQUIRED) {
-    if (!aliases.some((a) => columns.includes(a))) throw new Error(`${id}: missing column '${name}'; columns are ${columns.join(', ')}`);
+  const { columns, hasHeader } = csvColumns(firstLine, id, HEADERLESS_CSV);
+  const timeColumn = columnNames('ts').find((c) => columns.includes(c));
+  if (!timeColumn) {
+    throw new Error(`${id}: missing column 'open_time' (a time column: ${columnNames('ts').join(', ')}); columns are ${columns.join(', ')}`);
   }
-  return { columns, hasHeader, timeColumn, symbolColumn: SYMBOL_FIELDS.some((c) => columns.includes(c)) };
+  for (const { field, names } of CANDLE_COLUMNS) {
+    if (!names.some((a) => columns.includes(a))) throw new Error(`${id}: missing column '${field}'; columns are ${columns.join(', ')}`);
+  }
+  return { columns, hasHeader, timeColumn, symbolColumn: columnNames('symbol').some((c) => columns.includes(c)) };
 }
 
 /** A data line that cannot be a candle: the reason (Clean's codes, and `wrong_column_count`) and what was wrong. */
@@ -65,7 +61,7 @@ function detailOf(reason: string, row: Record<string, unknown>, layout: CsvLayou
   if (reason === 'bad_timestamp' || reason === 'missing_field:ts') return `${layout.timeColumn}=${JSON.stringify(row[layout.timeColumn])}`;
   const field = /^(?:non_numeric|non_finite|missing_field|non_positive_price):(\w+)$/.exec(reason)?.[1];
   if (field) {
-    const column = [field, field[0], field === 'volume' ? 'vol' : ''].find((c) => c && row[c] !== undefined);
+    const column = FIELD_NAMES[field as keyof typeof FIELD_NAMES]?.find((c) => row[c] !== undefined);
     if (column) return `${column}=${JSON.stringify(row[column])}`;
   }
   return undefined;

@@ -1,6 +1,6 @@
 import { parseTimestamp } from '../parseTimestamp.ts';
 import { pick } from '../pick.ts';
-import { TIME_FIELDS } from './normalizeCandle.ts';
+import { TIME_FIELDS } from './fieldNames.ts';
 import { flattenExchangeMessage } from './flattenExchangeMessage.ts';
 
 /**

@@ -4,6 +4,9 @@ import { normalizeSymbol, symbolProblem } from '../normalizeSymbol.ts';
 import { parseTimestamp } from '../parseTimestamp.ts';
 import { pick } from '../pick.ts';
 import { toNumber, validateCandle } from '../validateCandle.ts';
+import { FIELD_NAMES, SYMBOL_FIELDS, TIME_FIELDS } from './fieldNames.ts';
+
+export { SYMBOL_FIELDS, TIME_FIELDS };
 
 export interface CandleDefaults {
   symbol?: string;
@@ -11,15 +14,7 @@ export interface CandleDefaults {
   interval?: string;
 }
 
-export const TIME_FIELDS = ['ts', 'timestamp', 'time', 'open_time', 'openTime', 'opentime', 't', 'T', 'date', 'Date'];
-export const SYMBOL_FIELDS = ['symbol', 's', 'pair', 'product_id', 'Symbol', 'Pair'];
-const OPEN = ['open', 'o', 'Open'];
-const HIGH = ['high', 'h', 'High'];
-const LOW = ['low', 'l', 'Low'];
-const CLOSE = ['close', 'c', 'Close'];
-const VOLUME = ['volume', 'v', 'vol', 'base_volume', 'Volume'];
-const INTERVAL = ['interval', 'i'];
-const EXCHANGE = ['exchange', 'Exchange'];
+const { open: OPEN, high: HIGH, low: LOW, close: CLOSE, volume: VOLUME, interval: INTERVAL, exchange: EXCHANGE } = FIELD_NAMES;
 /** An exchange's name, as a file name, a flag or a feed writes it; anything else is not one. */
 const EXCHANGE_NAME = /^[a-z0-9][a-z0-9._ -]{0,31}$/;
 /** A value short and plain enough to name in a reason (reasons are metric labels: no raw input of any length). */
@@ -27,6 +22,8 @@ const PLAIN = /^[A-Za-z0-9_]{1,20}$/;
 
 /** One row or message of any accepted shape → the canonical candle, or the reason it cannot be one. */
 export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDefaults = {}): { candle: Candle } | { reason: string } {
+  // A candle its exchange marks still open (`closed: false`, as okx.ts writes it): no market data yet.
+  if (raw.closed === false) return { reason: 'kline_not_closed' };
   const rawSymbol = pick(raw, SYMBOL_FIELDS) ?? defaults.symbol;
   if (rawSymbol === undefined || rawSymbol === '') return { reason: 'missing_field:symbol' };
   const symbol = normalizeSymbol(rawSymbol);

@@ -1,5 +1,5 @@
 import { flattenExchangeMessage } from './flattenExchangeMessage.ts';
-import { SYMBOL_FIELDS } from './normalizeCandle.ts';
+import { SYMBOL_FIELDS } from './fieldNames.ts';
 import { normalizeSymbol, symbolProblem } from '../normalizeSymbol.ts';
 import { pick } from '../pick.ts';
 

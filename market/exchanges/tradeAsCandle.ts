@@ -1,13 +1,14 @@
 import { pick } from '../pick.ts';
+import { FIELD_NAMES } from './fieldNames.ts';
 
 /**
  * A trade (price and quantity, no OHLC) as a one-trade candle of interval `trade`, which the Candles
  * processor rolls up like any other; anything else → undefined.
  */
 export function tradeAsCandle(raw: Record<string, unknown>): Record<string, unknown> | undefined {
-  if (pick(raw, ['open', 'o']) !== undefined) return undefined;
-  const price = pick(raw, ['price', 'p', 'last_price']);
-  const size = pick(raw, ['qty', 'q', 'size', 'quantity', 'amount', 'last_size']);
+  if (pick(raw, FIELD_NAMES.open) !== undefined) return undefined;
+  const price = pick(raw, FIELD_NAMES.price);
+  const size = pick(raw, FIELD_NAMES.size);
   if (price === undefined || size === undefined) return undefined;
   return { ...raw, open: price, high: price, low: price, close: price, volume: size };
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalCandle, csvLayout } from '../../landing/import/canonicalRow.ts';
 import { csvColumns, readCsvRows } from '../../io/csv/CsvRowReader.ts';
+import { HEADERLESS_CSV } from '../../market/exchanges/csvLayouts.ts';
 import { lineBatches, LineTooLongError } from '../../io/lineBatches.ts';
 import { readCsvTable } from '../../io/csv/readCsvTable.ts';
 import { fuzzSettings } from './fuzzSettings.ts';
@@ -58,7 +59,8 @@ async function checkCsvRows(bytes: Uint8Array, size: number): Promise<void> {
   const nonBlank = lines.map((l, i) => (i === 0 ? l.replace(/^\uFEFF/, '') : l)).filter((l) => l.trim() !== '');
   let rows = 0;
   try {
-    for await (const batch of readCsvRows(chunked(bytes, size), 'f.csv', { batchSize: 3, maxLineBytes: MAX_LINE })) {
+    const options = { batchSize: 3, maxLineBytes: MAX_LINE, headerless: HEADERLESS_CSV };
+    for await (const batch of readCsvRows(chunked(bytes, size), 'f.csv', options)) {
       for (const { rowNumber } of batch) if (rowNumber !== ++rows) throw new Error(`row ${rows} numbered ${rowNumber}`);
     }
   } catch (e) {
@@ -67,7 +69,7 @@ async function checkCsvRows(bytes: Uint8Array, size: number): Promise<void> {
     return;
   }
   expect(tooLong).toBe(-1);
-  const header = nonBlank.length ? csvColumns(nonBlank[0], 'f.csv').hasHeader : false;
+  const header = nonBlank.length ? csvColumns(nonBlank[0], 'f.csv', HEADERLESS_CSV).hasHeader : false;
   expect(rows).toBe(Math.max(0, nonBlank.length - (header ? 1 : 0)));
 }
 

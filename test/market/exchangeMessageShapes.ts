@@ -13,4 +13,14 @@ export const MESSAGES: [string, unknown, { symbol: string; ts: number; open: num
   ['Kraken v1 trade', [0, [['70', '1.0', String(s(T0 + 8000)), 'b', 'm', '']], 'trade', 'XBT/EUR'], { symbol: 'BTC-EUR', ts: T0, open: 70, close: 70, volume: 1 }],
   ['Kraken v2 ohlc', { channel: 'ohlc', type: 'update', data: [{ symbol: 'ADA/USD', open: 1, high: 2, low: 0.5, close: 1.5, volume: 9, interval_begin: '2023-03-01T00:00:00Z', interval: 1, timestamp: '2023-03-01T00:00:59Z' }] }, { symbol: 'ADA-USD', ts: T0, open: 1, close: 1.5, volume: 9 }],
   ['Kraken v1 ohlc', [42, [String(s(T0 + 30_000)), String(s(T0 + MIN)), '3', '4', '2', '3.5', '3.2', '7', 5], 'ohlc-1', 'DOT/USD'], { symbol: 'DOT-USD', ts: T0, open: 3, close: 3.5, volume: 7 }],
+  [
+    'OKX candle (confirmed)',
+    { arg: { channel: 'candle1m', instId: 'BTC-USDT' }, data: [[String(T0), '10', '12', '9', '11', '3', '33', '33', '1']] },
+    { symbol: 'BTC-USDT', ts: T0, open: 10, close: 11, volume: 3 },
+  ],
+  [
+    'OKX trade',
+    { arg: { channel: 'trades', instId: 'ETH-USDT' }, data: [{ instId: 'ETH-USDT', tradeId: '7', px: '20', sz: '0.5', side: 'buy', ts: String(T0 + 9000) }] },
+    { symbol: 'ETH-USDT', ts: T0, open: 20, close: 20, volume: 0.5 },
+  ],
 ];

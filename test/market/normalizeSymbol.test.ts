@@ -24,6 +24,11 @@ describe('normalizeSymbol', () => {
     ['???', 'characters'],
     ['BTC', 'not_a_pair'],
     [42, 'not_a_string'],
+    // Derivatives' instrument ids (OKX): a pair and a contract, not a spot pair.
+    ['BTC-USDT-SWAP', 'not_spot'],
+    ['BTC-USD-250328', 'not_spot'],
+    ['BTC-USD-250328-60000-C', 'not_spot'],
+    ['BTC-USD-X', 'characters'],
   ])('%j is rejected: %s', (raw, problem) => {
     expect(normalizeSymbol(raw)).toBeNull();
     expect(symbolProblem(raw)).toBe(problem);
