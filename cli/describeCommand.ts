@@ -8,7 +8,6 @@ export const DESCRIBE_HELP = `Usage: candlestream describe [options]
 
 Prints the topology that \`run\` and \`backfill --signals\` run, then the same graph as Mermaid.
 ${SETTINGS_HELP}
-
 ${TOPOLOGY_HELP}
   --signal-intervals LIST  intervals whose closed candles give a signal (default 1m)
   --format text|mermaid|both   what to print (default both)`;

@@ -25,8 +25,8 @@ export type SettingsOf<T extends Record<string, SettingSpec>> = string extends k
 const NOT_SETTINGS = new Set(['CANDLESTREAM_DEBUG', 'CANDLESTREAM_STACK_DIR', 'CANDLESTREAM_TOOLCHAIN']);
 
 /** Said in every command's --help: where settings come from (README: "Settings"). */
-export const SETTINGS_HELP = `Settings come from flags, then CANDLESTREAM_<FLAG> environment variables (CANDLESTREAM_STATE_DIR
-for --state-dir), then a JSON file (--config FILE, keys named as the flags), then the defaults.`;
+export const SETTINGS_HELP = `Settings come from flags, then CANDLESTREAM_<FLAG> environment variables (the flag in capitals,
+- as _), then a JSON file (--config FILE, keys named as the flags), then the defaults.`;
 
 export const envName = (flag: string) => `CANDLESTREAM_${flag.toUpperCase().replace(/-/g, '_')}`;
 
