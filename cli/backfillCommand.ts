@@ -158,7 +158,8 @@ function backfillJob(s: BackfillSettings): BackfillJob {
   const topology = topologyFlagOptions(s);
   externalFileNames(s.external);
   if (s.model && !s.signals) throw new UsageError('--model needs --signals URI: where the scored signals go');
-  const ruleSignals = s.signals && !s.model ? { signalIntervals: signalIntervals(s['signal-intervals'], topology.candles.intervals) } : undefined;
+  const ruleSignals: SignalOptions | undefined =
+    s.signals && !s.model ? { signalIntervals: signalIntervals(s['signal-intervals'], topology.candles.intervals) } : undefined;
   const partitions = wholeNumber(s.partitions, '--partitions', 1, PARTITIONS_LIMIT);
   const commitEvery = wholeNumber(s['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
   const from = s.from === undefined ? -Infinity : timeFlag(s.from, '--from');
@@ -205,7 +206,8 @@ async function modelScoring(job: BackfillJob, externalSignals: string[]): Promis
   const unscored = new Map<string, number>();
   const log = (level: string, message: string) => job.s.quiet || process.stderr.write(`${level === 'error' ? 'error: ' : ''}${message}\n`);
   const onUnscored = (reason: string) => unscored.set(reason, (unscored.get(reason) ?? 0) + 1);
-  const { models, signals } = await useModel(job.s.model!, { ...job.topology, externalSignals }, job.s['signal-intervals'], { pollMs: 0, log, onUnscored });
+  const fit = { ...job.topology, externalSignals };
+  const { models, signals } = await useModel(job.s.model!, fit, job.s['signal-intervals'], { pollMs: 0, log, onUnscored });
   return { models, signals, unscored };
 }
 
@@ -232,13 +234,19 @@ function candleInputs(job: BackfillJob, skipped: string[]): Promise<BoundedInput
 }
 
 /** What makes a run the same job: a run resumes a checkpoint only if its fingerprint is the one it started with. */
-async function jobFingerprint(job: BackfillJob, market: MarketTopologyOptions, inputs: BoundedInput[], scoring: ModelScoring | undefined): Promise<string> {
-  const { s, partitions, from, to } = job;
+async function jobFingerprint(
+  job: BackfillJob,
+  market: MarketTopologyOptions,
+  inputs: BoundedInput[],
+  scoring: ModelScoring | undefined,
+): Promise<string> {
+  const { partitions, from, to } = job;
+  const { symbol, exchange, sink, signals } = job.s;
   const model = scoring?.models.current();
   const fingerprint = createHash('sha256');
-  fingerprint.update(
-    JSON.stringify({ market, partitions, from, to, symbol: s.symbol, exchange: s.exchange, sink: s.sink, signals: s.signals, model: model && { name: model.name, version: model.version, dir: model.dir } }),
-  );
+  const modelId = model && { name: model.name, version: model.version, dir: model.dir };
+  // The keys in this order: another order would make every earlier checkpoint another job's.
+  fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol, exchange, sink, signals, model: modelId }));
   // A resumed run must score with the very model (and manifest) it started with.
   if (model) for (const file of [MODEL_FILE, MANIFEST_FILE]) fingerprint.update(await readFile(join(model.dir, file)));
   for (const input of inputs) {

@@ -35,7 +35,9 @@ export async function useModel(
     throw new UsageError(message);
   };
   const intervals = topology.candles.intervals;
-  if (!intervals.includes(interval)) await fail(`--model ${dir} scores ${interval} candles: add ${interval} to --intervals (${intervals.join(',')})`);
+  if (!intervals.includes(interval)) {
+    await fail(`--model ${dir} scores ${interval} candles: add ${interval} to --intervals (${intervals.join(',')})`);
+  }
   if (signalIntervalsFlag !== undefined && signalIntervalsFlag.trim() !== interval) {
     await fail(`--signal-intervals ${signalIntervalsFlag}: with --model, signals are of the model's interval, ${interval}`);
   }

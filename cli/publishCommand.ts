@@ -54,7 +54,8 @@ export async function publishCommand(args: string[]): Promise<void> {
   const { s } = job;
   const kafka = kafkaClient(s, 'candlestream-publish', pino({ level: 'error' }, pino.destination(2)));
   const externals = s.external.map((spec) => externalSignalInput(externalSpec(spec), NODES.external));
-  const candles = await candleFileInputs(s.source, { symbol: s.symbol, exchange: s.exchange, from: job.from, to: job.to, source: NODES.prices });
+  const { from, to } = job;
+  const candles = await candleFileInputs(s.source, { symbol: s.symbol, exchange: s.exchange, from, to, source: NODES.prices });
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await admin.connect();
@@ -110,7 +111,11 @@ async function publishSignals(producer: Producer, externals: BoundedInput[], top
 }
 
 /** The candles in event-time order, at most --limit, paced to --rate; how many, in how long. */
-async function publishCandles(producer: Producer, candles: BoundedInput[], { s, rate, limit }: PublishJob): Promise<{ sent: number; elapsedMs: number }> {
+async function publishCandles(
+  producer: Producer,
+  candles: BoundedInput[],
+  { s, rate, limit }: PublishJob,
+): Promise<{ sent: number; elapsedMs: number }> {
   const progress = progressReporter('publish', s.quiet);
   let total = 0;
   for (const input of candles) total += (await input.estimatedRecords()) ?? 0;

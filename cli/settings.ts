@@ -47,7 +47,8 @@ export function resolveCommandLine<T extends Record<string, SettingSpec>>(
   allowPositionals = true,
 ): { settings: SettingsOf<T>; positionals: string[] } {
   const options = Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, { type: s.type, multiple: s.multiple ?? false }]));
-  const { values: flags, positionals } = parseArgs({ args, options: { ...options, config: { type: 'string' } } as never, strict: true, allowPositionals });
+  const config = { config: { type: 'string' } };
+  const { values: flags, positionals } = parseArgs({ args, options: { ...options, ...config } as never, strict: true, allowPositionals });
 
   const fromEnv: Settings = {};
   for (const [key, raw] of Object.entries(env)) {

@@ -59,7 +59,8 @@ function printLastRows(groups: [string, Row[]][], count: number, columns: string
     if (!key.endsWith(`\u0000${firstSymbol}`)) continue;
     const last = list.sort((a, b) => Number(a.ts) - Number(b.ts)).slice(-count);
     console.log(`\n${firstSymbol} ${key.split('\u0000')[0]}, last ${last.length}:`);
-    const wanted = columns === 'all' ? undefined : columns?.split(',').map((c) => c.trim()) ?? [...DEFAULT_COLUMNS, ...Object.keys(last[0]).filter((k) => k.startsWith('ext_'))];
+    const byDefault = [...DEFAULT_COLUMNS, ...Object.keys(last[0]).filter((k) => k.startsWith('ext_'))];
+    const wanted = columns === 'all' ? undefined : (columns?.split(',').map((c) => c.trim()) ?? byDefault);
     const shown = (k: string) => k !== 'symbol' && k !== 'interval' && (k === 'ts' || !wanted || wanted.includes(k));
     const cell = (k: string, v: unknown) => (k === 'ts' ? iso(Number(v)) : typeof v === 'number' ? Number(v.toPrecision(8)) : v);
     console.table(last.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => shown(k)).map(([k, v]) => [k, cell(k, v)]))));

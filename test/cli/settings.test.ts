@@ -110,7 +110,8 @@ describe('every command', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-settings-'));
     dirs.push(dir);
     const t0 = Date.UTC(2024, 0, 1);
-    const rows = (price: number) => Array.from({ length: 10 }, (_, i) => `${new Date(t0 + i * 60_000).toISOString()},${price},${price + 1},${price - 1},${price},1`);
+    const rows = (price: number) =>
+      Array.from({ length: 10 }, (_, i) => `${new Date(t0 + i * 60_000).toISOString()},${price},${price + 1},${price - 1},${price},1`);
     await writeFile(join(dir, 'BTCUSDT_1m.csv'), ['time,open,high,low,close,volume', ...rows(100)].join('\n') + '\n');
     await writeFile(join(dir, 'ETHUSDT_1m.csv'), ['time,open,high,low,close,volume', ...rows(10)].join('\n') + '\n');
     const config = join(dir, 'backfill.json');
@@ -119,7 +120,8 @@ describe('every command', () => {
     expect(backfill.status, backfill.stderr).toBe(0);
     expect(backfill.stderr).toBe(''); // quiet, from the file
     const features = (await readFile(join(dir, 'out.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(features.map((f) => `${f.symbol} ${f.interval}`).sort()).toEqual([...Array(10).fill('BTC-USDT 1m'), ...Array(10).fill('ETH-USDT 1m')]);
+    const series = features.map((f) => `${f.symbol} ${f.interval}`).sort();
+    expect(series).toEqual([...Array(10).fill('BTC-USDT 1m'), ...Array(10).fill('ETH-USDT 1m')]);
     const show = cli(['show', 'out.jsonl'], { CANDLESTREAM_ROWS: '1', CANDLESTREAM_COLUMNS: 'close' }, dir);
     expect(show.status, show.stderr).toBe(0);
     expect(show.stdout).toMatch(/^20 feature rows in out\.jsonl$/m);
