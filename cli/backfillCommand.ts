@@ -2,29 +2,34 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
-import { parseArgs } from 'node:util';
 import { DEAD_LETTER } from '../topology/Topology.ts';
 import { OUTPUT_MODES, OutputRefused, type OutputMode, type OutputWriter } from '../io/OutputWriter.ts';
-import { buildMarketTopology, featureColumns } from '../processors/marketTopology.ts';
-import { BackfillRunner } from '../backfill/BackfillRunner.ts';
+import { buildMarketTopology, defaultMarketOptions, featureColumns, type MarketTopologyOptions } from '../processors/marketTopology.ts';
+import { NODES } from '../processors/nodeNames.ts';
+import { BackfillRunner, type BackfillSummary } from '../backfill/BackfillRunner.ts';
+import type { BoundedInput } from '../backfill/BoundedInput.ts';
 import { candleFileInputs } from '../backfill/candleFileInput.ts';
 import { externalSignalInput } from '../backfill/externalSignalInput.ts';
 import { parseSinkUri, sinkTarget, type SinkOptions } from '../io/parseSinkUri.ts';
 import { OutputClosed } from '../io/JsonlWriter.ts';
 import type { ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
-import { marketOptionsFrom, signalIntervals, TOPOLOGY_FLAGS, TOPOLOGY_HELP } from './topologyFlags.ts';
+import type { HdfsSettings } from '../io/storage/storageFor.ts';
+import { externalFileNames, signalIntervals, topologyFlagOptions, TOPOLOGY_FLAGS, TOPOLOGY_HELP, type TopologyFlagOptions } from './topologyFlags.ts';
 import { SIGNAL_COLUMNS, SIGNAL_COLUMN_TYPES } from '../market/Signal.ts';
 import { refuseSinkOverlaps, type FlagLocation } from './sinkOverlaps.ts';
 import { externalSpec } from './externalSpec.ts';
 import { progressReporter } from './progress.ts';
+import { resolveSettings, SETTINGS_HELP, type SettingsOf } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 import { COMMIT_EVERY_LIMIT, PARTITIONS_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
-import { MODEL_HELP, useModel } from './modelFlag.ts';
+import { MODEL_HELP, useModel, type SignalOptions } from './modelFlag.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../models/OnnxSignalModel.ts';
+import type { ModelDirectory } from '../models/ModelDirectory.ts';
 
 export const BACKFILL_HELP = `Usage: candlestream backfill --source <file|dir>... --sink <uri> [options]
 
 Replays candle history through the topology, in event-time order, and writes the features.
+${SETTINGS_HELP}
 
 Input:
   --source LOCATION        a CSV or Parquet file, or a directory of them, local or hdfs://…
@@ -95,27 +100,87 @@ export const BACKFILL_FLAGS = {
   'stop-after': { type: 'string' },
 } as const;
 
+type BackfillSettings = SettingsOf<typeof BACKFILL_FLAGS>;
+
 export async function backfillCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: BACKFILL_FLAGS, strict: true });
-  if (!values.source.length) throw new UsageError('--source is required: a CSV or Parquet file, or a directory');
-  if (!values.sink) throw new UsageError('--sink is required: parquet:DIR, jsonl:FILE or -');
-  const market = marketOptionsFrom(values);
-  if (values.model && !values.signals) throw new UsageError('--model needs --signals URI: where the scored signals go');
-  if (values.signals && !values.model) market.signalIntervals = signalIntervals(values['signal-intervals'], market.candles.intervals);
-  const partitions = wholeNumber(values.partitions, '--partitions', 1, PARTITIONS_LIMIT);
-  const commitEvery = wholeNumber(values['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
-  const from = values.from === undefined ? -Infinity : timeFlag(values.from, '--from');
-  const to = values.to === undefined ? Infinity : timeFlag(values.to, '--to');
-  if (from >= to) throw new UsageError(`--from ${values.from} is not before --to ${values.to}: no candle has from ≤ ts < to`);
-  const onError = values['on-error'];
+  const job = backfillJob(resolveSettings(BACKFILL_FLAGS, args, process.env));
+  const externals = job.s.external.map((spec) => externalSignalInput(externalSpec(spec), NODES.external));
+  // A file with several numeric columns brings several signals: the topology needs all their names.
+  const externalSignals = (await Promise.all(externals.map((e) => e.names()))).flat();
+  const scoring = job.s.model ? await modelScoring(job, externalSignals) : undefined;
+  try {
+    const market = defaultMarketOptions({ ...job.topology, externalSignals, ...(scoring?.signals ?? job.ruleSignals) });
+    const topology = buildMarketTopology(market);
+    const writers = backfillWriters(job, market);
+    const skipped: string[] = [];
+    const inputs = [...externals, ...(await candleInputs(job, skipped))];
+    const runner = new BackfillRunner({
+      topology,
+      inputs,
+      writers,
+      partitions: job.partitions,
+      stateDir: job.s['state-dir'],
+      commitEvery: job.commitEvery,
+      fingerprint: await jobFingerprint(job, market, inputs, scoring),
+      fresh: job.s.fresh,
+      onProgress: progressReporter('backfill', job.s.quiet),
+      onLog: job.s.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+      stopAfter: job.stopAfter,
+    });
+    const summary = await replay(runner);
+    if (summary && !job.s.quiet) report(summary, skipped, scoring);
+  } finally {
+    await scoring?.models.close();
+  }
+}
+
+/** The flags, checked: a bad one stops start-up, naming it, before any file is opened. */
+interface BackfillJob {
+  readonly s: BackfillSettings;
+  readonly sink: string;
+  readonly topology: TopologyFlagOptions;
+  /** Signals of the built-in rule: --signals without --model. */
+  readonly ruleSignals?: SignalOptions;
+  readonly partitions: number;
+  readonly commitEvery: number;
+  readonly from: number;
+  readonly to: number;
+  readonly onError: 'fail' | 'skip';
+  readonly hdfs: HdfsSettings;
+  readonly mode: OutputMode;
+  readonly deadLetter: string;
+  readonly stopAfter?: number;
+}
+
+function backfillJob(s: BackfillSettings): BackfillJob {
+  if (!s.source.length) throw new UsageError('--source is required: a CSV or Parquet file, or a directory');
+  if (!s.sink) throw new UsageError('--sink is required: parquet:DIR, jsonl:FILE or -');
+  const topology = topologyFlagOptions(s);
+  externalFileNames(s.external);
+  if (s.model && !s.signals) throw new UsageError('--model needs --signals URI: where the scored signals go');
+  const ruleSignals: SignalOptions | undefined =
+    s.signals && !s.model ? { signalIntervals: signalIntervals(s['signal-intervals'], topology.candles.intervals) } : undefined;
+  const partitions = wholeNumber(s.partitions, '--partitions', 1, PARTITIONS_LIMIT);
+  const commitEvery = wholeNumber(s['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
+  const from = s.from === undefined ? -Infinity : timeFlag(s.from, '--from');
+  const to = s.to === undefined ? Infinity : timeFlag(s.to, '--to');
+  if (from >= to) throw new UsageError(`--from ${s.from} is not before --to ${s.to}: no candle has from ≤ ts < to`);
+  const onError = s['on-error'];
   if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
-  const hdfs = hdfsSettings(values);
-  const mode = values.mode as OutputMode;
-  if (!OUTPUT_MODES.includes(mode)) throw new UsageError(`--mode must be error, append or overwrite, not "${values.mode}"`);
-  const deadLetter = values['dead-letter'] ?? DEFAULT_DEAD_LETTER;
+  const hdfs = hdfsSettings(s);
+  const mode = s.mode as OutputMode;
+  if (!OUTPUT_MODES.includes(mode)) throw new UsageError(`--mode must be error, append or overwrite, not "${s.mode}"`);
+  const deadLetter = s['dead-letter'] ?? DEFAULT_DEAD_LETTER;
+  refuseOverlaps(s, deadLetter);
+  const stopAfter = s['stop-after'] === undefined ? undefined : wholeNumber(s['stop-after'], '--stop-after');
+  return { s, sink: s.sink, topology, ruleSignals, partitions, commitEvery, from, to, onError, hdfs, mode, deadLetter, stopAfter };
+}
+
+/** No sink may share a place with another sink or with a source. */
+function refuseOverlaps(s: BackfillSettings, deadLetter: string): void {
   const sinkFlags: [flag: string, uri: string | undefined][] = [
-    ['--sink', values.sink],
-    ['--signals', values.signals],
+    ['--sink', s.sink],
+    ['--signals', s.signals],
     ['--dead-letter', deadLetter],
   ];
   const sinkPlaces: FlagLocation[] = [];
@@ -124,38 +189,64 @@ export async function backfillCommand(args: string[]): Promise<void> {
     if (location !== undefined) sinkPlaces.push({ flag: `${flag} ${uri}`, location });
   }
   const sourcePlaces = [
-    ...values.source.map((location) => ({ flag: `--source ${location}`, location })),
-    ...(values.external ?? []).map((spec) => ({ flag: `--external ${spec}`, location: externalSpec(spec).path })),
+    ...s.source.map((location) => ({ flag: `--source ${location}`, location })),
+    ...s.external.map((spec) => ({ flag: `--external ${spec}`, location: externalSpec(spec).path })),
   ];
   refuseSinkOverlaps(sinkPlaces, sourcePlaces);
+}
 
-  const externals = (values.external ?? []).map((spec) => externalSignalInput(externalSpec(spec), 'external'));
-  // A file with several numeric columns brings several signals: the topology needs all their names.
-  market.externalSignals = (await Promise.all(externals.map((e) => e.names()))).flat();
+/** `--model`: the model, the signals it gives, and the candles it could not score, counted by reason. */
+interface ModelScoring {
+  readonly models: ModelDirectory;
+  readonly signals: SignalOptions;
+  readonly unscored: Map<string, number>;
+}
+
+async function modelScoring(job: BackfillJob, externalSignals: string[]): Promise<ModelScoring> {
   const unscored = new Map<string, number>();
-  const log = (level: string, message: string) => values.quiet || process.stderr.write(`${level === 'error' ? 'error: ' : ''}${message}\n`);
-  const models = values.model
-    ? await useModel(values.model, market, values['signal-intervals'], { pollMs: 0, log, onUnscored: (reason) => unscored.set(reason, (unscored.get(reason) ?? 0) + 1) })
-    : undefined;
-  const model = models?.current();
-  const topology = buildMarketTopology(market);
+  const log = (level: string, message: string) => job.s.quiet || process.stderr.write(`${level === 'error' ? 'error: ' : ''}${message}\n`);
+  const onUnscored = (reason: string) => unscored.set(reason, (unscored.get(reason) ?? 0) + 1);
+  const fit = { ...job.topology, externalSignals };
+  const { models, signals } = await useModel(job.s.model!, fit, job.s['signal-intervals'], { pollMs: 0, log, onUnscored });
+  return { models, signals, unscored };
+}
+
+function backfillWriters(job: BackfillJob, market: MarketTopologyOptions): Map<string, OutputWriter> {
+  const { hdfs, mode } = job;
   const writers = new Map<string, OutputWriter>([
-    ['features', sink(values.sink, featureColumns(market), '--sink', { hdfs, mode })],
+    [NODES.features, sink(job.sink, featureColumns(market), '--sink', { hdfs, mode })],
     // The default file collects every run's dead letters: two backfills in one directory just work.
-    [DEAD_LETTER, sink(deadLetter, undefined, '--dead-letter', { hdfs, mode: values['dead-letter'] === undefined ? 'append' : mode })],
+    [DEAD_LETTER, sink(job.deadLetter, undefined, '--dead-letter', { hdfs, mode: job.s['dead-letter'] === undefined ? 'append' : mode })],
   ]);
   const signalColumns = SIGNAL_COLUMNS.map((name): ColumnSpec => ({ name, type: SIGNAL_COLUMN_TYPES[name] }));
-  if (values.signals) writers.set('signals', sink(values.signals, signalColumns, '--signals', { hdfs, mode }));
-  const skipped: string[] = [];
+  if (job.s.signals) writers.set(NODES.signals, sink(job.s.signals, signalColumns, '--signals', { hdfs, mode }));
+  return writers;
+}
+
+/** The candle files; with --on-error skip, those that cannot be read are named in `skipped` (and on stderr). */
+function candleInputs(job: BackfillJob, skipped: string[]): Promise<BoundedInput[]> {
+  const { s, from, to, hdfs, onError } = job;
   const onSkip = (message: string) => {
     skipped.push(message);
-    if (!values.quiet) process.stderr.write(`backfill: ${message}\n`);
+    if (!s.quiet) process.stderr.write(`backfill: ${message}\n`);
   };
-  const candles = await candleFileInputs(values.source, { symbol: values.symbol, exchange: values.exchange, from, to, source: 'prices', hdfs, onError, onSkip });
-  const inputs = [...externals, ...candles];
+  return candleFileInputs(s.source, { symbol: s.symbol, exchange: s.exchange, from, to, source: NODES.prices, hdfs, onError, onSkip });
+}
 
+/** What makes a run the same job: a run resumes a checkpoint only if its fingerprint is the one it started with. */
+async function jobFingerprint(
+  job: BackfillJob,
+  market: MarketTopologyOptions,
+  inputs: BoundedInput[],
+  scoring: ModelScoring | undefined,
+): Promise<string> {
+  const { partitions, from, to } = job;
+  const { symbol, exchange, sink, signals } = job.s;
+  const model = scoring?.models.current();
   const fingerprint = createHash('sha256');
-  fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol: values.symbol, exchange: values.exchange, sink: values.sink, signals: values.signals, model: model && { name: model.name, version: model.version, dir: model.dir } }));
+  const modelId = model && { name: model.name, version: model.version, dir: model.dir };
+  // The keys in this order: another order would make every earlier checkpoint another job's.
+  fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol, exchange, sink, signals, model: modelId }));
   // A resumed run must score with the very model (and manifest) it started with.
   if (model) for (const file of [MODEL_FILE, MANIFEST_FILE]) fingerprint.update(await readFile(join(model.dir, file)));
   for (const input of inputs) {
@@ -165,43 +256,31 @@ export async function backfillCommand(args: string[]): Promise<void> {
       fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
     }
   }
+  return fingerprint.digest('hex');
+}
 
-  const runner = new BackfillRunner({
-    topology,
-    inputs,
-    writers,
-    partitions,
-    stateDir: values['state-dir'],
-    commitEvery,
-    fingerprint: fingerprint.digest('hex'),
-    fresh: values.fresh,
-    onProgress: progressReporter('backfill', values.quiet),
-    onLog: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
-    stopAfter: values['stop-after'] === undefined ? undefined : wholeNumber(values['stop-after'], '--stop-after'),
+/** The summary; undefined when whoever read standard output had enough (`--sink - | head`): stop quietly, as other tools do. */
+function replay(runner: BackfillRunner): Promise<BackfillSummary | undefined> {
+  return runner.run().catch((e: unknown) => {
+    if (e instanceof OutputRefused) throw new UsageError(e.message);
+    if (e instanceof OutputClosed) return undefined;
+    throw e;
   });
-  const summary = await runner
-    .run()
-    .catch((e: unknown) => {
-      if (e instanceof OutputRefused) throw new UsageError(e.message);
-      // Whoever read standard output has had enough (`--sink - | head`): stop quietly, as other tools do.
-      if (e instanceof OutputClosed) return undefined;
-      throw e;
-    })
-    .finally(() => models?.close());
-  if (!summary) return;
-  if (!values.quiet) {
-    const seconds = summary.elapsedMs / 1000;
-    const letters = [...summary.deadLetters].map(([reason, n]) => `${reason} ${n}`).join(', ');
-    process.stderr.write(
-      `backfill: ${summary.recordsIn.toLocaleString('en-US')} records in, ${summary.recordsOut.toLocaleString('en-US')} features out` +
-        ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
-        (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
-        `; dead letters: ${letters || 'none'}` +
-        (skipped.length ? `; ${skipped.length} file(s) skipped (--on-error skip)` : '') +
-        (model ? `; scored with ${model.name} v${model.version}, not scored: ${[...unscored].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}` : '') +
-        `; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
-    );
-  }
+}
+
+function report(summary: BackfillSummary, skipped: string[], scoring: ModelScoring | undefined): void {
+  const seconds = summary.elapsedMs / 1000;
+  const counts = (m: Map<string, number>) => [...m].map(([reason, n]) => `${reason} ${n}`).join(', ');
+  const model = scoring?.models.current();
+  process.stderr.write(
+    `backfill: ${summary.recordsIn.toLocaleString('en-US')} records in, ${summary.recordsOut.toLocaleString('en-US')} features out` +
+      ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
+      (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
+      `; dead letters: ${counts(summary.deadLetters) || 'none'}` +
+      (skipped.length ? `; ${skipped.length} file(s) skipped (--on-error skip)` : '') +
+      (model ? `; scored with ${model.name} v${model.version}, not scored: ${counts(scoring!.unscored) || 'none'}` : '') +
+      `; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
+  );
 }
 
 const DEFAULT_DEAD_LETTER = 'jsonl:dead-letter.jsonl';

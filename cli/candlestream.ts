@@ -8,6 +8,7 @@ import { archiveCommand, ARCHIVE_HELP } from './archiveCommand.ts';
 import { importCommand, IMPORT_HELP } from './importCommand.ts';
 import { tailCommand, TAIL_HELP } from './tailCommand.ts';
 import { trainCommand, TRAIN_HELP } from './trainCommand.ts';
+import { SETTINGS_HELP } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 
 const HELP = `candlestream: a Kafka Streams-style stream processor for crypto market data
@@ -25,6 +26,8 @@ Commands:
   tail       print a topic's records as they arrive (signals as one line each)
   train      train price-movement classifiers on backfilled features; export ONNX for --model
   help       this text; \`candlestream <command> --help\` for a command's options
+
+${SETTINGS_HELP}
 
 Exit codes: 0 done; 1 bad input or I/O failure (the message names the file and column);
 2 bad command line or configuration (the message names the setting).`;

@@ -4,7 +4,7 @@ import type { HdfsSettings } from '../io/storage/storageFor.ts';
 export const HDFS_FLAGS = {
   webhdfs: { type: 'string' },
   'hdfs-user': { type: 'string' },
-  'hdfs-token': { type: 'string' },
+  'hdfs-token': { type: 'string', secret: true },
 } as const;
 
 export const HDFS_HELP = `HDFS (for hdfs://namenode:8020/path and webhdfs://namenode:9870/path locations):

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { importExports, type ImportSummary } from '../landing/import/importRun.ts';
+import { importExports, type ImportOptions, type ImportSummary } from '../landing/import/importRun.ts';
 import { JsonlWriter } from '../io/JsonlWriter.ts';
 import { DEFAULT_MAX_LINE_BYTES } from '../io/lineBatches.ts';
 import { normalizeSymbol } from '../market/normalizeSymbol.ts';
@@ -7,6 +6,7 @@ import { intervalMs } from '../market/interval.ts';
 import { COMMIT_EVERY_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
 import { progressReporter } from './progress.ts';
+import { resolveSettings, SETTINGS_HELP, type SettingsOf } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 
 export const IMPORT_HELP = `Usage: candlestream import --source <file|dir|zip>... --out <DIR|hdfs://…> [options]
@@ -16,6 +16,7 @@ one row per candle with columns ts (INT64, open time, epoch ms), open, high, low
 (DOUBLE), exchange and interval, partitioned symbol=…/date=… (the UTC day of ts, Hive style).
 A row is read as backfill's Clean stage reads it (times in s, ms, µs or ns, or ISO-8601; symbols
 normalised, BTCUSDT → BTC-USDT); one it would reject is not landed but goes to the dead-letter file.
+${SETTINGS_HELP}
 
 Input:
   --source LOCATION        a CSV file, a zip archive (every .csv member, streamed, not unpacked), or
@@ -70,65 +71,83 @@ export const IMPORT_FLAGS = {
   quiet: { type: 'boolean', default: false },
 } as const;
 
+type ImportSettings = SettingsOf<typeof IMPORT_FLAGS>;
+
 export async function importCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: IMPORT_FLAGS, strict: true });
-  if (!values.source.length) throw new UsageError('--source is required: a CSV file, a zip archive, or a directory of them');
-  if (!values.out) throw new UsageError('--out is required: the dataset directory, local or hdfs://…');
-  if (values.symbol !== undefined && !normalizeSymbol(values.symbol)) throw new UsageError(`--symbol: "${values.symbol}" is not a pair (e.g. BTCUSDT, BTC-USDT, XBT/USD)`);
-  if (values.interval !== undefined) {
+  const job = importJob(resolveSettings(IMPORT_FLAGS, args, process.env));
+  // Appended to: dead letters of earlier imports are kept (importExports starts it).
+  const deadLetter = new JsonlWriter(job.deadLetterPath, 'append');
+  let summary: ImportSummary;
+  try {
+    summary = await importExports({ ...job.options, deadLetter });
+  } finally {
+    await deadLetter.close();
+  }
+  if (!job.s.quiet) report(summary, job);
+}
+
+/** The flags, checked (a bad one stops start-up, naming it), as importExports' options. */
+interface ImportJob {
+  readonly s: ImportSettings;
+  readonly out: string;
+  readonly options: Omit<ImportOptions, 'deadLetter'>;
+  /** undefined: standard output. */
+  readonly deadLetterPath: string | undefined;
+}
+
+function importJob(s: ImportSettings): ImportJob {
+  if (!s.source.length) throw new UsageError('--source is required: a CSV file, a zip archive, or a directory of them');
+  if (!s.out) throw new UsageError('--out is required: the dataset directory, local or hdfs://…');
+  if (s.symbol !== undefined && !normalizeSymbol(s.symbol)) throw new UsageError(`--symbol: "${s.symbol}" is not a pair (e.g. BTCUSDT, BTC-USDT, XBT/USD)`);
+  if (s.interval !== undefined) {
     try {
-      intervalMs(values.interval);
+      intervalMs(s.interval);
     } catch (e) {
       throw new UsageError(`--interval: ${(e as Error).message}`);
     }
   }
-  const from = values.from === undefined ? -Infinity : timeFlag(values.from, '--from');
-  const to = values.to === undefined ? Infinity : timeFlag(values.to, '--to');
+  const from = s.from === undefined ? -Infinity : timeFlag(s.from, '--from');
+  const to = s.to === undefined ? Infinity : timeFlag(s.to, '--to');
   if (from >= to) throw new UsageError(`--from must be before --to`);
-  const onError = values['on-error'];
+  const onError = s['on-error'];
   if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
-  const commitEvery = wholeNumber(values['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
-  const maxLineBytes = wholeNumber(values['max-line-bytes'], '--max-line-bytes', 64);
-  const deadLetterUri = values['dead-letter'];
+  const commitEvery = wholeNumber(s['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
+  const maxLineBytes = wholeNumber(s['max-line-bytes'], '--max-line-bytes', 64);
+  const deadLetterUri = s['dead-letter'];
   const deadLetterPath = deadLetterUri === '-' ? undefined : /^jsonl:(.+)$/.exec(deadLetterUri)?.[1];
   if (deadLetterUri !== '-' && !deadLetterPath) throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);
+  const options: ImportJob['options'] = {
+    sources: s.source,
+    out: s.out,
+    hdfs: hdfsSettings(s),
+    defaults: { symbol: s.symbol, exchange: s.exchange, interval: s.interval },
+    from,
+    to,
+    onError,
+    commitEvery,
+    maxLineBytes,
+    onProgress: progressReporter('import', s.quiet),
+    onSkip: (message) => s.quiet || process.stderr.write(`import: ${message}\n`),
+  };
+  return { s, out: s.out, options, deadLetterPath };
+}
 
-  // Appended to: dead letters of earlier imports are kept (importExports starts it).
-  const deadLetter = new JsonlWriter(deadLetterPath, 'append');
-  const quiet = values.quiet;
-  let summary: ImportSummary;
-  try {
-    summary = await importExports({
-      sources: values.source,
-      out: values.out,
-      hdfs: hdfsSettings(values),
-      defaults: { symbol: values.symbol, exchange: values.exchange, interval: values.interval },
-      from,
-      to,
-      onError,
-      deadLetter,
-      commitEvery,
-      maxLineBytes,
-      onProgress: progressReporter('import', quiet),
-      onSkip: (message) => quiet || process.stderr.write(`import: ${message}\n`),
-    });
-  } finally {
-    await deadLetter.close();
-  }
-  if (quiet) return;
+function report(summary: ImportSummary, job: ImportJob): void {
   const n = (x: number) => x.toLocaleString('en-US');
   const seconds = summary.elapsedMs / 1000;
   const rejected = [...summary.rejected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, count]) => `${reason} ${n(count)}`);
   const rejectedCount = [...summary.rejected.values()].reduce((a, b) => a + b, 0);
   process.stderr.write(
-    `import: ${n(summary.rowsIn)} rows in, ${n(summary.written)} written to ${n(summary.partitions)} partition(s) of ${values.out}` +
+    `import: ${n(summary.rowsIn)} rows in, ${n(summary.written)} written to ${n(summary.partitions)} partition(s) of ${job.out}` +
       ` (${n(summary.replaced)} replacing a row of the same exchange, interval and ts)` +
       (summary.outside ? `, ${n(summary.outside)} outside --from/--to` : '') +
-      `; rejected: ${rejectedCount ? `${n(rejectedCount)} (${rejected.join(', ')}) in ${deadLetterPath ?? 'stdout'}` : 'none'}` +
+      `; rejected: ${rejectedCount ? `${n(rejectedCount)} (${rejected.join(', ')}) in ${job.deadLetterPath ?? 'stdout'}` : 'none'}` +
       `; ${n(summary.files)} file(s)${summary.archives ? ` (from ${n(summary.archives)} zip archive(s))` : ''}` +
       (summary.skipped.length ? `, ${summary.skipped.length} skipped (--on-error skip)` : '') +
       `; ${seconds.toFixed(1)} s (${n(Math.round(summary.rowsIn / Math.max(seconds, 1e-3)))} rows/s)\n`,
   );
   if (summary.duplicatesRemoved) process.stderr.write(`import: ${n(summary.duplicatesRemoved)} row(s) the dataset held twice are now held once\n`);
-  if (summary.unknownExchange) process.stderr.write(`import: ${n(summary.unknownExchange)} row(s) landed with exchange "unknown" (no exchange column, --exchange or exchange in the file name)\n`);
+  if (summary.unknownExchange) {
+    process.stderr.write(`import: ${n(summary.unknownExchange)} row(s) landed with exchange "unknown" (no exchange column, --exchange or exchange in the file name)\n`);
+  }
 }

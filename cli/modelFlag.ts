@@ -7,19 +7,25 @@ export const MODEL_HELP = `  --model DIR              score signals with an ONNX
                            manifest.json and model.onnx, or versions of them in subdirectories
                            (DIR/1, DIR/2, …; the highest is used). Signals are of the model's interval.`;
 
+/** How the topology gives signals: for which intervals, and scored by which model (none: the built-in rule). */
+export type SignalOptions = Pick<MarketTopologyOptions, 'signalIntervals' | 'model'>;
+
+/** What a model is checked against: the candles the topology makes and the features it writes. */
+export type ModelFit = Pick<MarketTopologyOptions, 'candles' | 'periods' | 'externalSignals'>;
+
 /**
- * `--model DIR`: load the model and set the topology up to score its interval. A model that does not
- * check out, or does not fit the topology's options, stops start-up here with the reason.
+ * `--model DIR`: load the model, and the signal options that score its interval with it. A model that
+ * does not check out, or does not fit the topology, stops start-up here with the reason.
  */
 export async function useModel(
   dir: string,
-  market: MarketTopologyOptions,
+  topology: ModelFit,
   signalIntervalsFlag: string | undefined,
   options: Omit<ModelDirectoryOptions, 'columns'>,
-): Promise<ModelDirectory> {
+): Promise<{ models: ModelDirectory; signals: SignalOptions }> {
   let models: ModelDirectory;
   try {
-    models = await ModelDirectory.open(dir, { ...options, columns: featureColumns(market) });
+    models = await ModelDirectory.open(dir, { ...options, columns: featureColumns(topology) });
   } catch (e) {
     throw new UsageError(`--model ${dir}: ${(e as Error).message}`);
   }
@@ -28,11 +34,12 @@ export async function useModel(
     await models.close();
     throw new UsageError(message);
   };
-  if (!market.candles.intervals.includes(interval)) await fail(`--model ${dir} scores ${interval} candles: add ${interval} to --intervals (${market.candles.intervals.join(',')})`);
+  const intervals = topology.candles.intervals;
+  if (!intervals.includes(interval)) {
+    await fail(`--model ${dir} scores ${interval} candles: add ${interval} to --intervals (${intervals.join(',')})`);
+  }
   if (signalIntervalsFlag !== undefined && signalIntervalsFlag.trim() !== interval) {
     await fail(`--signal-intervals ${signalIntervalsFlag}: with --model, signals are of the model's interval, ${interval}`);
   }
-  market.signalIntervals = [interval];
-  market.model = { source: models, reads: featureColumnsOf(manifest.features) };
-  return models;
+  return { models, signals: { signalIntervals: [interval], model: { source: models, reads: featureColumnsOf(manifest.features) } } };
 }

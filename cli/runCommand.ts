@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { buildMarketTopology, DEFAULT_TOPICS, featureColumns } from '../processors/marketTopology.ts';
+import { buildMarketTopology, defaultMarketOptions, DEFAULT_TOPICS, featureColumns } from '../processors/marketTopology.ts';
+import { NODES } from '../processors/nodeNames.ts';
 import { featureSchema, signalSchema } from '../market/avroSchemas.ts';
 import { KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
 import { StreamsMetrics } from '../live/StreamsMetrics.ts';
@@ -8,7 +9,7 @@ import type { Serde } from '../live/Serde.ts';
 import { ConfigurationError } from '../live/ensureTopics.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
 import { printable, resolveSettings, type SettingSpec } from './settings.ts';
-import { marketOptionsFrom, signalIntervals, TOPOLOGY_FLAGS } from './topologyFlags.ts';
+import { signalIntervals, topologyFlagOptions, TOPOLOGY_FLAGS } from './topologyFlags.ts';
 import { MODEL_HELP, useModel } from './modelFlag.ts';
 import { ModelMetrics } from '../models/ModelMetrics.ts';
 import { warmUpFeed } from '../backfill/warmUpFeed.ts';
@@ -107,13 +108,12 @@ export async function runCommand(args: string[]): Promise<void> {
   const sessionTimeoutMs = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
   const metricsPort = wholeNumber(s['metrics-port'], '--metrics-port', 0);
 
-  const market = marketOptionsFrom({ ...s, external: [] } as never); // here --external names a topic, not files
-  market.externalSignals = list(s['external-names']);
-  market.topics = { prices: String(s.input), external: String(s.external), features: s['features-topic'] as string | undefined, signals: String(s.output) };
+  const flags = topologyFlagOptions(s); // here --external names a topic, not files
+  const externalSignals = list(s['external-names']);
   const metrics = new StreamsMetrics();
   const modelMetrics = new ModelMetrics(metrics.registry);
-  const models = s.model
-    ? await useModel(String(s.model), market, s['signal-intervals'] as string | undefined, {
+  const scoring = s.model
+    ? await useModel(String(s.model), { ...flags, externalSignals }, s['signal-intervals'] as string | undefined, {
         pollMs: wholeNumber(s['model-poll-ms'], '--model-poll-ms', 0),
         log: (level, message, fields) => log[level](fields ?? {}, message),
         onUnscored: (reason) => modelMetrics.unscored.inc({ reason }),
@@ -121,17 +121,23 @@ export async function runCommand(args: string[]): Promise<void> {
         onReloadFailure: () => modelMetrics.reloadFailures.inc(),
       })
     : undefined;
-  if (!models) market.signalIntervals = signalIntervals(s['signal-intervals'] as string | undefined, market.candles.intervals);
+  const models = scoring?.models;
+  const market = defaultMarketOptions({
+    ...flags,
+    externalSignals,
+    topics: { prices: String(s.input), external: String(s.external), features: s['features-topic'] as string | undefined, signals: String(s.output) },
+    ...(scoring?.signals ?? { signalIntervals: signalIntervals(s['signal-intervals'] as string | undefined, flags.candles.intervals) }),
+  });
   const topology = buildMarketTopology(market);
 
   const registry = s.registry ? schemaRegistry(String(s.registry)) : undefined;
   const serdes = new Map<string, Serde>([
-    ['prices', jsonOrAvroSerde(registry)],
-    ['external', jsonOrAvroSerde(registry)],
+    [NODES.prices, jsonOrAvroSerde(registry)],
+    [NODES.external, jsonOrAvroSerde(registry)],
   ]);
   if (format === 'avro') {
-    serdes.set('signals', avroSerde(registry!, `${market.topics.signals}-value`, signalSchema()));
-    if (market.topics.features) serdes.set('features', avroSerde(registry!, `${market.topics.features}-value`, featureSchema(featureColumns(market))));
+    serdes.set(NODES.signals, avroSerde(registry!, `${market.topics.signals}-value`, signalSchema()));
+    if (market.topics.features) serdes.set(NODES.features, avroSerde(registry!, `${market.topics.features}-value`, featureSchema(featureColumns(market))));
   }
 
   log.info({ settings: printable(RUN_SETTINGS, s), model: models && { name: models.current().name, version: models.current().version } }, 'starting');

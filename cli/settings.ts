@@ -13,8 +13,20 @@ export interface SettingSpec {
 
 export type Settings = Record<string, string | boolean | string[] | undefined>;
 
+/** A setting's value as its spec says: booleans, lists (`multiple`) or text. */
+type SettingValue<S extends SettingSpec> = S['type'] extends 'boolean' ? boolean : S extends { multiple: true } ? string[] : string;
+
+/** Settings typed after their specs (declared `as const`): a setting with a default is always there. */
+export type SettingsOf<T extends Record<string, SettingSpec>> = string extends keyof T
+  ? Settings
+  : { [K in keyof T]: T[K] extends { default: string | boolean | string[] } ? SettingValue<T[K]> : SettingValue<T[K]> | undefined };
+
 /** Variables of ours that are not settings of a command (the toolchain's, the stack's, debugging). */
 const NOT_SETTINGS = new Set(['CANDLESTREAM_DEBUG', 'CANDLESTREAM_STACK_DIR', 'CANDLESTREAM_TOOLCHAIN']);
+
+/** Said in every command's --help: where settings come from (README: "Settings"). */
+export const SETTINGS_HELP = `Settings come from flags, then CANDLESTREAM_<FLAG> environment variables (the flag in capitals,
+- as _), then a JSON file (--config FILE, keys named as the flags), then the defaults.`;
 
 export const envName = (flag: string) => `CANDLESTREAM_${flag.toUpperCase().replace(/-/g, '_')}`;
 
@@ -23,9 +35,20 @@ export const envName = (flag: string) => `CANDLESTREAM_${flag.toUpperCase().repl
  * variables, a JSON config file (`--config FILE`, keys named as the flags), then the defaults.
  * Anything unknown, in any of the three, stops start-up with a message that names it.
  */
-export function resolveSettings(specs: Record<string, SettingSpec>, args: string[], env: NodeJS.ProcessEnv): Settings {
+export function resolveSettings<T extends Record<string, SettingSpec>>(specs: T, args: string[], env: NodeJS.ProcessEnv): SettingsOf<T> {
+  return resolveCommandLine(specs, args, env, false).settings;
+}
+
+/** As resolveSettings, for a command that also takes operands (`show DIR`): the settings, and the operands in order. */
+export function resolveCommandLine<T extends Record<string, SettingSpec>>(
+  specs: T,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  allowPositionals = true,
+): { settings: SettingsOf<T>; positionals: string[] } {
   const options = Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, { type: s.type, multiple: s.multiple ?? false }]));
-  const { values: flags } = parseArgs({ args, options: { ...options, config: { type: 'string' } } as never, strict: true, allowPositionals: false });
+  const config = { config: { type: 'string' } };
+  const { values: flags, positionals } = parseArgs({ args, options: { ...options, ...config } as never, strict: true, allowPositionals });
 
   const fromEnv: Settings = {};
   for (const [key, raw] of Object.entries(env)) {
@@ -56,7 +79,7 @@ export function resolveSettings(specs: Record<string, SettingSpec>, args: string
   for (const [name, spec] of Object.entries(specs)) {
     settings[name] = (flags as Settings)[name] ?? fromEnv[name] ?? fromFile[name] ?? spec.default;
   }
-  return settings;
+  return { settings: settings as SettingsOf<T>, positionals };
 }
 
 function convert(spec: SettingSpec, raw: string, where: string): string | boolean | string[] {

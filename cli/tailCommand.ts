@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
+import type { Consumer } from 'kafkajs';
 import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
 import { jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
+import type { Serde } from '../live/Serde.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
-import { resolveSettings, type SettingSpec } from './settings.ts';
+import { resolveSettings, SETTINGS_HELP } from './settings.ts';
 import { wholeNumber } from './flagValues.ts';
 
 export const TAIL_HELP = `Usage: candlestream tail [options]
 
 Prints the records of a topic as they arrive (committed records only): signals as one line each,
 anything else as JSON.
+${SETTINGS_HELP}
 
   --topic TOPIC            (default crypto-signals)
   --from-beginning         from the start of the topic, not only what arrives from now on
@@ -17,32 +20,40 @@ anything else as JSON.
   --registry URL           decode registry Avro as well as JSON
 ${KAFKA_HELP}`;
 
-export const TAIL_SETTINGS: Record<string, SettingSpec> = {
+export const TAIL_SETTINGS = {
   ...KAFKA_SETTINGS,
   topic: { type: 'string', default: DEFAULT_TOPICS.signals },
   'from-beginning': { type: 'boolean', default: false },
   'idle-exit': { type: 'string' },
   registry: { type: 'string' },
-};
+} as const;
 
 export async function tailCommand(args: string[]): Promise<void> {
   const s = resolveSettings(TAIL_SETTINGS, args, process.env);
   const idleMs = s['idle-exit'] === undefined ? undefined : wholeNumber(s['idle-exit'], '--idle-exit') * 1000;
-  const serde = jsonOrAvroSerde(s.registry ? schemaRegistry(String(s.registry)) : undefined);
+  const serde = jsonOrAvroSerde(s.registry ? schemaRegistry(s.registry) : undefined);
   const kafka = kafkaClient(s, 'candlestream-tail', pino({ level: 'error' }, pino.destination(2)));
   const groupId = `candlestream-tail-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  let last = Date.now();
-  let count = 0;
   const admin = kafka.admin();
   await admin.connect();
-  const exists = (await admin.listTopics()).includes(String(s.topic));
-  if (!exists) {
+  if (!(await admin.listTopics()).includes(s.topic)) {
     await admin.disconnect();
     throw new Error(`topic "${s.topic}" does not exist on the brokers`);
   }
   await consumer.connect();
-  await consumer.subscribe({ topics: [String(s.topic)], fromBeginning: Boolean(s['from-beginning']) });
+  await consumer.subscribe({ topics: [s.topic], fromBeginning: s['from-beginning'] });
+  const printed = await printUntilStopped(consumer, serde, idleMs);
+  await consumer.disconnect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.disconnect();
+  process.stderr.write(`tail: ${printed.toLocaleString('en-US')} records from ${s.topic}\n`);
+}
+
+/** Each record on stdout as it arrives, until SIGINT, SIGTERM or `idleMs` without one; how many. */
+async function printUntilStopped(consumer: Consumer, serde: Serde, idleMs: number | undefined): Promise<number> {
+  let last = Date.now();
+  let count = 0;
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ message }) => {
@@ -64,10 +75,7 @@ export async function tailCommand(args: string[]): Promise<void> {
       const timer = setInterval(() => Date.now() - last >= idleMs && (clearInterval(timer), resolve()), 250);
     }
   });
-  await consumer.disconnect();
-  await admin.deleteGroups([groupId]).catch(() => undefined);
-  await admin.disconnect();
-  process.stderr.write(`tail: ${count.toLocaleString('en-US')} records from ${s.topic}\n`);
+  return count;
 }
 
 /** A signal as one readable line; other records as JSON. */

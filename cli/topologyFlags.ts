@@ -46,7 +46,11 @@ export interface TopologyFlagValues {
   'max-price-move'?: string;
 }
 
-export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOptions {
+/** What the topology flags decide: the options' parts that are not wiring (topics, external signals, signals). */
+export type TopologyFlagOptions = Pick<MarketTopologyOptions, 'clean' | 'candles' | 'periods' | 'cacheMaxEntries'>;
+
+/** The topology flags, checked: a bad one stops start-up naming it. Commands add the wiring and build the options once. */
+export function topologyFlagOptions(values: TopologyFlagValues): TopologyFlagOptions {
   const intervals = (values.intervals ?? '1m,5m,1h,1d').split(',').map((s) => s.trim()).filter(Boolean);
   if (!intervals.length) throw new UsageError('--intervals needs at least one interval');
   for (const interval of intervals) {
@@ -60,22 +64,27 @@ export function marketOptionsFrom(values: TopologyFlagValues): MarketTopologyOpt
   if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace must be a number of seconds ≥ 0, not "${values.grace}"`);
   const smoothing = values['rsi-smoothing'] ?? 'wilder';
   if (smoothing !== 'wilder' && smoothing !== 'simple') throw new UsageError(`--rsi-smoothing must be wilder or simple, not "${smoothing}"`);
-  const names = (values.external ?? []).map((spec) => externalSpec(spec).name);
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw new UsageError(`--external: two signals are named "${duplicate}"; name them with NAME=FILE`);
   const cacheMaxEntries = Number(values['cache-max-entries'] ?? 100_000);
-  if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 1) throw new UsageError(`--cache-max-entries must be a whole number ≥ 1, not "${values['cache-max-entries']}"`);
+  if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 1) {
+    throw new UsageError(`--cache-max-entries must be a whole number ≥ 1, not "${values['cache-max-entries']}"`);
+  }
   const maxPriceMove = priceMoveFactor(values['max-price-move'] ?? '10');
   const periods = periodsSpec(values.periods);
   const defaults = defaultMarketOptions();
   return {
-    ...defaults,
-    externalSignals: names,
     clean: { ...defaults.clean, fillGaps: !values['no-gap-fill'], maxPriceMove },
     candles: { intervals, graceMs: grace * 1000 },
     periods: { ...periods, rsi: { ...periods.rsi, smoothing } },
     cacheMaxEntries,
   };
+}
+
+/** `--external [NAME=]FILE…` → the signals' names; two alike stop start-up. */
+export function externalFileNames(specs: readonly string[]): string[] {
+  const names = specs.map((spec) => externalSpec(spec).name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new UsageError(`--external: two signals are named "${duplicate}"; name them with NAME=FILE`);
+  return names;
 }
 
 /** `--max-price-move`: a factor above 1, or `off` (Infinity: no move is too large). */

@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { intervalMs } from '../market/interval.ts';
-import { DEFAULT_FEATURES, trainClassifiers } from '../models/training/trainClassifiers.ts';
+import { DEFAULT_FEATURES, trainClassifiers, type TrainOptions } from '../models/training/trainClassifiers.ts';
+import { resolveSettings, SETTINGS_HELP, type SettingsOf } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 import { wholeNumber } from './flagValues.ts';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
@@ -10,6 +10,7 @@ export const TRAIN_HELP = `Usage: candlestream train --features DIR --out DIR [o
 
 Trains price-movement classifiers on backfilled features and exports the chosen one as ONNX, a new
 version of the model directory that run and backfill --model use (a running service picks it up).
+${SETTINGS_HELP}
 
   --features DIR           features written by backfill --sink parquet:DIR (local or hdfs://…)
   --interval I             the candle interval to learn and later score (default 1m)
@@ -33,7 +34,7 @@ ${HDFS_HELP}
 Split: train, validation and test in time order (70/15/15 %), each starting more than one horizon
 after the previous one's last row, so no label looks into the next part.`;
 
-const FLAGS = {
+export const TRAIN_SETTINGS = {
   features: { type: 'string' },
   interval: { type: 'string', default: '1m' },
   horizon: { type: 'string', default: '15' },
@@ -52,41 +53,51 @@ const FLAGS = {
   ...HDFS_FLAGS,
 } as const;
 
+type TrainSettings = SettingsOf<typeof TRAIN_SETTINGS>;
+
 export async function trainCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: FLAGS, strict: true });
-  if (!values.features) throw new UsageError('--features is required: a features dataset written by backfill --sink parquet:DIR');
-  if (!values.out) throw new UsageError('--out is required: the model directory (e.g. models/btc-1m)');
+  const options = trainOptions(resolveSettings(TRAIN_SETTINGS, args, process.env));
+  report(await trainClassifiers(options));
+}
+
+/** The flags, checked (a bad one stops start-up, naming it), as trainClassifiers' options. */
+function trainOptions(s: TrainSettings): TrainOptions {
+  if (!s.features) throw new UsageError('--features is required: a features dataset written by backfill --sink parquet:DIR');
+  if (!s.out) throw new UsageError('--out is required: the model directory (e.g. models/btc-1m)');
   let ms: number;
   try {
-    ms = intervalMs(values.interval);
+    ms = intervalMs(s.interval);
   } catch (e) {
     throw new UsageError(`--interval: ${(e as Error).message}`);
   }
-  const algorithm = values.algorithm;
+  const algorithm = s.algorithm;
   if (algorithm !== 'best' && algorithm !== 'logistic' && algorithm !== 'trees') throw new UsageError(`--algorithm must be best, logistic or trees, not "${algorithm}"`);
   const fraction = (flag: 'band' | 'buy' | 'sell' | 'learning-rate' | 'l2', low: number, high: number) => {
-    const v = Number(values[flag]);
-    if (!(v >= low && v <= high)) throw new UsageError(`--${flag} must be a number from ${low} to ${high}, not "${values[flag]}"`);
+    const v = Number(s[flag]);
+    if (!(v >= low && v <= high)) throw new UsageError(`--${flag} must be a number from ${low} to ${high}, not "${s[flag]}"`);
     return v;
   };
-  const features = values['model-features']?.split(',').map((s) => s.trim()).filter(Boolean);
+  const features = s['model-features']?.split(',').map((f) => f.trim()).filter(Boolean);
   if (features && !features.length) throw new UsageError('--model-features needs at least one feature');
-  const { dir, report, manifest } = await trainClassifiers({
-    featuresDir: values.features,
-    hdfs: hdfsSettings(values),
-    interval: values.interval,
+  return {
+    featuresDir: s.features,
+    hdfs: hdfsSettings(s),
+    interval: s.interval,
     intervalMs: ms,
-    horizon: wholeNumber(values.horizon, '--horizon'),
+    horizon: wholeNumber(s.horizon, '--horizon'),
     band: fraction('band', 0, 1),
     features,
-    out: values.out,
-    name: values.name ?? basename(resolve(values.out)),
+    out: s.out,
+    name: s.name ?? basename(resolve(s.out)),
     algorithm,
     thresholds: { buy: fraction('buy', 0.01, 1), sell: fraction('sell', 0.01, 1) },
-    trees: { trees: wholeNumber(values.trees, '--trees'), maxDepth: wholeNumber(values.depth, '--depth'), learningRate: fraction('learning-rate', 1e-6, 1), minLeaf: wholeNumber(values['min-leaf'], '--min-leaf') },
+    trees: { trees: wholeNumber(s.trees, '--trees'), maxDepth: wholeNumber(s.depth, '--depth'), learningRate: fraction('learning-rate', 1e-6, 1), minLeaf: wholeNumber(s['min-leaf'], '--min-leaf') },
     l2: fraction('l2', 0, 100),
     log: (line) => process.stderr.write(`${line}\n`),
-  });
+  };
+}
+
+function report({ dir, report, manifest }: Awaited<ReturnType<typeof trainClassifiers>>): void {
   const row = (name: string, e: { accuracy: number; rocAuc: number | null; logLoss: number }) =>
     `  ${name.padEnd(26)} accuracy ${e.accuracy.toFixed(4)}  ROC AUC ${e.rocAuc === null ? '  n/a ' : e.rocAuc.toFixed(4)}  log loss ${e.logLoss.toFixed(4)}`;
   const lines = [`train: ${manifest.name} v${manifest.version} → ${dir} (test set, ${report.split.test.rows} rows from ${report.split.test.from})`];

@@ -9,31 +9,34 @@ import { CandlesProcessor, type CandlesOptions } from './CandlesProcessor.ts';
 import { IndicatorsProcessor } from './IndicatorsProcessor.ts';
 import { indicatorColumns } from './indicators/IndicatorSet.ts';
 import { DEFAULT_PERIODS, type IndicatorPeriods } from './indicators/registry.ts';
-import { SignalsProcessor } from './SignalsProcessor.ts';
+import { SignalRuleProcessor } from './SignalRuleProcessor.ts';
 import { ScoreProcessor } from './ScoreProcessor.ts';
 import type { SignalModelSource } from '../models/SignalModel.ts';
 import { SIGNAL_COLUMNS } from '../market/Signal.ts';
 import { priceEventTime, signalEventTime } from '../market/exchanges/eventTime.ts';
 import { priceKey } from '../market/exchanges/priceKey.ts';
+import { NODES } from './nodeNames.ts';
 
+/** Built once, by defaultMarketOptions with every part a command decided, and never changed after. */
 export interface MarketTopologyOptions {
   /** `features` undefined: no features sink (a live service that publishes signals only). */
-  topics: { prices: string; external: string; features: string | undefined; signals: string };
+  readonly topics: Readonly<{ prices: string; external: string; features: string | undefined; signals: string }>;
   /** External signal names; each becomes an `ext_<name>` column. */
-  externalSignals: readonly string[];
-  clean: CleanOptions;
-  candles: CandlesOptions;
-  periods: IndicatorPeriods;
+  readonly externalSignals: readonly string[];
+  readonly clean: Readonly<CleanOptions>;
+  readonly candles: Readonly<CandlesOptions>;
+  readonly periods: Readonly<IndicatorPeriods>;
   /** Changes a store buffers before its task commits early (the write-back cache's bound). */
-  cacheMaxEntries: number;
+  readonly cacheMaxEntries: number;
   /** Intervals whose closed candles give a signal on the `signals` sink; none: no signals branch. */
-  signalIntervals: readonly string[];
+  readonly signalIntervals: readonly string[];
   /** Signals from a model (of `signalIntervals`' one interval) instead of the built-in rule; `reads`: the columns its features use. */
-  model?: { source: SignalModelSource; reads: readonly string[] };
+  readonly model?: Readonly<{ source: SignalModelSource; reads: readonly string[] }>;
 }
 
 export const DEFAULT_TOPICS = { prices: 'crypto-prices', external: 'crypto-external', features: 'crypto-features', signals: 'crypto-signals', deadLetter: 'crypto-dead-letter' };
 
+/** The options: the defaults, with the parts given. A command decides every part first, then builds them here, once. */
 export function defaultMarketOptions(overrides: Partial<MarketTopologyOptions> = {}): MarketTopologyOptions {
   return {
     topics: { prices: DEFAULT_TOPICS.prices, external: DEFAULT_TOPICS.external, features: DEFAULT_TOPICS.features, signals: DEFAULT_TOPICS.signals },
@@ -48,7 +51,7 @@ export function defaultMarketOptions(overrides: Partial<MarketTopologyOptions> =
 }
 
 /** The feature columns, in output order, that the `features` sink receives. */
-export function featureColumns(o: MarketTopologyOptions): string[] {
+export function featureColumns(o: Pick<MarketTopologyOptions, 'periods' | 'externalSignals'>): string[] {
   return [...CANDLE_COLUMNS, ...indicatorColumns(o.periods), ...o.externalSignals.map(extColumn)];
 }
 
@@ -62,34 +65,42 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
   const cache = { maxDirtyEntries: o.cacheMaxEntries };
   const candleFields = ['symbol', 'exchange', 'interval', 'ts', 'open', 'high', 'low', 'close', 'volume'];
   const topology = new Topology()
-    .addSource('prices', [o.topics.prices], [], { timestamp: priceEventTime, key: priceKey })
-    .addSource('external', [o.topics.external], ['name', 'ts', 'value'], { global: true, timestamp: signalEventTime })
-    .addProcessor('external-table', () => new ExternalTableProcessor(o.externalSignals), ['external'], { reads: ['name', 'ts', 'value'] })
-    .addProcessor('clean', () => new CleanProcessor(o.clean), ['prices'], { writes: candleFields, replaces: true })
-    .addProcessor('enrich', () => new EnrichProcessor(o.externalSignals), ['clean'], { reads: ['symbol', 'ts'], writes: ext })
-    .addProcessor('candles', () => new CandlesProcessor(o.candles), ['enrich'], { reads: candleFields })
-    .addProcessor('indicators', () => new IndicatorsProcessor(o.periods, ext), ['candles'], {
+    .addSource(NODES.prices, [o.topics.prices], [], { timestamp: priceEventTime, key: priceKey })
+    .addSource(NODES.external, [o.topics.external], ['name', 'ts', 'value'], { global: true, timestamp: signalEventTime })
+    .addProcessor(NODES.externalTable, () => new ExternalTableProcessor(o.externalSignals), [NODES.external], { reads: ['name', 'ts', 'value'] })
+    .addProcessor(NODES.clean, () => new CleanProcessor(o.clean), [NODES.prices], { writes: candleFields, replaces: true })
+    .addProcessor(NODES.enrich, () => new EnrichProcessor(o.externalSignals), [NODES.clean], { reads: ['symbol', 'ts'], writes: ext })
+    .addProcessor(NODES.candles, () => new CandlesProcessor(o.candles), [NODES.enrich], { reads: candleFields })
+    .addProcessor(NODES.indicators, () => new IndicatorsProcessor(o.periods, ext), [NODES.candles], {
       reads: ['symbol', 'interval', 'ts', 'high', 'low', 'close', 'volume', ...ext],
       writes: indicatorColumns(o.periods),
     })
-    .addStateStore(keyValueStore(EXTERNAL_STORE, cache), 'external-table', 'enrich');
-  if (o.topics.features !== undefined) topology.addSink('features', o.topics.features, ['indicators'], featureColumns(o));
+    .addStateStore(keyValueStore(EXTERNAL_STORE, cache), NODES.externalTable, NODES.enrich);
+  if (o.topics.features !== undefined) topology.addSink(NODES.features, o.topics.features, [NODES.indicators], featureColumns(o));
   if (o.model) {
     const { source, reads } = o.model;
     if (o.signalIntervals.length !== 1 || o.signalIntervals[0] !== source.interval) {
       throw new Error(`the model scores ${source.interval} candles; signal intervals are ${o.signalIntervals.join(',') || 'none'}`);
     }
     topology
-      .addProcessor('score', () => new ScoreProcessor(source), ['indicators'], { reads: ['symbol', 'interval', 'ts', 'close', ...reads], writes: [...SIGNAL_COLUMNS], replaces: true })
-      .addSink('signals', o.topics.signals, ['score'], SIGNAL_COLUMNS);
+      .addProcessor(NODES.score, () => new ScoreProcessor(source), [NODES.indicators], {
+        reads: ['symbol', 'interval', 'ts', 'close', ...reads],
+        writes: [...SIGNAL_COLUMNS],
+        replaces: true,
+      })
+      .addSink(NODES.signals, o.topics.signals, [NODES.score], SIGNAL_COLUMNS);
   } else if (o.signalIntervals.length) {
     const rule = { intervals: o.signalIntervals, rsiColumn: `rsi_${o.periods.rsi.period}`, rsiBound: 70 };
     topology
-      .addProcessor('signal-rule', () => new SignalsProcessor(rule), ['indicators'], { reads: ['symbol', 'interval', 'ts', 'close', 'macd_hist', rule.rsiColumn], writes: [...SIGNAL_COLUMNS], replaces: true })
-      .addSink('signals', o.topics.signals, ['signal-rule'], SIGNAL_COLUMNS);
+      .addProcessor(NODES.signalRule, () => new SignalRuleProcessor(rule), [NODES.indicators], {
+        reads: ['symbol', 'interval', 'ts', 'close', 'macd_hist', rule.rsiColumn],
+        writes: [...SIGNAL_COLUMNS],
+        replaces: true,
+      })
+      .addSink(NODES.signals, o.topics.signals, [NODES.signalRule], SIGNAL_COLUMNS);
   }
-  for (const store of CleanProcessor.stores(cache)) topology.addStateStore(store, 'clean');
-  for (const store of CandlesProcessor.stores(o.candles, cache)) topology.addStateStore(store, 'candles');
-  for (const store of IndicatorsProcessor.stores(cache)) topology.addStateStore(store, 'indicators');
+  for (const store of CleanProcessor.stores(cache)) topology.addStateStore(store, NODES.clean);
+  for (const store of CandlesProcessor.stores(o.candles, cache)) topology.addStateStore(store, NODES.candles);
+  for (const store of IndicatorsProcessor.stores(cache)) topology.addStateStore(store, NODES.indicators);
   return topology.build();
 }

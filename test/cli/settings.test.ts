@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { printable, resolveSettings, type SettingSpec } from '../../cli/settings.ts';
+import { printable, resolveCommandLine, resolveSettings, type SettingSpec } from '../../cli/settings.ts';
 
 const SPECS: Record<string, SettingSpec> = {
   brokers: { type: 'string', default: 'localhost:9092' },
@@ -43,6 +43,13 @@ describe('settings', () => {
     expect(() => resolveSettings(SPECS, ['--config', broken], {})).toThrow(/--config .*JSON/);
   });
 
+  it('give a command that takes operands its operands, in order, and refuse them elsewhere', () => {
+    const { settings, positionals } = resolveCommandLine(SPECS, ['out/features', '--tls', 'more'], { CANDLESTREAM_APP_ID: 'env' });
+    expect(positionals).toEqual(['out/features', 'more']);
+    expect(settings).toMatchObject({ tls: true, 'app-id': 'env' });
+    expect(() => resolveSettings(SPECS, ['out/features'], {})).toThrow(/Unexpected argument 'out\/features'/);
+  });
+
   it('never print secrets', () => {
     const s = resolveSettings(SPECS, ['--sasl-password', 'hunter2'], {});
     expect(JSON.stringify(printable(SPECS, s))).not.toContain('hunter2');
@@ -65,5 +72,60 @@ describe('settings', () => {
       expect(r.status, `${args.join(' ')} ${JSON.stringify(env)}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+  });
+});
+
+describe('every command', () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  const cli = (args: string[], env: Record<string, string> = {}, cwd = root) =>
+    spawnSync(process.execPath, [`${root}cli/candlestream.ts`, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+  const COMMANDS = ['run', 'backfill', 'describe', 'show', 'publish', 'archive', 'import', 'tail', 'train'];
+
+  it.each(COMMANDS)('%s refuses a config key and a CANDLESTREAM_ variable that are none of its settings, naming them', async (command) => {
+    const config = await configFile({ 'no-such-setting': 1 });
+    const byFile = cli([command, '--config', config]);
+    expect(byFile.status, byFile.stderr).toBe(2);
+    expect(byFile.stderr).toContain(`--config ${config}: unknown setting "no-such-setting"`);
+    const byEnv = cli([command], { CANDLESTREAM_NO_SUCH_SETTING: 'x' });
+    expect(byEnv.status, byEnv.stderr).toBe(2);
+    expect(byEnv.stderr).toContain('environment variable CANDLESTREAM_NO_SUCH_SETTING is not a setting of this command');
+  });
+
+  it.each(COMMANDS)('%s says in its --help where settings come from', (command) => {
+    const help = cli([command, '--help']).stdout;
+    expect(help).toMatch(/CANDLESTREAM_<FLAG>/);
+    expect(help).toMatch(/--config FILE/);
+  });
+
+  it('describe takes its settings from CANDLESTREAM_* variables and a config file, flags first', async () => {
+    const config = await configFile({ format: 'mermaid', 'signal-intervals': '1h', intervals: '1m,5m' });
+    const r = cli(['describe', '--config', config, '--format', 'text'], { CANDLESTREAM_INTERVALS: '1m,1h' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Processor: candles (stores: [candles-1m, candles-1h, candles-emitted])');
+    expect(r.stdout).toContain('Processor: signal-rule');
+    expect(r.stdout).not.toContain('```mermaid');
+  });
+
+  it('backfill and show take theirs the same way: a list from a variable, a switch and a sink from the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-settings-'));
+    dirs.push(dir);
+    const t0 = Date.UTC(2024, 0, 1);
+    const rows = (price: number) =>
+      Array.from({ length: 10 }, (_, i) => `${new Date(t0 + i * 60_000).toISOString()},${price},${price + 1},${price - 1},${price},1`);
+    await writeFile(join(dir, 'BTCUSDT_1m.csv'), ['time,open,high,low,close,volume', ...rows(100)].join('\n') + '\n');
+    await writeFile(join(dir, 'ETHUSDT_1m.csv'), ['time,open,high,low,close,volume', ...rows(10)].join('\n') + '\n');
+    const config = join(dir, 'backfill.json');
+    await writeFile(config, JSON.stringify({ sink: 'jsonl:out.jsonl', intervals: '1m', quiet: true, fresh: true }));
+    const backfill = cli(['backfill'], { CANDLESTREAM_SOURCE: 'BTCUSDT_1m.csv,ETHUSDT_1m.csv', CANDLESTREAM_CONFIG: config }, dir);
+    expect(backfill.status, backfill.stderr).toBe(0);
+    expect(backfill.stderr).toBe(''); // quiet, from the file
+    const features = (await readFile(join(dir, 'out.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const series = features.map((f) => `${f.symbol} ${f.interval}`).sort();
+    expect(series).toEqual([...Array(10).fill('BTC-USDT 1m'), ...Array(10).fill('ETH-USDT 1m')]);
+    const show = cli(['show', 'out.jsonl'], { CANDLESTREAM_ROWS: '1', CANDLESTREAM_COLUMNS: 'close' }, dir);
+    expect(show.status, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/^20 feature rows in out\.jsonl$/m);
+    expect(show.stdout).toContain('BTC-USDT 1m, last 1:');
+    expect(show.stdout).not.toContain('rsi_14');
   });
 });

@@ -20,7 +20,7 @@ export const RULE_VERSION = '1';
  * BUY when macd_hist > 0 and RSI < bound; SELL when macd_hist < 0 and RSI > 100 − bound; otherwise
  * (and while either indicator is still in its lookback) HOLD. Stateless: it reads one feature row.
  */
-export class SignalsProcessor implements Processor<FeatureRecord, Signal> {
+export class SignalRuleProcessor implements Processor<FeatureRecord, Signal> {
   readonly #rule: SignalRule;
   readonly #intervals: ReadonlySet<string>;
   #context!: ProcessorContext<Signal>;

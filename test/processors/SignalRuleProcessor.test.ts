@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { marketDriver, candle, MIN, T0 } from './marketDriver.ts';
-import { RULE_MODEL } from '../../processors/SignalsProcessor.ts';
+import { RULE_MODEL } from '../../processors/SignalRuleProcessor.ts';
 
 describe('Signals (the built-in rule)', () => {
   it('BUY on a positive MACD histogram below RSI 70, SELL on a negative one above 30, HOLD otherwise and during lookback', async () => {
