@@ -1,15 +1,13 @@
-import { pino } from 'pino';
-import type { EachBatchPayload, Message } from 'kafkajs';
+import { pino, type Logger } from 'pino';
+import type { Consumer, Producer } from 'kafkajs';
 import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
-import { priceEventTime } from '../market/exchanges/eventTime.ts';
-import { priceKey, priceKeyRejection } from '../market/exchanges/priceKey.ts';
-import { PartitionArchive } from '../landing/archive/PartitionArchive.ts';
-import { partitionValueProblem } from '../io/partitionValue.ts';
+import { TopicArchive } from '../landing/archive/TopicArchive.ts';
 import { storageFor } from '../io/storage/storageFor.ts';
+import { ConsumerService } from '../live/ConsumerService.ts';
 import { jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
 import { hdfsSettings } from './hdfsFlags.ts';
-import { printable, resolveSettings, type SettingSpec } from './settings.ts';
+import { printable, resolveSettings, type SettingSpec, type Settings } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 import { wholeNumber } from './flagValues.ts';
 
@@ -68,155 +66,72 @@ export async function archiveCommand(args: string[]): Promise<void> {
   const sessionTimeout = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
   const consumer = kafka.consumer({ groupId: String(s['group-id']), readUncommitted: false, sessionTimeout, heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)) });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const archives = new Map<number, PartitionArchive>();
-  /** Per partition: the offset a recovered roll committed; messages before it were landed by that roll. */
-  const resumeAt = new Map<number, number>();
-  let lock: Promise<unknown> = Promise.resolve();
-  const locked = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = lock.then(work);
-    lock = next.catch(() => undefined);
-    return next;
-  };
-  const commit = (partition: number) => (next: number) => consumer.commitOffsets([{ topic, partition, offset: String(next) }]);
-  const roll = async (partition: number, archive: PartitionArchive) => {
-    const messages = archive.heldMessages;
-    const started = performance.now();
-    await archive.roll(commit(partition));
-    log.info({ partition, messages, ms: Math.round(performance.now() - started) }, 'rolled');
-  };
-
-  /** The archive of a partition, its leftovers from a crash recovered first. */
-  const archiveOf = async (partition: number): Promise<PartitionArchive> => {
-    const existing = archives.get(partition);
-    if (existing) return existing;
-    const archive = new PartitionArchive(storage, path, topic, partition);
-    await archive.recover(async (next) => {
-      await commit(partition)(next);
-      resumeAt.set(partition, Math.max(next, resumeAt.get(partition) ?? 0));
-    });
-    archives.set(partition, archive);
-    return archive;
-  };
-
-  // Dead letters are durable before the offset that covers them is committed.
-  const sendDeadLetters = async (deadLetters: Message[]) => {
-    if (deadLetters.length) await producer.send({ topic: String(s['dead-letter-topic']), messages: deadLetters.splice(0), acks: -1 });
-  };
-  const rollWith = async (partition: number, archive: PartitionArchive, deadLetters: Message[]) => {
-    await sendDeadLetters(deadLetters);
-    await roll(partition, archive);
-  };
-
-  const processBatch = async ({ batch, resolveOffset, heartbeat }: EachBatchPayload) => {
-    const archive = await archiveOf(batch.partition);
-    const landed = resumeAt.get(batch.partition) ?? 0;
-    const deadLetters: Message[] = [];
-    for (const message of batch.messages) {
-      const offset = Number(message.offset);
-      if (offset < landed) {
-        resolveOffset(message.offset); // landed by the roll that recovery completed
-        continue;
-      }
-      let reason: string | undefined;
-      try {
-        const value = await serde.deserialize(message.value);
-        const symbol = priceKey(value);
-        const ts = priceEventTime(value);
-        // A symbol that cannot be a partition directory would fail every roll, and every restart.
-        if (symbol === null) reason = priceKeyRejection(value);
-        else if (partitionValueProblem(symbol)) reason = 'bad_symbol:partition_value';
-        else if (!Number.isFinite(ts)) reason = 'bad_timestamp';
-        else {
-          const raw = message.value![0] === 0 ? JSON.stringify(value) : message.value!.toString('utf8'); // Avro: kept as its JSON
-          archive.add({ symbol, ts, raw, offset, timestamp: Number(message.timestamp) });
-        }
-      } catch (e) {
-        reason = `unreadable:${(e as Error).message.slice(0, 120)}`;
-      }
-      if (reason !== undefined) {
-        archive.skip(offset);
-        deadLetters.push({ key: message.key, value: message.value, headers: { reason, stage: 'archive', topic, partition: String(batch.partition), offset: message.offset } });
-      }
-      resolveOffset(message.offset);
-      if (archive.heldBytes >= rollBytes) await rollWith(batch.partition, archive, deadLetters);
-    }
-    if (archive.age() >= rollMs) await rollWith(batch.partition, archive, deadLetters);
-    await sendDeadLetters(deadLetters);
-    await heartbeat();
-  };
-
-  let failed = false;
-  let timer: NodeJS.Timeout | undefined;
-  let stopping: Promise<void> | undefined;
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  /** A failure stops the archive with exit 1; what was not committed is consumed again at the next start. */
-  const fail = (why: string) => (e: unknown) => {
-    log.error({ err: e }, `${why}: exiting; what was not committed is consumed again at the next start`);
-    failed = true;
-    void stop(why);
-  };
-  async function stop(why: string): Promise<void> {
-    if (stopping) return stopping;
-    log.info({ why }, 'stopping');
-    clearInterval(timer);
-    stopping = (async () => {
-      consumer.pause([{ topic }]);
-      if (!failed) {
-        await locked(async () => {
-          for (const [partition, archive] of archives) await roll(partition, archive);
-        }).catch((e) => {
-          failed = true;
-          log.error({ err: e }, 'roll at stop failed: consumed again at the next start');
-        });
-      }
-      await consumer.disconnect().catch(() => undefined);
-      await producer.disconnect().catch(() => undefined);
-      if (failed) process.exitCode = 1;
-      done();
-    })();
-    return stopping;
-  }
-  // Handlers first: a signal while joining the group (before run resolves) still stops it cleanly.
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  // A partition that went to another member: what was held is dropped, never written (its offsets
-  // were not committed, the new owner consumes it again). A partition assigned is recovered at once,
-  // not at its first batch: a crash while cleaning up its last roll leaves staging that no new
-  // message may ever come to clear.
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const mine = new Set(payload.memberAssignment[topic] ?? []);
-    void locked(async () => {
-      for (const partition of [...archives.keys()]) if (!mine.has(partition)) archives.delete(partition);
-      for (const partition of mine) await archiveOf(partition);
-    }).catch(fail('recovery failed'));
+  const archive = new TopicArchive({
+    storage,
+    path,
+    topic,
+    rollBytes,
+    rollMs,
+    deserialize: (value) => serde.deserialize(value),
+    commit: (partition, next) => consumer.commitOffsets([{ topic, partition, offset: String(next) }]),
+    sendDeadLetters: (messages) => producer.send({ topic: String(s['dead-letter-topic']), messages, acks: -1 }),
+    log,
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (payload.restart) return;
-    log.error({ err: payload.error }, 'consumer stopped');
-    failed = true;
-    void stop('crash');
-  });
-  if (!stopping) timer = setInterval(() => {
-    void locked(async () => {
-      for (const [partition, archive] of archives) if (archive.age() >= rollMs) await roll(partition, archive);
-    }).catch(fail('roll failed'));
-  }, Math.min(1000, rollMs));
   log.info({ settings: printable(ARCHIVE_SETTINGS, s), out: storage.uri(path) }, 'archive starting');
-  if (!stopping) {
-    // A stop while joining disconnects the consumer under run: that rejection is the stop's, not a failure.
-    // A batch that fails (a roll on a full disk) stops the archive rather than being retried by the consumer
-    // forever; batches already fetched are not processed once stopping.
-    const eachBatch = (payload: EachBatchPayload) => locked(async () => (stopping ? undefined : processBatch(payload))).catch(fail('archiving failed'));
-    await consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch }).catch((e) => {
-      if (!stopping) throw e;
-    });
-    log.info('started');
-  }
+  await archiveService({ consumer, producer, archive, topic, rollMs, log }).run();
+}
 
-  await finished;
-  setTimeout(() => process.exit(), 1000).unref();
+/**
+ * The archive as a consumer service: batches landed, aged rolls on a timer, the assignment recovered
+ * at each join; a stop rolls what is held. Each roll commits its offset: nothing is committed otherwise.
+ */
+function archiveService(a: { consumer: Consumer; producer: Producer; archive: TopicArchive; topic: string; rollMs: number; log: Logger }) {
+  const { consumer, producer, archive, topic } = a;
+  let timer: NodeJS.Timeout | undefined;
+  const service: ConsumerService = new ConsumerService({
+    log: a.log,
+    start: async () => {
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        void service.locked(() => archive.assign(payload.memberAssignment[topic] ?? [])).catch((e) => service.fail('recovery failed', e));
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) service.fail('consumer stopped', payload.error);
+      });
+      if (service.stopping) return;
+      timer = setInterval(() => void service.locked(() => archive.rollAged()).catch((e) => service.fail('roll failed', e)), Math.min(1000, a.rollMs));
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommit: false,
+        // A batch that fails (a roll on a full disk) stops the archive rather than being retried by the
+        // consumer forever; batches already fetched are not landed once stopping.
+        eachBatch: ({ batch, resolveOffset, heartbeat }) =>
+          service
+            .locked(async () => {
+              if (service.stopping) return;
+              await archive.land(batch.partition, batch.messages, resolveOffset);
+              await heartbeat();
+            })
+            .catch((e) => service.fail('archiving failed', e)),
+      });
+      a.log.info('started');
+    },
+    drain: async (failed) => {
+      clearInterval(timer);
+      try {
+        consumer.pause([{ topic }]);
+      } catch {
+        // stopped before it consumed: nothing is fetched, nothing held
+      }
+      try {
+        if (!failed) await service.locked(() => archive.rollAll());
+      } finally {
+        await consumer.disconnect().catch(() => undefined);
+        await producer.disconnect().catch(() => undefined);
+      }
+    },
+  });
+  return service;
 }

@@ -1,14 +1,15 @@
-import { pino } from 'pino';
-import { buildMarketTopology, defaultMarketOptions, DEFAULT_TOPICS, featureColumns } from '../processors/marketTopology.ts';
+import { pino, type Logger } from 'pino';
+import { buildMarketTopology, defaultMarketOptions, DEFAULT_TOPICS, featureColumns, type MarketTopologyOptions } from '../processors/marketTopology.ts';
 import { NODES } from '../processors/nodeNames.ts';
 import { featureSchema, signalSchema } from '../market/avroSchemas.ts';
 import { KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
+import { ConsumerService } from '../live/ConsumerService.ts';
 import { StreamsMetrics } from '../live/StreamsMetrics.ts';
 import { avroSerde, jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
 import type { Serde } from '../live/Serde.ts';
 import { ConfigurationError } from '../live/ensureTopics.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
-import { printable, resolveSettings, type SettingSpec } from './settings.ts';
+import { printable, resolveSettings, type SettingSpec, type Settings } from './settings.ts';
 import { signalIntervals, topologyFlagOptions, TOPOLOGY_FLAGS } from './topologyFlags.ts';
 import { MODEL_HELP, useModel } from './modelFlag.ts';
 import { ModelMetrics } from '../models/ModelMetrics.ts';
@@ -96,21 +97,62 @@ export async function runCommand(args: string[]): Promise<void> {
   const level = String(s['log-level']);
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be trace, debug, info, warn or error, not "${level}"`);
   const log = pino({ level, base: { service: 'candlestream' } });
+  const running = runningSettings(s);
+  const metricsPort = wholeNumber(s['metrics-port'], '--metrics-port', 0);
+  const metrics = new StreamsMetrics();
+  const { market, models } = await marketAndModel(s, log, metrics);
+  const topology = buildMarketTopology(market);
 
+  log.info({ settings: printable(RUN_SETTINGS, s), model: models && { name: models.current().name, version: models.current().version } }, 'starting');
+  const streams = new KafkaStreams({
+    ...running,
+    topology,
+    kafka: kafkaClient(s, `candlestream-${running.applicationId}`, log),
+    stateDir: String(s['state-dir']),
+    deadLetterTopic: String(s['dead-letter-topic']),
+    serdes: serdesFor(s, market),
+    log,
+    metrics,
+    warmUp: s['warm-from'] ? warmUpFeed([String(s['warm-from'])], hdfsSettings(s)) : undefined,
+    onFatalError: (e) => service.fail('the consumer stopped for good', e),
+  });
+  const server = metricsPort ? await serveMetrics(metricsPort, String(s['metrics-host']), metrics, streams) : undefined;
+  const service = new ConsumerService({
+    log,
+    start: () => streams.start(),
+    drain: () => streams.close().finally(() => {
+      server?.close();
+      void models?.close();
+    }),
+    stopTimeoutMs: 30_000,
+  });
+  try {
+    await service.run(); // until a signal closes it: commits, checkpoints, exit 0
+  } catch (e) {
+    if (e instanceof ConfigurationError) throw new UsageError(e.message);
+    if ((e as Error).name === 'KafkaJSSASLAuthenticationError') throw new UsageError(`--sasl-username/--sasl-password: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+/** How the service runs: its application id, guarantee, commit interval and session timeout, checked. */
+function runningSettings(s: Settings) {
   const guarantee = String(s.guarantee) as Guarantee;
   if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once') throw new UsageError(`--guarantee must be exactly_once or at_least_once, not "${guarantee}"`);
   const format = String(s.format);
   if (format !== 'json' && format !== 'avro') throw new UsageError(`--format must be json or avro, not "${format}"`);
   if (format === 'avro' && !s.registry) throw new UsageError('--format avro needs --registry URL (a Confluent-API schema registry)');
-  const appId = String(s['app-id']);
-  if (!/^[A-Za-z0-9._-]+$/.test(appId)) throw new UsageError(`--app-id may hold letters, digits, ".", "_" and "-" (it names topics), not "${appId}"`);
+  const applicationId = String(s['app-id']);
+  if (!/^[A-Za-z0-9._-]+$/.test(applicationId)) throw new UsageError(`--app-id may hold letters, digits, ".", "_" and "-" (it names topics), not "${applicationId}"`);
   const commitIntervalMs = wholeNumber(s['commit-interval-ms'] ?? (guarantee === 'exactly_once' ? '100' : '30000'), '--commit-interval-ms');
   const sessionTimeoutMs = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
-  const metricsPort = wholeNumber(s['metrics-port'], '--metrics-port', 0);
+  return { applicationId, guarantee, commitIntervalMs, sessionTimeoutMs };
+}
 
+/** The topology's options from the flags, with the model (--model) that scores its signals, if any. */
+async function marketAndModel(s: Settings, log: Logger, metrics: StreamsMetrics) {
   const flags = topologyFlagOptions(s); // here --external names a topic, not files
   const externalSignals = list(s['external-names']);
-  const metrics = new StreamsMetrics();
   const modelMetrics = new ModelMetrics(metrics.registry);
   const scoring = s.model
     ? await useModel(String(s.model), { ...flags, externalSignals }, s['signal-intervals'] as string | undefined, {
@@ -121,95 +163,43 @@ export async function runCommand(args: string[]): Promise<void> {
         onReloadFailure: () => modelMetrics.reloadFailures.inc(),
       })
     : undefined;
-  const models = scoring?.models;
   const market = defaultMarketOptions({
     ...flags,
     externalSignals,
     topics: { prices: String(s.input), external: String(s.external), features: s['features-topic'] as string | undefined, signals: String(s.output) },
     ...(scoring?.signals ?? { signalIntervals: signalIntervals(s['signal-intervals'] as string | undefined, flags.candles.intervals) }),
   });
-  const topology = buildMarketTopology(market);
+  return { market, models: scoring?.models };
+}
 
+/** Input is JSON or registry Avro, told apart per message; outputs are JSON, or Avro with --format avro. */
+function serdesFor(s: Settings, market: MarketTopologyOptions): Map<string, Serde> {
   const registry = s.registry ? schemaRegistry(String(s.registry)) : undefined;
   const serdes = new Map<string, Serde>([
     [NODES.prices, jsonOrAvroSerde(registry)],
     [NODES.external, jsonOrAvroSerde(registry)],
   ]);
-  if (format === 'avro') {
+  if (String(s.format) === 'avro') {
     serdes.set(NODES.signals, avroSerde(registry!, `${market.topics.signals}-value`, signalSchema()));
     if (market.topics.features) serdes.set(NODES.features, avroSerde(registry!, `${market.topics.features}-value`, featureSchema(featureColumns(market))));
   }
+  return serdes;
+}
 
-  log.info({ settings: printable(RUN_SETTINGS, s), model: models && { name: models.current().name, version: models.current().version } }, 'starting');
-  const streams = new KafkaStreams({
-    topology,
-    kafka: kafkaClient(s, `candlestream-${appId}`, log),
-    applicationId: appId,
-    guarantee,
-    commitIntervalMs,
-    stateDir: String(s['state-dir']),
-    deadLetterTopic: String(s['dead-letter-topic']),
-    serdes,
-    log,
-    metrics,
-    sessionTimeoutMs,
-    warmUp: s['warm-from'] ? warmUpFeed([String(s['warm-from'])], hdfsSettings(s)) : undefined,
-    onFatalError: () => {
-      process.exitCode = 1;
-      stop('fatal error');
-    },
-  });
-  const server = metricsPort
-    ? await metrics.serve(metricsPort, String(s['metrics-host']), {
-        healthy: () => streams.state !== 'closed' && streams.state !== 'failed',
-        ready: () => streams.ready,
-        beforeScrape: () => {
-          metrics.storeEntries.reset();
-          for (const { store, partition, entries } of streams.storeSizes()) metrics.storeEntries.set({ store, partition: String(partition) }, entries);
-        },
-      }).catch((e) => {
-        throw new UsageError(`--metrics-port ${metricsPort}: ${(e as Error).message}`);
-      })
-    : undefined;
-
-  let stopping: Promise<void> | undefined;
-  let stopped!: () => void;
-  const done = new Promise<void>((resolve) => (stopped = resolve));
-  const stop = (signal: string) => {
-    if (stopping) return;
-    log.info({ signal }, 'stopping');
-    const timer = setTimeout(() => {
-      log.error('did not close within 30 s: exiting without a clean close');
-      process.exit(1);
-    }, 30_000);
-    stopping = streams
-      .close()
-      .catch((e) => {
-        log.error({ err: e }, 'close failed');
-        process.exitCode = 1;
-      })
-      .finally(() => {
-        clearTimeout(timer);
-        server?.close();
-        void models?.close();
-        stopped();
-      });
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  try {
-    await streams.start();
-  } catch (e) {
-    await streams.close().catch(() => undefined);
-    server?.close();
-    if (e instanceof ConfigurationError) throw new UsageError(e.message);
-    if ((e as Error).name === 'KafkaJSSASLAuthenticationError') throw new UsageError(`--sasl-username/--sasl-password: ${(e as Error).message}`);
-    throw e;
-  }
-  await done; // runs until a signal closes it
-  // Closed and committed. A kafkajs client that reconnected during an outage can leave a timer behind
-  // that keeps Node alive: exit regardless, shortly, as a service's supervisor expects.
-  setTimeout(() => process.exit(), 1000).unref();
+/** Prometheus /metrics, /healthz and /readyz. */
+function serveMetrics(port: number, host: string, metrics: StreamsMetrics, streams: KafkaStreams) {
+  return metrics
+    .serve(port, host, {
+      healthy: () => streams.state !== 'closed' && streams.state !== 'failed',
+      ready: () => streams.ready,
+      beforeScrape: () => {
+        metrics.storeEntries.reset();
+        for (const { store, partition, entries } of streams.storeSizes()) metrics.storeEntries.set({ store, partition: String(partition) }, entries);
+      },
+    })
+    .catch((e) => {
+      throw new UsageError(`--metrics-port ${port}: ${(e as Error).message}`);
+    });
 }
 
 function list(raw: unknown): string[] {

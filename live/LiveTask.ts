@@ -3,6 +3,8 @@ import type { KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { StreamTask, type DeadLetter } from '../topology/StreamTask.ts';
 import { DEAD_LETTER, type BuiltTopology } from '../topology/Topology.ts';
+import type { ConsumedOffsets } from './Committer.ts';
+import type { GlobalRecord, GlobalTable } from './GlobalTable.ts';
 import type { Serde } from './Serde.ts';
 
 export interface SinkTarget {
@@ -85,6 +87,37 @@ export class LiveTask {
   /** A message passed on unchanged to `topic` under a new key (repartitioning). */
   forwardRaw(topic: string, key: string, message: KafkaMessage): void {
     this.#pending.push({ topic, key, value: message.value, serde: undefined });
+  }
+
+  /** Global records at or before `time` that the task has not seen yet, in event-time order. */
+  catchUpGlobals(globals: GlobalTable, time: number): void {
+    if (!(time > this.globalsThrough)) return;
+    for (const g of globals.between(this.globalsThrough, time)) this.applyGlobal(g);
+    this.globalsThrough = time;
+  }
+
+  applyGlobal(g: GlobalRecord): void {
+    const { source, partition } = g.record.position!;
+    if (g.unreadable !== undefined) this.deadLetter(g.message, `unreadable:${g.unreadable}`, 'deserialize', source, partition);
+    else this.process(g.source, g.record, g.message);
+  }
+
+  /**
+   * Kafka Streams' prepareCommit, once the processors are flushed: the stores commit (their changes
+   * become pending changelog records; `stored` resolves when they are on disk) and the offsets to
+   * commit are taken, with the stream time as their metadata.
+   */
+  prepareCommit(changelogTopic: (store: string) => string): { stored: Promise<void>; offsets: ConsumedOffsets } {
+    const marker = String(++this.commitSeq);
+    const stored = this.stream.commit(marker, (store, key, value) => this.log(changelogTopic(store), key, value));
+    const streamTime = this.stream.streamTime;
+    const metadata = JSON.stringify({
+      streamTime: Number.isFinite(streamTime) ? streamTime : null,
+      globalsThrough: Number.isFinite(this.globalsThrough) ? this.globalsThrough : null,
+    });
+    const offsets = [...this.nextOffsets].map(([topic, offset]) => ({ topic, partitions: [{ partition: this.partition, offset: String(offset), metadata }] }));
+    this.uncommitted = 0;
+    return { stored, offsets };
   }
 
   /** Log changelog records to send with the next batch of outputs. */
