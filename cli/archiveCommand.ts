@@ -7,7 +7,7 @@ import { ConsumerService } from '../live/ConsumerService.ts';
 import { jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
 import { hdfsSettings } from './hdfsFlags.ts';
-import { printable, resolveSettings, type SettingSpec, type Settings } from './settings.ts';
+import { printable, resolveSettings, type SettingSpec } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 import { wholeNumber } from './flagValues.ts';
 

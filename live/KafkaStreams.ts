@@ -69,7 +69,6 @@ export class KafkaStreams {
   /** Serialises batches, commits and rebalances: a task is touched by one of them at a time. */
   readonly #locked = serialized();
   #admin: Admin | undefined;
-  #consumer: Consumer | undefined;
   #committer: Committer | undefined;
   #tasks: TaskManager | undefined;
   #thread: StreamThread | undefined;
@@ -116,7 +115,7 @@ export class KafkaStreams {
       log: o.log,
     });
     const rejoinGate = new RejoinGate();
-    const consumer = (this.#consumer = this.#mainConsumer(rejoinGate));
+    const consumer = this.#mainConsumer(rejoinGate);
     const committer = (this.#committer =
       o.guarantee === 'exactly_once'
         ? new ExactlyOnceCommitter(o.kafka, o.applicationId, o.metrics)
