@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeZip } from '../landing/makeZip.ts';
+import { makeZip } from '../landing/import/makeZip.ts';
 import { digest, expectRecovery, forEachPoint, mutationsOf, type Fault } from './crashPoints.ts';
 
 /**

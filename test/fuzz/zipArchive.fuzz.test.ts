@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openEntry, readZipDirectory, ZipError } from '../../landing/import/zipArchive.ts';
-import { makeZip } from '../landing/makeZip.ts';
+import { makeZip } from '../landing/import/makeZip.ts';
 import { fuzzSettings } from './fuzzSettings.ts';
 import { memoryStorage } from './memoryStorage.ts';
 import { mutate, mutation } from './mutations.ts';

@@ -11,7 +11,7 @@ import { flattenExchangeMessage } from '../../market/exchanges/flattenExchangeMe
 import { candleFileInputs } from '../../backfill/candleFileInput.ts';
 import { importExports } from '../../landing/import/importRun.ts';
 import { JsonlWriter } from '../../io/JsonlWriter.ts';
-import { makeZip } from '../landing/makeZip.ts';
+import { makeZip } from '../landing/import/makeZip.ts';
 
 const only1m = { candles: { intervals: ['1m'], graceMs: 0 } };
 /** An OKX candle array: ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm. */

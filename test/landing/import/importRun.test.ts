@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { importExports, type ImportOptions } from '../../landing/import/importRun.ts';
-import { openEntry, readZipDirectory } from '../../landing/import/zipArchive.ts';
-import { JsonlWriter } from '../../io/JsonlWriter.ts';
-import { LocalStorage } from '../../io/storage/LocalStorage.ts';
+import { importExports, type ImportOptions } from '../../../landing/import/importRun.ts';
+import { openEntry, readZipDirectory } from '../../../landing/import/zipArchive.ts';
+import { JsonlWriter } from '../../../io/JsonlWriter.ts';
+import { LocalStorage } from '../../../io/storage/LocalStorage.ts';
 import { makeZip } from './makeZip.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../../../', import.meta.url).pathname;
 const fixtures = join(root, 'test/fixtures/import');
 const cli = join(root, 'cli/candlestream.ts');
 const ZIP = join(fixtures, 'BTCUSDT-1m-2025-01.zip');
@@ -411,7 +411,7 @@ describe('candlestream import (command line)', () => {
   it('has a --help that lists every option it accepts', async () => {
     const r = candlestream(dir, 'import', '--help');
     expect(r.code).toBe(0);
-    const { IMPORT_FLAGS } = await import('../../cli/importCommand.ts');
+    const { IMPORT_FLAGS } = await import('../../../cli/importCommand.ts');
     for (const flag of Object.keys(IMPORT_FLAGS)) expect(r.stdout).toContain(`--${flag}`);
   });
 

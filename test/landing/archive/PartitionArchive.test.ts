@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PartitionArchive, type ArchivedMessage, type RollStep } from '../../landing/archive/PartitionArchive.ts';
-import { LocalStorage } from '../../io/storage/LocalStorage.ts';
-import { walk, type Storage } from '../../io/storage/Storage.ts';
-import { readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
+import { PartitionArchive, type ArchivedMessage, type RollStep } from '../../../landing/archive/PartitionArchive.ts';
+import { LocalStorage } from '../../../io/storage/LocalStorage.ts';
+import { walk, type Storage } from '../../../io/storage/Storage.ts';
+import { readParquetRows } from '../../../io/parquet/ParquetRowReader.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'archive-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
