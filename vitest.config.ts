@@ -10,11 +10,27 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/live/**', 'test/crash/**'] } },
       // Each crash test runs a CLI process hundreds of times, two at a time: one file at a time, after
       // the other projects (groupOrder), so it never competes with the live tests for the two cores.
-      { extends: true, test: { name: 'crash', include: ['test/crash/**/*.test.ts'], fileParallelism: false, testTimeout: 1_800_000, sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: {
+          name: 'crash',
+          include: ['test/crash/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 1_800_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
       {
         extends: true,
         // On the real broker and registry (stack/stack.sh); one file at a time: they share the machine.
-        test: { name: 'live', include: ['test/live/**/*.test.ts'], globalSetup: ['test/live/stack.globalSetup.ts'], fileParallelism: false, testTimeout: 300_000, hookTimeout: 120_000 },
+        test: {
+          name: 'live',
+          include: ['test/live/**/*.test.ts'],
+          globalSetup: ['test/live/stack.globalSetup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

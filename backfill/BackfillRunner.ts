@@ -91,7 +91,10 @@ export class BackfillRunner {
       if (!writer) throw new Error(`sink "${sink}" has no output configured`);
       writer.write(record);
     };
-    const tasks = Array.from({ length: o.partitions }, (_, partition) => new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit }));
+    const tasks = Array.from(
+      { length: o.partitions },
+      (_, partition) => new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit }),
+    );
     const markers = [];
     for (const task of tasks) markers.push(await task.initialize());
 
@@ -113,7 +116,15 @@ export class BackfillRunner {
       // Step 0: a new run says where its writers start before it writes anything.
       start = {};
       for (const [sink, writer] of o.writers) start[sink] = await writer.commit();
-      await this.#writeCheckpoint({ fingerprint: o.fingerprint, marker: String(commitSeq), consumed: {}, streamTimes: tasks.map(() => null), writers: start, start, finished: false });
+      await this.#writeCheckpoint({
+        fingerprint: o.fingerprint,
+        marker: String(commitSeq),
+        consumed: {},
+        streamTimes: tasks.map(() => null),
+        writers: start,
+        start,
+        finished: false,
+      });
     }
     const consumed: Record<string, number> = { ...(resume?.consumed ?? {}) };
     if (resume) {
@@ -188,7 +199,13 @@ export class BackfillRunner {
       total.recordsOut += task.metrics.recordsOut;
       for (const [reason, n] of task.metrics.deadLetters) total.deadLetters.set(reason, (total.deadLetters.get(reason) ?? 0) + n);
     }
-    return { recordsIn: total.recordsIn, recordsOut: total.recordsOut, deadLetters: total.deadLetters, resumedFrom, elapsedMs: performance.now() - started };
+    return {
+      recordsIn: total.recordsIn,
+      recordsOut: total.recordsOut,
+      deadLetters: total.deadLetters,
+      resumedFrom,
+      elapsedMs: performance.now() - started,
+    };
   }
 
   async #estimate(): Promise<number | undefined> {
@@ -210,7 +227,8 @@ export class BackfillRunner {
 
   /** --fresh: forget what this runner keeps in the state directory, and nothing else that may be there. */
   async #discardState(): Promise<void> {
-    for (const name of ['checkpoint.json', 'checkpoint.json.tmp', 'tasks']) await rm(join(this.#o.stateDir, name), { recursive: true, force: true });
+    for (const name of ['checkpoint.json', 'checkpoint.json.tmp', 'tasks'])
+      await rm(join(this.#o.stateDir, name), { recursive: true, force: true });
   }
 
   async #readCheckpoint(): Promise<Checkpoint | undefined> {
@@ -225,10 +243,14 @@ export class BackfillRunner {
     try {
       checkpoint = JSON.parse(text) as Checkpoint;
     } catch (e) {
-      throw new Error(`${this.#checkpointPath} is not a checkpoint (${(e as Error).message}); pass --fresh to start over, or choose another --state-dir`);
+      throw new Error(
+        `${this.#checkpointPath} is not a checkpoint (${(e as Error).message}); pass --fresh to start over, or choose another --state-dir`,
+      );
     }
     if (checkpoint.fingerprint !== this.#o.fingerprint) {
-      throw new Error(`state directory ${this.#o.stateDir} holds the checkpoint of a different backfill (other inputs or options); pass --fresh to discard it, or choose another --state-dir`);
+      throw new Error(
+        `state directory ${this.#o.stateDir} holds the checkpoint of a different backfill (other inputs or options); pass --fresh to discard it, or choose another --state-dir`,
+      );
     }
     return checkpoint;
   }

@@ -60,15 +60,26 @@ export async function candleFileInputs(locations: readonly string[], options: Ca
     const files: CandleFile[] = [];
     if (!top.directory) files.push({ storage, entry: top, uri: storage.uri(path), partition: {} });
     else {
-      for await (const entry of walk(storage, path, (dir) => partitionMayMatch(dir.name, { symbols, from: options.from, to: options.to }))) {
+      for await (const entry of walk(storage, path, (dir) =>
+        partitionMayMatch(dir.name, { symbols, from: options.from, to: options.to }),
+      )) {
         if (!/\.(csv|parquet)$/i.test(entry.name) || /^[._]/.test(entry.name)) continue;
-        files.push({ storage, entry, uri: storage.uri(entry.path), partition: hivePartitionValues(entry.path.slice(path.length).replace(/^\//, '')) });
+        files.push({
+          storage,
+          entry,
+          uri: storage.uri(entry.path),
+          partition: hivePartitionValues(entry.path.slice(path.length).replace(/^\//, '')),
+        });
       }
-      if (!files.length) throw new Error(`${location}: no .csv or .parquet files in this directory${symbols ? ` for symbol ${options.symbol}` : ''}`);
+      if (!files.length)
+        throw new Error(`${location}: no .csv or .parquet files in this directory${symbols ? ` for symbol ${options.symbol}` : ''}`);
     }
     for (const file of files) {
       const dir = file.uri.slice(0, file.uri.lastIndexOf('/'));
-      const key = dir.split('/').filter((segment) => !/^(date|dt)=/i.test(segment)).join('/');
+      const key = dir
+        .split('/')
+        .filter((segment) => !/^(date|dt)=/i.test(segment))
+        .join('/');
       groups.set(key, [...(groups.get(key) ?? []), file]);
     }
   }
@@ -99,7 +110,8 @@ interface FileInput {
 /** The files of one partition as one input: dates in order; files of one date merged by event time. */
 function partitionInput(id: string, files: FileInput[], options: CandleFileOptions): BoundedInput {
   const byDate = new Map<string, FileInput[]>();
-  for (const f of [...files].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))) byDate.set(f.date, [...(byDate.get(f.date) ?? []), f]);
+  for (const f of [...files].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)))
+    byDate.set(f.date, [...(byDate.get(f.date) ?? []), f]);
   return {
     id,
     source: options.source,
@@ -125,7 +137,8 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
   const metadata = parquet ? await parquetMetadata(location) : undefined;
   const columns = metadata ? parquetColumns(metadata) : await csvFileColumns(storage, entry, uri);
   const timeColumn = TIME_COLUMNS.find((c) => columns.includes(c));
-  if (!timeColumn) throw new Error(`${uri}: missing column 'open_time' (a time column: ${TIME_COLUMNS.join(', ')}); columns are ${columns.join(', ')}`);
+  if (!timeColumn)
+    throw new Error(`${uri}: missing column 'open_time' (a time column: ${TIME_COLUMNS.join(', ')}); columns are ${columns.join(', ')}`);
   // `candlestream archive` keeps each message as it came, in `raw`: replayed as the live service read it.
   const archived = columns.includes('raw') && !columns.includes('open');
   if (!archived) {
@@ -136,14 +149,15 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
   const hints = fileNameHints(entry.name);
   const symbol = partition.symbol ?? options.symbol ?? hints.symbol;
   const hasSymbolColumn = SYMBOL_COLUMNS.some((c) => columns.includes(c));
-  if (!hasSymbolColumn && !symbol) throw new Error(`${uri}: missing column 'symbol', and neither the path nor the file name names one; pass --symbol`);
+  if (!hasSymbolColumn && !symbol)
+    throw new Error(`${uri}: missing column 'symbol', and neither the path nor the file name names one; pass --symbol`);
   const headers: Record<string, string> = {};
   if (symbol) headers.symbol = symbol;
   const exchange = partition.exchange ?? options.exchange ?? hints.exchange;
   if (exchange) headers.exchange = exchange;
   const interval = partition.interval ?? hints.interval;
   if (interval) headers.interval = interval;
-  const defaultKey = symbol ? normalizeSymbol(symbol) ?? symbol : null;
+  const defaultKey = symbol ? (normalizeSymbol(symbol) ?? symbol) : null;
 
   return {
     file,
@@ -166,7 +180,10 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
             if (ts !== null && (ts < options.from || ts >= options.to)) continue;
             if (ts !== null) lastTs = ts;
             const rowSymbol = pick(row, SYMBOL_COLUMNS);
-            const key = rowSymbol === undefined || rowSymbol === null || rowSymbol === '' ? defaultKey : normalizeSymbol(rowSymbol) ?? String(rowSymbol);
+            const key =
+              rowSymbol === undefined || rowSymbol === null || rowSymbol === ''
+                ? defaultKey
+                : (normalizeSymbol(rowSymbol) ?? String(rowSymbol));
             const value = archived ? parseRaw(row.raw) : row;
             // A row whose time cannot be read keeps its place in the file, so Clean rejects it in order.
             records.push({ key, value, timestamp: ts ?? lastTs, headers, position: { source: uri, partition: 0, offset: rowNumber } });

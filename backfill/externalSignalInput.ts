@@ -48,7 +48,7 @@ export function externalSignalInput(spec: { name: string; path: string }, source
       parsed.sort((a, b) => (a.ts ?? -Infinity) - (b.ts ?? -Infinity) || a.rowNumber - b.rowNumber);
       const records: StreamRecord<ExternalSignal>[] = [];
       for (const { row, rowNumber, ts } of parsed) {
-        const symbol = symbolColumn >= 0 ? normalizeSymbol(row[symbolColumn]) ?? row[symbolColumn] : undefined;
+        const symbol = symbolColumn >= 0 ? (normalizeSymbol(row[symbolColumn]) ?? row[symbolColumn]) : undefined;
         for (let k = 0; k < numeric.length; k++) {
           const raw = row[numeric[k]];
           const value = raw === '' || raw === undefined ? null : Number(raw);

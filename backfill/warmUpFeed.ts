@@ -11,7 +11,11 @@ import { NODES } from '../processors/nodeNames.ts';
  * Kafka's partitioner places on the task's partition.
  */
 export function warmUpFeed(locations: readonly string[], hdfs: HdfsSettings = {}) {
-  return async function* (partition: number, partitions: number, until: number): AsyncGenerator<{ source: string; records: StreamRecord[] }> {
+  return async function* (
+    partition: number,
+    partitions: number,
+    until: number,
+  ): AsyncGenerator<{ source: string; records: StreamRecord[] }> {
     const inputs = await candleFileInputs(locations, { from: -Infinity, to: until, source: NODES.prices, hdfs });
     for await (const batch of mergeByEventTime(inputs.map((input) => input.batches()))) {
       const records = batch.records.filter((r) => r.key !== null && partitionFor(r.key, partitions) === partition);

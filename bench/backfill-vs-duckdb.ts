@@ -29,15 +29,31 @@ function run(label: string, args: string[]) {
 for (const out of [`${dir}/out-candlestream`, `${dir}/out-duckdb`, `${dir}/state`]) rmSync(out, { recursive: true, force: true });
 
 const ours = run('candlestream backfill', [
-  'cli/candlestream.ts', 'backfill', '--source', input, '--sink', `parquet:${dir}/out-candlestream`,
-  '--dead-letter', `jsonl:${dir}/dead-letter.jsonl`, '--state-dir', `${dir}/state`, '--fresh', '--commit-every', '1000000',
+  'cli/candlestream.ts',
+  'backfill',
+  '--source',
+  input,
+  '--sink',
+  `parquet:${dir}/out-candlestream`,
+  '--dead-letter',
+  `jsonl:${dir}/dead-letter.jsonl`,
+  '--state-dir',
+  `${dir}/state`,
+  '--fresh',
+  '--commit-every',
+  '1000000',
 ]);
 const summary = /([\d,]+) records in, ([\d,]+) features out in ([\d.]+) s .*peak RSS (\d+) MB/.exec(ours.stderr);
 if (!summary) throw new Error(`unexpected backfill summary: ${ours.stderr}`);
 const oursSeconds = Number(summary[3]);
 const oursRss = Number(summary[4]);
 
-const peer = JSON.parse(run('DuckDB window functions', ['bench/duckdbPeer.ts', input, `${dir}/out-duckdb`]).stdout.trim().split('\n').pop()!);
+const peer = JSON.parse(
+  run('DuckDB window functions', ['bench/duckdbPeer.ts', input, `${dir}/out-duckdb`])
+    .stdout.trim()
+    .split('\n')
+    .pop()!,
+);
 
 const rate = (s: number) => Math.round(candles / s).toLocaleString('en-US');
 console.log(`

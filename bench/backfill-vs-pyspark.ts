@@ -47,7 +47,10 @@ if (!existsSync(input)) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 /** Waits (up to maxMs) for the 1-minute load average to fall under `under`; says whether it did. */
 async function waitForLoad(under: number, maxMs: number): Promise<boolean> {
@@ -110,7 +113,11 @@ async function run(label: string, command: string, args: string[], env: NodeJS.P
 
 /** A child process to its end, its output collected (asynchronously: the event loop, and so the
  * HTTP client's idle-connection timers, keep running meanwhile). */
-function exec(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | string; stdout: string; stderr: string }> {
+function exec(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | string; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -127,19 +134,51 @@ const work = `${dir}/vs-pyspark`;
 const outputs = ['out-cs-local', 'out-cs-hdfs', 'out-cs-1m', 'out-pyspark-local', 'out-pyspark-hdfs'].map((o) => `${work}/${o}`);
 const clean = () => rmSync(work, { recursive: true, force: true });
 
-async function candlestream(label: string, source: string, out: string, what: string, extra: string[] = []): Promise<Run & { featureRows: number }> {
+async function candlestream(
+  label: string,
+  source: string,
+  out: string,
+  what: string,
+  extra: string[] = [],
+): Promise<Run & { featureRows: number }> {
   rmSync(`${work}/state`, { recursive: true, force: true });
   const { r, wallSeconds, cpuSeconds, loadBefore, at } = await run(label, process.execPath, [
-    'cli/candlestream.ts', 'backfill', '--source', source, '--sink', `parquet:${out}`,
-    '--dead-letter', `jsonl:${work}/dead-letter.jsonl`, '--state-dir', `${work}/state`, '--fresh', '--commit-every', '1000000',
-    '--webhdfs', webhdfs, '--hdfs-user', hdfsUser, ...extra,
+    'cli/candlestream.ts',
+    'backfill',
+    '--source',
+    source,
+    '--sink',
+    `parquet:${out}`,
+    '--dead-letter',
+    `jsonl:${work}/dead-letter.jsonl`,
+    '--state-dir',
+    `${work}/state`,
+    '--fresh',
+    '--commit-every',
+    '1000000',
+    '--webhdfs',
+    webhdfs,
+    '--hdfs-user',
+    hdfsUser,
+    ...extra,
   ]);
   const summary = /([\d,]+) records in, ([\d,]+) features out in ([\d.]+) s .*dead letters: ([^;]*);.*peak RSS (\d+) MB/.exec(r.stderr);
   if (!summary) throw new Error(`unexpected backfill summary: ${r.stderr}`);
   if (Number(summary[1].replaceAll(',', '')) !== candles) throw new Error(`${label}: read ${summary[1]} records, not ${candles}`);
   if (summary[4] !== 'none') throw new Error(`${label}: dead letters ${summary[4]}`);
   const featureRows = Number(summary[2].replaceAll(',', ''));
-  return { label, reads: source.startsWith('hdfs:') ? 'HDFS' : 'local', work: `${what}, ${featureRows.toLocaleString('en-US')} rows to Parquet`, seconds: Number(summary[3]), wallSeconds, cpuSeconds, peakRssMb: Number(summary[5]), loadBefore, at, featureRows };
+  return {
+    label,
+    reads: source.startsWith('hdfs:') ? 'HDFS' : 'local',
+    work: `${what}, ${featureRows.toLocaleString('en-US')} rows to Parquet`,
+    seconds: Number(summary[3]),
+    wallSeconds,
+    cpuSeconds,
+    peakRssMb: Number(summary[5]),
+    loadBefore,
+    at,
+    featureRows,
+  };
 }
 
 interface PeerFigures {
@@ -157,18 +196,31 @@ interface PeerFigures {
 }
 
 async function pyspark(label: string, source: string, out: string): Promise<Run & { peer: PeerFigures }> {
-  const { r, wallSeconds, loadBefore, at } = await run(label, python, ['bench/pysparkPeer.py', source, out, '--master', 'local[2]', '--driver-memory', sparkMemory], {
-    HADOOP_USER_NAME: hdfsUser,
-    SPARK_LOCAL_IP: '127.0.0.1',
-    PYSPARK_PYTHON: python,
-    TZ: 'UTC',
-  });
+  const { r, wallSeconds, loadBefore, at } = await run(
+    label,
+    python,
+    ['bench/pysparkPeer.py', source, out, '--master', 'local[2]', '--driver-memory', sparkMemory],
+    {
+      HADOOP_USER_NAME: hdfsUser,
+      SPARK_LOCAL_IP: '127.0.0.1',
+      PYSPARK_PYTHON: python,
+      TZ: 'UTC',
+    },
+  );
   const peer = JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerFigures;
   if (peer.rows !== candles) throw new Error(`${label}: wrote ${peer.rows} rows, not ${candles}`);
   return {
-    label, reads: source.startsWith('hdfs:') ? 'HDFS' : 'local',
+    label,
+    reads: source.startsWith('hdfs:') ? 'HDFS' : 'local',
     work: `SMA 14/50, RSI 14 (+ avg gain/loss) on 1m only, ${peer.rows.toLocaleString('en-US')} rows to Parquet`,
-    seconds: peer.seconds, wallSeconds, startupSeconds: peer.startupSeconds, cpuSeconds: peer.cpuSeconds, peakRssMb: peer.peakRssMb, loadBefore, at, peer,
+    seconds: peer.seconds,
+    wallSeconds,
+    startupSeconds: peer.startupSeconds,
+    cpuSeconds: peer.cpuSeconds,
+    peakRssMb: peer.peakRssMb,
+    loadBefore,
+    at,
+    peer,
   };
 }
 
@@ -187,7 +239,7 @@ process.once('SIGINT', () => void removeHdfsDir().then(() => process.exit(130)))
 const runs: Run[] = [];
 let uploadSeconds: number;
 let cs: { local: Run & { featureRows: number }; hdfs: Run & { featureRows: number }; oneMinute: Run & { featureRows: number } };
-let spark: { local: Run & { peer: PeerFigures }; hdfs: Run & { peer: PeerFigures } | string };
+let spark: { local: Run & { peer: PeerFigures }; hdfs: (Run & { peer: PeerFigures }) | string };
 try {
   clean();
   mkdirSync(work, { recursive: true });
@@ -201,7 +253,10 @@ try {
   cs = {
     local: await candlestream('candlestream backfill', input, outputs[0], full),
     hdfs: await candlestream('candlestream backfill', hdfsInput, outputs[1], full),
-    oneMinute: await candlestream('candlestream backfill --intervals 1m', input, outputs[2], 'clean, 1m candles, 13 indicator columns', ['--intervals', '1m']),
+    oneMinute: await candlestream('candlestream backfill --intervals 1m', input, outputs[2], 'clean, 1m candles, 13 indicator columns', [
+      '--intervals',
+      '1m',
+    ]),
   };
   runs.push(cs.local, cs.hdfs, cs.oneMinute);
   spark = { local: await pyspark('PySpark local[2], seed pipeline', input, outputs[3]), hdfs: '' };
@@ -229,7 +284,10 @@ PySpark: local[2], driver memory ${sparkMemory}, spark.sql.shuffle.partitions ${
 |---|---|---|---:|---:|---:|---:|---|
 ${runs.map((r) => `| ${r.label} | ${r.reads} | ${r.work} | ${r.seconds.toFixed(1)}${r.startupSeconds === undefined ? '' : ` (start-up ${r.startupSeconds.toFixed(1)})`} | ${rate(r.seconds)} | ${r.cpuSeconds.toFixed(1)} | ${r.peakRssMb.toLocaleString('en-US')} MB | ${r.loadBefore} |`).join('\n')}
 ${typeof spark.hdfs === 'string' ? `\nPySpark from HDFS failed: ${spark.hdfs.slice(0, 2000)}\n` : ''}
-seconds: candlestream's own (its summary line, from opening the inputs to the last write; the process took ${runs.slice(0, 3).map((r) => `${r.wallSeconds.toFixed(1)}`).join(', ')} s wall-clock with Node's start);
+seconds: candlestream's own (its summary line, from opening the inputs to the last write; the process took ${runs
+  .slice(0, 3)
+  .map((r) => `${r.wallSeconds.toFixed(1)}`)
+  .join(', ')} s wall-clock with Node's start);
 PySpark's from building the session (JVM start) to the end of the write; the start-up is part of it.
 CPU s: user + system; candlestream's whole process, PySpark's Python process and JVM until the write's end.
 Peak RSS: candlestream's process; PySpark's Python process and its JVM, summed, sampled every 100 ms.

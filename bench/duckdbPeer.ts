@@ -28,4 +28,6 @@ await con.run(`
   ) TO '${output}' (FORMAT parquet, PARTITION_BY (symbol), OVERWRITE_OR_IGNORE)`);
 const rows = Number((await con.runAndReadAll(`SELECT count(*) FROM read_parquet('${output}/**/*.parquet')`)).getRows()[0][0]);
 con.closeSync();
-console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, rows, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+console.log(
+  JSON.stringify({ seconds: (performance.now() - started) / 1000, rows, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }),
+);

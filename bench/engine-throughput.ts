@@ -21,4 +21,6 @@ for (let m = 0; m < minutes; m++) {
   out += driver.readOutput('features').length;
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(`${(symbols * minutes).toLocaleString('en-US')} candles → ${out.toLocaleString('en-US')} feature rows in ${seconds.toFixed(2)} s: ${Math.round((symbols * minutes) / seconds).toLocaleString('en-US')} candles/s`);
+console.log(
+  `${(symbols * minutes).toLocaleString('en-US')} candles → ${out.toLocaleString('en-US')} feature rows in ${seconds.toFixed(2)} s: ${Math.round((symbols * minutes) / seconds).toLocaleString('en-US')} candles/s`,
+);

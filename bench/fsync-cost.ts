@@ -12,7 +12,8 @@ import { writeSyntheticCandles } from './syntheticCandles.ts';
  *   e.g. git worktree add /tmp/before 71e9e75 && cp -al node_modules /tmp/before/
  */
 const baseline = process.argv[2];
-if (!baseline || !existsSync(join(baseline, 'cli/candlestream.ts'))) throw new Error('usage: node bench/fsync-cost.ts BASELINE_TREE [symbols] [minutes]');
+if (!baseline || !existsSync(join(baseline, 'cli/candlestream.ts')))
+  throw new Error('usage: node bench/fsync-cost.ts BASELINE_TREE [symbols] [minutes]');
 const symbols = Number(process.argv[3] ?? 500);
 const minutes = Number(process.argv[4] ?? 2_000);
 const dir = resolve('bench/data');
@@ -25,8 +26,28 @@ function backfill(tree: string, label: string) {
   const out = `${dir}/fsync-${label}`;
   rmSync(out, { recursive: true, force: true });
   const started = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', `${out}.time`, process.execPath, join(tree, 'cli/candlestream.ts'), 'backfill',
-    '--source', input, '--sink', `parquet:${out}/features`, '--dead-letter', `jsonl:${out}/dead-letter.jsonl`, '--state-dir', `${out}/state`, '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%U %S %M',
+      '-o',
+      `${out}.time`,
+      process.execPath,
+      join(tree, 'cli/candlestream.ts'),
+      'backfill',
+      '--source',
+      input,
+      '--sink',
+      `parquet:${out}/features`,
+      '--dead-letter',
+      `jsonl:${out}/dead-letter.jsonl`,
+      '--state-dir',
+      `${out}/state`,
+      '--quiet',
+    ],
+    { encoding: 'utf8' },
+  );
   const wall = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
   const [user, system, rssKb] = readFileSync(`${out}.time`, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);

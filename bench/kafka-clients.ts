@@ -17,14 +17,28 @@ const admin = kafka.admin();
 await admin.connect();
 const run = randomUUID().slice(0, 6);
 const input = `clients-in-${run}`;
-await admin.createTopics({ topics: [input, `clients-out-kafkajs-${run}`, `clients-out-platformatic-${run}`].map((topic) => ({ topic, numPartitions: 4 })), waitForLeaders: true });
+await admin.createTopics({
+  topics: [input, `clients-out-kafkajs-${run}`, `clients-out-platformatic-${run}`].map((topic) => ({ topic, numPartitions: 4 })),
+  waitForLeaders: true,
+});
 {
   const producer = kafka.producer();
   await producer.connect();
   for (let i = 0; i < total; i += 2000) {
     await producer.send({
       topic: input,
-      messages: Array.from({ length: Math.min(2000, total - i) }, (_, k) => ({ key: `S${(i + k) % 200}-USDT`, value: JSON.stringify({ symbol: `S${(i + k) % 200}USDT`, ts: 1672531200000 + (i + k) * 300, open: 100, high: 101, low: 99, close: 100.5, volume: 1 }) })),
+      messages: Array.from({ length: Math.min(2000, total - i) }, (_, k) => ({
+        key: `S${(i + k) % 200}-USDT`,
+        value: JSON.stringify({
+          symbol: `S${(i + k) % 200}USDT`,
+          ts: 1672531200000 + (i + k) * 300,
+          open: 100,
+          high: 101,
+          low: 99,
+          close: 100.5,
+          volume: 1,
+        }),
+      })),
     });
   }
   await producer.disconnect();
@@ -48,7 +62,13 @@ async function kafkajs(): Promise<number> {
 }
 
 async function platformaticPipe(): Promise<number> {
-  const consumer = new Consumer({ groupId: `clients-${randomUUID()}`, clientId: 'bench', bootstrapBrokers: brokers, deserializers: stringDeserializers, maxWaitTime: 50 });
+  const consumer = new Consumer({
+    groupId: `clients-${randomUUID()}`,
+    clientId: 'bench',
+    bootstrapBrokers: brokers,
+    deserializers: stringDeserializers,
+    maxWaitTime: 50,
+  });
   const producer = new Producer({ clientId: 'bench', bootstrapBrokers: brokers, serializers: stringSerializers });
   const stream = await consumer.consume({ topics: [input], mode: MessagesStreamModes.EARLIEST, autocommit: 1000 });
   let sent = 0;
@@ -74,9 +94,16 @@ async function platformaticPipe(): Promise<number> {
   return rate;
 }
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0].model}), Node ${process.version}; ${total.toLocaleString('en-US')} messages, 4 partitions, Kafka on loopback`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0].model}), Node ${process.version}; ${total.toLocaleString('en-US')} messages, 4 partitions, Kafka on loopback`,
+);
 const results: [string, number][] = [];
-for (const [name, pipe] of [['kafkajs 2.2.4', kafkajs], ['@platformatic/kafka 2.12.1', platformaticPipe], ['kafkajs 2.2.4 (again)', kafkajs], ['@platformatic/kafka 2.12.1 (again)', platformaticPipe]] as const) {
+for (const [name, pipe] of [
+  ['kafkajs 2.2.4', kafkajs],
+  ['@platformatic/kafka 2.12.1', platformaticPipe],
+  ['kafkajs 2.2.4 (again)', kafkajs],
+  ['@platformatic/kafka 2.12.1 (again)', platformaticPipe],
+] as const) {
   results.push([name, await pipe()]);
   console.log(`  ${name.padEnd(36)} ${Math.round(results.at(-1)![1]).toLocaleString('en-US').padStart(9)} messages/s`);
 }

@@ -31,7 +31,19 @@ function candle(n: number): Message {
   const s = n % SYMBOLS;
   const minute = Math.floor(n / SYMBOLS);
   const c = 100 + s + Math.sin(minute / 10 + s);
-  return { key: `S${s}-USDT`, value: JSON.stringify({ symbol: `S${s}USDT`, exchange: 'bench', ts: T0 + minute * 60_000, open: c, high: c + 1, low: c - 1, close: c, volume: 1 }) };
+  return {
+    key: `S${s}-USDT`,
+    value: JSON.stringify({
+      symbol: `S${s}USDT`,
+      exchange: 'bench',
+      ts: T0 + minute * 60_000,
+      open: c,
+      high: c + 1,
+      low: c - 1,
+      close: c,
+      volume: 1,
+    }),
+  };
 }
 
 async function topic(name: string) {
@@ -42,7 +54,8 @@ async function topic(name: string) {
 async function fill(name: string, n: number) {
   const producer = kafka.producer();
   await producer.connect();
-  for (let i = 0; i < n; i += 2000) await producer.send({ topic: name, messages: Array.from({ length: Math.min(2000, n - i) }, (_, k) => candle(i + k)) });
+  for (let i = 0; i < n; i += 2000)
+    await producer.send({ topic: name, messages: Array.from({ length: Math.min(2000, n - i) }, (_, k) => candle(i + k)) });
   await producer.disconnect();
 }
 
@@ -50,8 +63,35 @@ async function fill(name: string, n: number) {
 async function service(input: string, output: string, guarantee: string, port: number, extra: string[] = []) {
   const appId = `bench-${guarantee}-${randomUUID().slice(0, 6)}`;
   const stateDir = `bench/data/state-${appId}`;
-  const child = spawn(process.execPath, ['cli/candlestream.ts', 'run', '--brokers', brokers[0], '--app-id', appId, '--input', input, '--external', `ext-${run}`, '--output', output,
-    '--dead-letter-topic', `dlq-${run}`, '--guarantee', guarantee, '--state-dir', stateDir, '--metrics-port', String(port), '--log-level', 'warn', ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      'cli/candlestream.ts',
+      'run',
+      '--brokers',
+      brokers[0],
+      '--app-id',
+      appId,
+      '--input',
+      input,
+      '--external',
+      `ext-${run}`,
+      '--output',
+      output,
+      '--dead-letter-topic',
+      `dlq-${run}`,
+      '--guarantee',
+      guarantee,
+      '--state-dir',
+      stateDir,
+      '--metrics-port',
+      String(port),
+      '--log-level',
+      'warn',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const recordsIn = async () => {
     try {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -81,10 +121,13 @@ async function timeToConsume(count: () => number | Promise<number>, n: number): 
   }
 }
 
-const percentile = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const percentile = (xs: number[], p: number) =>
+  xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 await admin.createTopics({ topics: [{ topic: `ext-${run}`, numPartitions: 1 }], waitForLeaders: true });
-console.log(`machine: ${cpus().length} cores (${cpus()[0].model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka on loopback`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0].model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka on loopback`,
+);
 
 // 1. Throughput over a topic filled beforehand.
 const source = await topic(`bench-in-${run}`);
@@ -102,10 +145,17 @@ for (const guarantee of ['exactly_once', 'at_least_once']) {
 }
 const ceiling = rows[0][1];
 console.log(`\nthroughput, ${total.toLocaleString('en-US')} candles (${SYMBOLS} symbols, ${PARTITIONS} partitions):`);
-for (const [name, perSecond] of rows) console.log(`  ${name.padEnd(44)} ${Math.round(perSecond).toLocaleString('en-US').padStart(8)} records/s   ${(perSecond / ceiling).toFixed(2)}× the pipe`);
+for (const [name, perSecond] of rows)
+  console.log(
+    `  ${name.padEnd(44)} ${Math.round(perSecond).toLocaleString('en-US').padStart(8)} records/s   ${(perSecond / ceiling).toFixed(2)}× the pipe`,
+  );
 
 // 2. Latency at a fixed rate.
-async function latency(label: string, start: (input: string, output: string) => Promise<{ stop: () => Promise<unknown> }>, signalFor: (m: { key: string; value: string }) => string | undefined) {
+async function latency(
+  label: string,
+  start: (input: string, output: string) => Promise<{ stop: () => Promise<unknown> }>,
+  signalFor: (m: { key: string; value: string }) => string | undefined,
+) {
   const input = await topic(`lat-in-${randomUUID().slice(0, 6)}`);
   const output = await topic(`lat-out-${randomUUID().slice(0, 6)}`);
   const sentAt = new Map<string, number>();
@@ -132,7 +182,8 @@ async function latency(label: string, start: (input: string, output: string) => 
     for (const m of messages) {
       // Keyed as signalFor keys what triggered an output; the first send of a key is its time.
       const v = JSON.parse(m.value as string);
-      for (const key of [`${m.key}|${v.ts}`, `${partitionFor(m.key as string, PARTITIONS)}|${v.ts}`]) if (!sentAt.has(key)) sentAt.set(key, now);
+      for (const key of [`${m.key}|${v.ts}`, `${partitionFor(m.key as string, PARTITIONS)}|${v.ts}`])
+        if (!sentAt.has(key)) sentAt.set(key, now);
     }
     await producer.send({ topic: input, messages, acks: 1 });
     const wait = started + (tick + 1) * 10 - performance.now();
@@ -141,19 +192,37 @@ async function latency(label: string, start: (input: string, output: string) => 
   await new Promise((r) => setTimeout(r, 2000));
   await Promise.all([producer.disconnect(), reader.disconnect(), running.stop()]);
   const measured = latencies.slice(Math.floor(latencies.length * 0.1)); // the first 10% include start-up
-  console.log(`  ${label.padEnd(44)} p50 ${percentile(measured, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(measured, 99).toFixed(1).padStart(6)} ms   (${measured.length.toLocaleString('en-US')} samples)`);
+  console.log(
+    `  ${label.padEnd(44)} p50 ${percentile(measured, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(measured, 99).toFixed(1).padStart(6)} ms   (${measured.length.toLocaleString('en-US')} samples)`,
+  );
 }
 
 console.log(`\nlatency at ${rate.toLocaleString('en-US')} candles/s for ${latencySeconds} s (read_committed reader):`);
 // The pipe's output is its input: latency from producing a candle to receiving its copy.
-await latency('kafkajs pipe (produce → copy received)', (i, o) => kafkajsPipe(kafka, i, o), ({ key, value }) => `${key}|${JSON.parse(value).ts}`);
+await latency(
+  'kafkajs pipe (produce → copy received)',
+  (i, o) => kafkajsPipe(kafka, i, o),
+  ({ key, value }) => `${key}|${JSON.parse(value).ts}`,
+);
 // A signal for minute m is emitted when its task's stream time reaches minute m+1: the trigger is the
 // first candle of minute m+1 sent to the symbol's partition (a task is a partition).
 const trigger = ({ key, value }: { key: string; value: string }) => `${partitionFor(key, PARTITIONS)}|${JSON.parse(value).ts + 60_000}`;
 await latency('candlestream run, exactly_once (commit 100 ms)', (i, o) => service(i, o, 'exactly_once', 9471), trigger);
-await latency('candlestream run, exactly_once (commit 20 ms)', (i, o) => service(i, o, 'exactly_once', 9472, ['--commit-interval-ms', '20']), trigger);
-await latency('candlestream run, at_least_once (commit 1 s)', (i, o) => service(i, o, 'at_least_once', 9473, ['--commit-interval-ms', '1000']), trigger);
-await latency('candlestream run, at_least_once (commit 10 s)', (i, o) => service(i, o, 'at_least_once', 9474, ['--commit-interval-ms', '10000']), trigger);
+await latency(
+  'candlestream run, exactly_once (commit 20 ms)',
+  (i, o) => service(i, o, 'exactly_once', 9472, ['--commit-interval-ms', '20']),
+  trigger,
+);
+await latency(
+  'candlestream run, at_least_once (commit 1 s)',
+  (i, o) => service(i, o, 'at_least_once', 9473, ['--commit-interval-ms', '1000']),
+  trigger,
+);
+await latency(
+  'candlestream run, at_least_once (commit 10 s)',
+  (i, o) => service(i, o, 'at_least_once', 9474, ['--commit-interval-ms', '10000']),
+  trigger,
+);
 
 const topics = (await admin.listTopics()).filter((t) => t.includes(run) || t.startsWith('lat-') || t.startsWith('bench-'));
 await admin.deleteTopics({ topics }).catch(() => undefined);

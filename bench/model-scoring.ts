@@ -20,13 +20,20 @@ const FEATURES = ['rsi_14', 'macd_hist/close', 'atr_14/close', 'close/sma_50', '
 const work = mkdtempSync(join(tmpdir(), 'bench-models-'));
 
 let seed = 7;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const rows = Array.from({ length: 4096 }, (_, i) => {
   const close = 20_000 + 3_000 * random();
   return {
-    symbol: 'BTC-USDT', interval: '1m', ts: i * 60_000, close,
-    rsi_14: 100 * random(), macd_hist: 40 * (random() - 0.5), atr_14: 80 * random(),
-    sma_50: close * (1 + 0.01 * (random() - 0.5)), bb_upper: close * (1 + 0.01 * random()), bb_lower: close * (1 - 0.01 * random()),
+    symbol: 'BTC-USDT',
+    interval: '1m',
+    ts: i * 60_000,
+    close,
+    rsi_14: 100 * random(),
+    macd_hist: 40 * (random() - 0.5),
+    atr_14: 80 * random(),
+    sma_50: close * (1 + 0.01 * (random() - 0.5)),
+    bb_upper: close * (1 + 0.01 * random()),
+    bb_lower: close * (1 - 0.01 * random()),
     ext_fear_greed: Math.round(100 * random()),
   };
 });
@@ -43,10 +50,22 @@ function ourTrees(): string {
   const dir = join(work, 'ours');
   mkdirSync(dir);
   writeFileSync(join(dir, 'model.onnx'), encodeClassifier(model, { inputName: 'features', featureCount: FEATURES.length }));
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
-    name: 'bench', version: '1', interval: '1m', horizon: 15, features: FEATURES, input: { name: 'features', type: 'float32' },
-    outputs: { label: 'label', probabilities: 'probabilities' }, classes: [0, 1], up_class: 1, down_class: 0, thresholds: { buy: 0.55, sell: 0.55 },
-  }));
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({
+      name: 'bench',
+      version: '1',
+      interval: '1m',
+      horizon: 15,
+      features: FEATURES,
+      input: { name: 'features', type: 'float32' },
+      outputs: { label: 'label', probabilities: 'probabilities' },
+      classes: [0, 1],
+      up_class: 1,
+      down_class: 0,
+      thresholds: { buy: 0.55, sell: 0.55 },
+    }),
+  );
   return dir;
 }
 
@@ -58,7 +77,11 @@ function lightgbm(): string {
 
 /** µs per record through ScoreProcessor, flushing every `batch` records. */
 async function scoring(model: OnnxSignalModel, batch: number, n: number): Promise<number> {
-  const topology = new Topology().addSource('features', ['features']).addProcessor('score', () => new ScoreProcessor({ interval: '1m', current: () => model }), ['features']).addSink('signals', 'signals', ['score']).build();
+  const topology = new Topology()
+    .addSource('features', ['features'])
+    .addProcessor('score', () => new ScoreProcessor({ interval: '1m', current: () => model }), ['features'])
+    .addSink('signals', 'signals', ['score'])
+    .build();
   const driver = await TopologyTestDriver.create(topology);
   const started = performance.now();
   for (let i = 0; i < n; i++) {
@@ -76,16 +99,28 @@ async function scoring(model: OnnxSignalModel, batch: number, n: number): Promis
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`model scoring, ${records.toLocaleString('en-US')} records per run, median of 3 runs; ${cpus().length} × ${cpus()[0].model}, Node ${process.version}`);
+console.log(
+  `model scoring, ${records.toLocaleString('en-US')} records per run, median of 3 runs; ${cpus().length} × ${cpus()[0].model}, Node ${process.version}`,
+);
 console.log('| model | one call per record µs | batch 100 µs | batch 500 µs | batch 1000 µs | batch 1000 vs per record |');
 console.log('|---|---:|---:|---:|---:|---:|');
-for (const [name, dir] of [['100 trees, depth 3 (candlestream train)', ourTrees()], ['LightGBM 100 trees, 15 leaves (onnxmltools, ZipMap)', lightgbm()]] as const) {
+for (const [name, dir] of [
+  ['100 trees, depth 3 (candlestream train)', ourTrees()],
+  ['LightGBM 100 trees, 15 leaves (onnxmltools, ZipMap)', lightgbm()],
+] as const) {
   const model = await OnnxSignalModel.load(dir);
   await scoring(model, 1000, 5000); // warm-up
-  const perRecord = median([await scoring(model, 1, records / 5), await scoring(model, 1, records / 5), await scoring(model, 1, records / 5)]);
+  const perRecord = median([
+    await scoring(model, 1, records / 5),
+    await scoring(model, 1, records / 5),
+    await scoring(model, 1, records / 5),
+  ]);
   const batched: number[] = [];
-  for (const b of [100, 500, 1000]) batched.push(median([await scoring(model, b, records), await scoring(model, b, records), await scoring(model, b, records)]));
-  console.log(`| ${name} | ${perRecord.toFixed(2)} | ${batched.map((v) => v.toFixed(2)).join(' | ')} | ${(perRecord / batched[2]).toFixed(1)}× faster |`);
+  for (const b of [100, 500, 1000])
+    batched.push(median([await scoring(model, b, records), await scoring(model, b, records), await scoring(model, b, records)]));
+  console.log(
+    `| ${name} | ${perRecord.toFixed(2)} | ${batched.map((v) => v.toFixed(2)).join(' | ')} | ${(perRecord / batched[2]).toFixed(1)}× faster |`,
+  );
   await model.close();
 }
 rmSync(work, { recursive: true, force: true });

@@ -56,7 +56,15 @@ function hyparquetReader(name: string, options: { compressors?: Compressors; par
       // One row group at a time, as backfill streams a file.
       for (const group of metadata.row_groups) {
         const rowEnd = rowStart + Number(group.num_rows);
-        await parquetRead({ file, metadata, rowStart, rowEnd, rowFormat: 'object', ...options, onComplete: (rows) => rows.forEach((r) => onRow(r)) });
+        await parquetRead({
+          file,
+          metadata,
+          rowStart,
+          rowEnd,
+          rowFormat: 'object',
+          ...options,
+          onComplete: (rows) => rows.forEach((r) => onRow(r)),
+        });
         rowStart = rowEnd;
       }
     },
@@ -143,7 +151,11 @@ const ALL_READERS: Reader[] = [
   parquetWasm,
   duckdbReader,
 ];
-const only = [...flags].find((f) => f.startsWith('--only='))?.slice('--only='.length).toLowerCase().split(',');
+const only = [...flags]
+  .find((f) => f.startsWith('--only='))
+  ?.slice('--only='.length)
+  .toLowerCase()
+  .split(',');
 const READERS = only ? ALL_READERS.filter((r) => only.some((o) => r.name.toLowerCase().includes(o))) : ALL_READERS;
 
 // ---------------------------------------------------------------- coverage
@@ -160,7 +172,7 @@ interface Expected {
 /** What an application makes of a reader's value: epoch ms for time, numbers for prices. */
 function normalise(value: unknown, column: string, timeColumn: string): unknown {
   if (value === undefined || value === null) return null;
-  if (column === timeColumn) return value instanceof Date ? value.getTime() : parseTimestamp(value) ?? `unreadable time ${String(value)}`;
+  if (column === timeColumn) return value instanceof Date ? value.getTime() : (parseTimestamp(value) ?? `unreadable time ${String(value)}`);
   if (column === 'symbol') return String(value);
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
@@ -177,7 +189,16 @@ function fixtureFiles(path: string): { file: string; partition: Row }[] {
       .map(String)
       .filter((f) => f.endsWith('.parquet') && !f.split(sep).some((p) => p.startsWith('.') || p.startsWith('_')))
       .sort()
-      .map((f) => ({ file: join(path, f), partition: Object.fromEntries(f.split(sep).slice(0, -1).filter((p) => p.includes('=')).map((p) => p.split('='))) }));
+      .map((f) => ({
+        file: join(path, f),
+        partition: Object.fromEntries(
+          f
+            .split(sep)
+            .slice(0, -1)
+            .filter((p) => p.includes('='))
+            .map((p) => p.split('=')),
+        ),
+      }));
   }
   return [{ file: path, partition: {} }];
 }
@@ -193,7 +214,9 @@ async function coverage(reader: Reader, e: Expected): Promise<string> {
       });
     }
   } catch (err) {
-    return `error: ${String((err as Error)?.message ?? err).split('\n')[0].slice(0, 90)}`;
+    return `error: ${String((err as Error)?.message ?? err)
+      .split('\n')[0]
+      .slice(0, 90)}`;
   }
   if (got.length !== e.rows.length) return `wrong: ${got.length} rows of ${e.rows.length}`;
   let wrongRows = 0;
@@ -227,9 +250,13 @@ async function coverageMatrix(): Promise<void> {
   console.log(`|---|---|---|---|${short.map(() => '---').join('|')}|`);
   for (const e of expected) {
     const cells = READERS.map((r) => (results.get(r.name)!.get(e.fixture) === 'ok' ? '✓' : '✗'));
-    console.log(`| ${e.fixture} | ${e.parquet.types[e.timeColumn]} | ${e.parquet.types.close} | ${e.parquet.codecs.join(',')} | ${cells.join(' | ')} |`);
+    console.log(
+      `| ${e.fixture} | ${e.parquet.types[e.timeColumn]} | ${e.parquet.types.close} | ${e.parquet.codecs.join(',')} | ${cells.join(' | ')} |`,
+    );
   }
-  console.log(`| **read correctly** | | | | ${READERS.map((r) => `**${[...results.get(r.name)!.values()].filter((v) => v === 'ok').length}/${expected.length}**`).join(' | ')} |`);
+  console.log(
+    `| **read correctly** | | | | ${READERS.map((r) => `**${[...results.get(r.name)!.values()].filter((v) => v === 'ok').length}/${expected.length}**`).join(' | ')} |`,
+  );
   console.log('\nWhy each ✗:');
   for (const r of READERS) {
     const reasons = new Map<string, string[]>();
@@ -286,11 +313,26 @@ async function decompressors(): Promise<void> {
     return out;
   };
   const candidates: Record<string, [string, (input: Uint8Array, length: number) => Uint8Array][]> = {
-    SNAPPY: [['hyparquet built-in (JS)', snappyBuiltIn], ['hyparquet-compressors (hysnappy, WASM)', hyparquetCompressors.SNAPPY!]],
-    ZSTD: [['node:zlib', PARQUET_DECOMPRESSORS.ZSTD!], ['hyparquet-compressors (fzstd, JS)', hyparquetCompressors.ZSTD!]],
-    GZIP: [['node:zlib', PARQUET_DECOMPRESSORS.GZIP!], ['hyparquet-compressors (JS)', hyparquetCompressors.GZIP!]],
-    BROTLI: [['node:zlib', PARQUET_DECOMPRESSORS.BROTLI!], ['hyparquet-compressors (JS)', hyparquetCompressors.BROTLI!]],
-    LZ4_RAW: [['candlestream lz4Raw (JS)', PARQUET_DECOMPRESSORS.LZ4_RAW!], ['hyparquet-compressors (JS)', hyparquetCompressors.LZ4_RAW!]],
+    SNAPPY: [
+      ['hyparquet built-in (JS)', snappyBuiltIn],
+      ['hyparquet-compressors (hysnappy, WASM)', hyparquetCompressors.SNAPPY!],
+    ],
+    ZSTD: [
+      ['node:zlib', PARQUET_DECOMPRESSORS.ZSTD!],
+      ['hyparquet-compressors (fzstd, JS)', hyparquetCompressors.ZSTD!],
+    ],
+    GZIP: [
+      ['node:zlib', PARQUET_DECOMPRESSORS.GZIP!],
+      ['hyparquet-compressors (JS)', hyparquetCompressors.GZIP!],
+    ],
+    BROTLI: [
+      ['node:zlib', PARQUET_DECOMPRESSORS.BROTLI!],
+      ['hyparquet-compressors (JS)', hyparquetCompressors.BROTLI!],
+    ],
+    LZ4_RAW: [
+      ['candlestream lz4Raw (JS)', PARQUET_DECOMPRESSORS.LZ4_RAW!],
+      ['hyparquet-compressors (JS)', hyparquetCompressors.LZ4_RAW!],
+    ],
   };
   console.log(`\n## Decompressors alone: MB/s of decompressed pages (median of ${RUNS}; ${machine()})\n`);
   console.log('| codec | pages | MB out | implementation | MB/s | runs (ms) |');
@@ -318,13 +360,17 @@ async function decompressors(): Promise<void> {
         ms.push(performance.now() - started);
       }
       const median = [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)];
-      console.log(`| ${codec} | ${pages.length} | ${(bytes / 1e6).toFixed(1)} | ${name} | ${Math.round(bytes / 1e6 / (median / 1000))} | ${ms.map((m) => m.toFixed(0)).join(', ')} |`);
+      console.log(
+        `| ${codec} | ${pages.length} | ${(bytes / 1e6).toFixed(1)} | ${name} | ${Math.round(bytes / 1e6 / (median / 1000))} | ${ms.map((m) => m.toFixed(0)).join(', ')} |`,
+      );
     }
   }
 }
 
 function machine(): string {
-  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   return `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load}`;
 }
 
@@ -348,10 +394,19 @@ async function timeRead(reader: Reader, path: string): Promise<Measure | { error
       lastTime = row.ts;
     });
   } catch (err) {
-    return { error: String((err as Error)?.message ?? err).split('\n')[0].slice(0, 80) };
+    return {
+      error: String((err as Error)?.message ?? err)
+        .split('\n')[0]
+        .slice(0, 80),
+    };
   }
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, rows, checksum: `${rows}:${sumClose.toFixed(2)}:${normalise(lastTime, 'ts', 'ts')}`, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return {
+    seconds,
+    rows,
+    checksum: `${rows}:${sumClose.toFixed(2)}:${normalise(lastTime, 'ts', 'ts')}`,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
 /**
@@ -360,7 +415,11 @@ async function timeRead(reader: Reader, path: string): Promise<Measure | { error
  * ±40%. A cold start is also what backfill pays per file.
  */
 function measureInChild(reader: Reader, path: string): Measure | { error: string } {
-  const r = spawnSync(process.execPath, ['--expose-gc', new URL(import.meta.url).pathname, `--child=${ALL_READERS.indexOf(reader)}`, `--file=${path}`], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', new URL(import.meta.url).pathname, `--child=${ALL_READERS.indexOf(reader)}`, `--file=${path}`],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Measure | { error: string };
@@ -375,7 +434,9 @@ async function speed(): Promise<void> {
   for (const f of files) {
     const meta = await parquetMetadataAsync(await asyncBufferFromFile(f.path));
     const rows = Number(meta.num_rows);
-    console.log(`### ${f.label}: ${rows.toLocaleString('en-US')} rows, ${meta.row_groups.length} row groups, ${(readFileSync(f.path).length / 2 ** 20).toFixed(1)} MiB\n`);
+    console.log(
+      `### ${f.label}: ${rows.toLocaleString('en-US')} rows, ${meta.row_groups.length} row groups, ${(readFileSync(f.path).length / 2 ** 20).toFixed(1)} MiB\n`,
+    );
     const times = new Map<string, Measure[]>();
     const failures = new Map<string, string>();
     // Interleaved runs: noise on the machine spreads over every reader alike.
@@ -399,8 +460,15 @@ async function speed(): Promise<void> {
       const ms = times.get(reader.name)!;
       const sorted = ms.map((m) => m.seconds).sort((a, b) => a - b);
       const median = sorted[Math.floor(sorted.length / 2)];
-      const same = reference === undefined ? 'no reference' : ms.every((m) => m.checksum === reference) ? 'yes' : `no (${ms[0].checksum} vs ${reference})`;
-      console.log(`| ${reader.name} | ${median.toFixed(2)} | ${Math.round(ms[0].rows / median).toLocaleString('en-US')} | ${ms.map((m) => m.seconds.toFixed(2)).join(', ')} | ${Math.max(...ms.map((m) => m.peakRssMb))} | ${same} |`);
+      const same =
+        reference === undefined
+          ? 'no reference'
+          : ms.every((m) => m.checksum === reference)
+            ? 'yes'
+            : `no (${ms[0].checksum} vs ${reference})`;
+      console.log(
+        `| ${reader.name} | ${median.toFixed(2)} | ${Math.round(ms[0].rows / median).toLocaleString('en-US')} | ${ms.map((m) => m.seconds.toFixed(2)).join(', ')} | ${Math.max(...ms.map((m) => m.peakRssMb))} | ${same} |`,
+      );
     }
     console.log();
   }

@@ -55,7 +55,8 @@ export async function archiveCommand(args: string[]): Promise<void> {
   const s = resolveSettings(ARCHIVE_SETTINGS, args, process.env);
   if (!s.out) throw new UsageError('--out is required: the dataset directory, local or hdfs://…');
   const level = String(s['log-level']);
-  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be trace, debug, info, warn or error, not "${level}"`);
+  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError(`--log-level must be trace, debug, info, warn or error, not "${level}"`);
   const log = pino({ level, base: { service: 'candlestream-archive' } });
   const rollBytes = wholeNumber(s['roll-bytes'], '--roll-bytes');
   const rollMs = wholeNumber(s['roll-ms'], '--roll-ms');
@@ -64,7 +65,12 @@ export async function archiveCommand(args: string[]): Promise<void> {
   const serde = jsonOrAvroSerde(s.registry ? schemaRegistry(String(s.registry)) : undefined);
   const kafka = kafkaClient(s, 'candlestream-archive', log);
   const sessionTimeout = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
-  const consumer = kafka.consumer({ groupId: String(s['group-id']), readUncommitted: false, sessionTimeout, heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)) });
+  const consumer = kafka.consumer({
+    groupId: String(s['group-id']),
+    readUncommitted: false,
+    sessionTimeout,
+    heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+  });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const archive = new TopicArchive({
     storage,
@@ -101,7 +107,10 @@ function archiveService(a: { consumer: Consumer; producer: Producer; archive: To
         if (!payload.restart) service.fail('consumer stopped', payload.error);
       });
       if (service.stopping) return;
-      timer = setInterval(() => void service.locked(() => archive.rollAged()).catch((e) => service.fail('roll failed', e)), Math.min(1000, a.rollMs));
+      timer = setInterval(
+        () => void service.locked(() => archive.rollAged()).catch((e) => service.fail('roll failed', e)),
+        Math.min(1000, a.rollMs),
+      );
       await consumer.run({
         eachBatchAutoResolve: false,
         autoCommit: false,

@@ -14,7 +14,14 @@ import { parseSinkUri, sinkTarget, type SinkOptions } from '../io/parseSinkUri.t
 import { OutputClosed } from '../io/JsonlWriter.ts';
 import type { ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
 import type { HdfsSettings } from '../io/storage/storageFor.ts';
-import { externalFileNames, signalIntervals, topologyFlagOptions, TOPOLOGY_FLAGS, TOPOLOGY_HELP, type TopologyFlagOptions } from './topologyFlags.ts';
+import {
+  externalFileNames,
+  signalIntervals,
+  topologyFlagOptions,
+  TOPOLOGY_FLAGS,
+  TOPOLOGY_HELP,
+  type TopologyFlagOptions,
+} from './topologyFlags.ts';
 import { SIGNAL_COLUMNS, SIGNAL_COLUMN_TYPES } from '../market/Signal.ts';
 import { refuseSinkOverlaps, type FlagLocation } from './sinkOverlaps.ts';
 import { externalSpec } from './externalSpec.ts';
@@ -300,4 +307,3 @@ function sink(uri: string, columns: readonly (string | ColumnSpec)[] | undefined
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }
 }
-

@@ -77,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
 /** An error's message with its causes' (a library's "Database failed to open" says why only in its cause). */
 function explain(error: unknown): string {
   const messages: string[] = [];
-  for (let e = error; e instanceof Error && messages.length < 5; e = e.cause) if (!messages.some((m) => m.includes(e.message))) messages.push(e.message);
+  for (let e = error; e instanceof Error && messages.length < 5; e = e.cause)
+    if (!messages.some((m) => m.includes(e.message))) messages.push(e.message);
   return messages.join(': ');
 }
 

@@ -28,7 +28,8 @@ export async function describeCommand(args: string[]): Promise<void> {
   });
   const topology = buildMarketTopology(market);
   const format = s.format;
-  if (format !== 'text' && format !== 'mermaid' && format !== 'both') throw new UsageError(`--format must be text, mermaid or both, not "${format}"`);
+  if (format !== 'text' && format !== 'mermaid' && format !== 'both')
+    throw new UsageError(`--format must be text, mermaid or both, not "${format}"`);
   if (format !== 'mermaid') console.log(describeTopology(topology));
   if (format === 'both') console.log('');
   if (format !== 'text') console.log('```mermaid\n' + topologyMermaid(topology) + '\n```');

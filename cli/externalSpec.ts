@@ -15,7 +15,10 @@ export function externalSpec(spec: string): { name: string; path: string } {
 /** fear_and_greed_index_daily.csv → fear_greed: the words that say what, not how often or how stored. */
 function nameFromFile(path: string): string {
   const noise = new Set(['and', 'index', 'daily', 'hourly', 'data', 'history']);
-  const words = basename(path, extname(path)).toLowerCase().split(/[^a-z0-9]+/).filter((w) => w && !noise.has(w));
+  const words = basename(path, extname(path))
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w && !noise.has(w));
   if (!words.length) throw new UsageError(`--external: cannot name a signal after "${path}"; use NAME=FILE`);
   return words.join('_');
 }

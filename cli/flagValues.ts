@@ -11,7 +11,8 @@ export interface CountLimit {
 export function wholeNumber(raw: unknown, flag: string, min = 1, limit?: CountLimit): number {
   const n = Number(raw);
   const valid = raw !== undefined && raw !== '' && Number.isInteger(n) && n >= min;
-  if (limit && !(valid && n <= limit.max)) throw new UsageError(`${flag} must be a whole number from ${min} to ${limit.max} (${limit.why}), not "${raw}"`);
+  if (limit && !(valid && n <= limit.max))
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${limit.max} (${limit.why}), not "${raw}"`);
   if (!valid) throw new UsageError(`${flag} must be a whole number ≥ ${min}, not "${raw}"`);
   return n;
 }

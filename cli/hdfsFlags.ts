@@ -13,7 +13,10 @@ export const HDFS_HELP = `HDFS (for hdfs://namenode:8020/path and webhdfs://name
   --hdfs-user NAME         act as this user (simple authentication; default $HADOOP_USER_NAME)
   --hdfs-token TOKEN       a delegation token instead (env CANDLESTREAM_HDFS_TOKEN)`;
 
-export function hdfsSettings(values: { webhdfs?: unknown; 'hdfs-user'?: unknown; 'hdfs-token'?: unknown }, env: NodeJS.ProcessEnv = process.env): HdfsSettings {
+export function hdfsSettings(
+  values: { webhdfs?: unknown; 'hdfs-user'?: unknown; 'hdfs-token'?: unknown },
+  env: NodeJS.ProcessEnv = process.env,
+): HdfsSettings {
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   return {
     webhdfs: text(values.webhdfs) ?? text(env.CANDLESTREAM_WEBHDFS),

@@ -98,7 +98,8 @@ interface ImportJob {
 function importJob(s: ImportSettings): ImportJob {
   if (!s.source.length) throw new UsageError('--source is required: a CSV file, a zip archive, or a directory of them');
   if (!s.out) throw new UsageError('--out is required: the dataset directory, local or hdfs://…');
-  if (s.symbol !== undefined && !normalizeSymbol(s.symbol)) throw new UsageError(`--symbol: "${s.symbol}" is not a pair (e.g. BTCUSDT, BTC-USDT, XBT/USD)`);
+  if (s.symbol !== undefined && !normalizeSymbol(s.symbol))
+    throw new UsageError(`--symbol: "${s.symbol}" is not a pair (e.g. BTCUSDT, BTC-USDT, XBT/USD)`);
   if (s.interval !== undefined) {
     try {
       intervalMs(s.interval);
@@ -115,7 +116,8 @@ function importJob(s: ImportSettings): ImportJob {
   const maxLineBytes = wholeNumber(s['max-line-bytes'], '--max-line-bytes', 64);
   const deadLetterUri = s['dead-letter'];
   const deadLetterPath = deadLetterUri === '-' ? undefined : /^jsonl:(.+)$/.exec(deadLetterUri)?.[1];
-  if (deadLetterUri !== '-' && !deadLetterPath) throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);
+  if (deadLetterUri !== '-' && !deadLetterPath)
+    throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);
   const options: ImportJob['options'] = {
     sources: s.source,
     out: s.out,
@@ -146,8 +148,11 @@ function report(summary: ImportSummary, job: ImportJob): void {
       (summary.skipped.length ? `, ${summary.skipped.length} skipped (--on-error skip)` : '') +
       `; ${seconds.toFixed(1)} s (${n(Math.round(summary.rowsIn / Math.max(seconds, 1e-3)))} rows/s)\n`,
   );
-  if (summary.duplicatesRemoved) process.stderr.write(`import: ${n(summary.duplicatesRemoved)} row(s) the dataset held twice are now held once\n`);
+  if (summary.duplicatesRemoved)
+    process.stderr.write(`import: ${n(summary.duplicatesRemoved)} row(s) the dataset held twice are now held once\n`);
   if (summary.unknownExchange) {
-    process.stderr.write(`import: ${n(summary.unknownExchange)} row(s) landed with exchange "unknown" (no exchange column, --exchange or exchange in the file name)\n`);
+    process.stderr.write(
+      `import: ${n(summary.unknownExchange)} row(s) landed with exchange "unknown" (no exchange column, --exchange or exchange in the file name)\n`,
+    );
   }
 }

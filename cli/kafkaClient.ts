@@ -37,13 +37,24 @@ export function kafkaClient(s: Settings, clientId: string, log: Logger): Kafka {
     process.removeAllListeners('warning');
     process.on('warning', (w) => w.name !== 'TimeoutNegativeWarning' && console.error(`${w.name}: ${w.message}`));
   }
-  const brokers = String(s.brokers).split(',').map((b) => b.trim()).filter(Boolean);
-  if (!brokers.length || brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) throw new UsageError(`--brokers must be host:port[,host:port…], not "${s.brokers}"`);
-  const config: KafkaConfig = { clientId, brokers, logCreator: kafkaLog(log), retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 } };
+  const brokers = String(s.brokers)
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (!brokers.length || brokers.some((b) => !/^[^:\s]+:\d+$/.test(b)))
+    throw new UsageError(`--brokers must be host:port[,host:port…], not "${s.brokers}"`);
+  const config: KafkaConfig = {
+    clientId,
+    brokers,
+    logCreator: kafkaLog(log),
+    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+  };
   if (s['sasl-mechanism'] !== undefined) {
     const mechanism = String(s['sasl-mechanism']).toLowerCase() as (typeof MECHANISMS)[number];
-    if (!MECHANISMS.includes(mechanism)) throw new UsageError(`--sasl-mechanism must be one of ${MECHANISMS.join(', ')}, not "${s['sasl-mechanism']}"`);
-    if (!s['sasl-username'] || !s['sasl-password']) throw new UsageError(`--sasl-mechanism ${mechanism} needs --sasl-username and --sasl-password (or CANDLESTREAM_SASL_PASSWORD)`);
+    if (!MECHANISMS.includes(mechanism))
+      throw new UsageError(`--sasl-mechanism must be one of ${MECHANISMS.join(', ')}, not "${s['sasl-mechanism']}"`);
+    if (!s['sasl-username'] || !s['sasl-password'])
+      throw new UsageError(`--sasl-mechanism ${mechanism} needs --sasl-username and --sasl-password (or CANDLESTREAM_SASL_PASSWORD)`);
     config.sasl = { mechanism, username: String(s['sasl-username']), password: String(s['sasl-password']) } as SASLOptions;
   }
   if (s.tls || s['tls-ca'] || s['tls-cert']) {

@@ -11,7 +11,10 @@ export function periodsSpec(spec: string | undefined): IndicatorPeriods {
   const periods: Record<string, unknown> = { ...DEFAULT_PERIODS };
   if (!spec) return periods as IndicatorPeriods;
   const configurable = (INDICATORS as readonly IndicatorDefinition[]).filter((d) => d.parse);
-  for (const part of spec.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, list] = part.split('=').map((s) => s.trim());
     const bad = (why: string) => new UsageError(`--periods: "${part}" ${why}`);
     const definition = configurable.find((d) => d.name === name);

@@ -20,7 +20,10 @@ export function progressReporter(label: string, quiet: boolean): (done: number, 
     ];
     if (tty) {
       const width = 24;
-      const bar = fraction === undefined ? '' : `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
+      const bar =
+        fraction === undefined
+          ? ''
+          : `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
       process.stderr.write(`\r${bar}${parts.join('  ')}\x1b[K${fraction === 1 ? '\n' : ''}`);
     } else if (now - lastLine > 5000 || fraction === 1) {
       lastLine = now;

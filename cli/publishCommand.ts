@@ -63,7 +63,11 @@ export async function publishCommand(args: string[]): Promise<void> {
   try {
     const existing = new Set(await admin.listTopics());
     const topics = [s.topic, ...(externals.length ? [s['external-topic']] : [])].filter((t) => !existing.has(t));
-    if (topics.length) await createTopics(admin, topics.map((topic) => ({ topic, numPartitions: job.partitions })));
+    if (topics.length)
+      await createTopics(
+        admin,
+        topics.map((topic) => ({ topic, numPartitions: job.partitions })),
+      );
     // Reference data first, whole: the live service joins it in event time, whatever the order.
     const signals = await publishSignals(producer, externals, s['external-topic']);
     const { sent, elapsedMs } = await publishCandles(producer, candles, job);

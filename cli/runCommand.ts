@@ -1,5 +1,11 @@
 import { pino, type Logger } from 'pino';
-import { buildMarketTopology, defaultMarketOptions, DEFAULT_TOPICS, featureColumns, type MarketTopologyOptions } from '../processors/marketTopology.ts';
+import {
+  buildMarketTopology,
+  defaultMarketOptions,
+  DEFAULT_TOPICS,
+  featureColumns,
+  type MarketTopologyOptions,
+} from '../processors/marketTopology.ts';
 import { NODES } from '../processors/nodeNames.ts';
 import { featureSchema, signalSchema } from '../market/avroSchemas.ts';
 import { KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
@@ -95,7 +101,8 @@ export const RUN_SETTINGS: Record<string, SettingSpec> = {
 export async function runCommand(args: string[]): Promise<void> {
   const s = resolveSettings(RUN_SETTINGS, args, process.env);
   const level = String(s['log-level']);
-  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be trace, debug, info, warn or error, not "${level}"`);
+  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError(`--log-level must be trace, debug, info, warn or error, not "${level}"`);
   const log = pino({ level, base: { service: 'candlestream' } });
   const running = runningSettings(s);
   const metricsPort = wholeNumber(s['metrics-port'], '--metrics-port', 0);
@@ -103,7 +110,10 @@ export async function runCommand(args: string[]): Promise<void> {
   const { market, models } = await marketAndModel(s, log, metrics);
   const topology = buildMarketTopology(market);
 
-  log.info({ settings: printable(RUN_SETTINGS, s), model: models && { name: models.current().name, version: models.current().version } }, 'starting');
+  log.info(
+    { settings: printable(RUN_SETTINGS, s), model: models && { name: models.current().name, version: models.current().version } },
+    'starting',
+  );
   const streams = new KafkaStreams({
     ...running,
     topology,
@@ -120,17 +130,19 @@ export async function runCommand(args: string[]): Promise<void> {
   const service = new ConsumerService({
     log,
     start: () => streams.start(),
-    drain: () => streams.close().finally(() => {
-      server?.close();
-      void models?.close();
-    }),
+    drain: () =>
+      streams.close().finally(() => {
+        server?.close();
+        void models?.close();
+      }),
     stopTimeoutMs: 30_000,
   });
   try {
     await service.run(); // until a signal closes it: commits, checkpoints, exit 0
   } catch (e) {
     if (e instanceof ConfigurationError) throw new UsageError(e.message);
-    if ((e as Error).name === 'KafkaJSSASLAuthenticationError') throw new UsageError(`--sasl-username/--sasl-password: ${(e as Error).message}`);
+    if ((e as Error).name === 'KafkaJSSASLAuthenticationError')
+      throw new UsageError(`--sasl-username/--sasl-password: ${(e as Error).message}`);
     throw e;
   }
 }
@@ -138,12 +150,14 @@ export async function runCommand(args: string[]): Promise<void> {
 /** How the service runs: its application id, guarantee, commit interval and session timeout, checked. */
 function runningSettings(s: Settings) {
   const guarantee = String(s.guarantee) as Guarantee;
-  if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once') throw new UsageError(`--guarantee must be exactly_once or at_least_once, not "${guarantee}"`);
+  if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once')
+    throw new UsageError(`--guarantee must be exactly_once or at_least_once, not "${guarantee}"`);
   const format = String(s.format);
   if (format !== 'json' && format !== 'avro') throw new UsageError(`--format must be json or avro, not "${format}"`);
   if (format === 'avro' && !s.registry) throw new UsageError('--format avro needs --registry URL (a Confluent-API schema registry)');
   const applicationId = String(s['app-id']);
-  if (!/^[A-Za-z0-9._-]+$/.test(applicationId)) throw new UsageError(`--app-id may hold letters, digits, ".", "_" and "-" (it names topics), not "${applicationId}"`);
+  if (!/^[A-Za-z0-9._-]+$/.test(applicationId))
+    throw new UsageError(`--app-id may hold letters, digits, ".", "_" and "-" (it names topics), not "${applicationId}"`);
   const commitIntervalMs = wholeNumber(s['commit-interval-ms'] ?? (guarantee === 'exactly_once' ? '100' : '30000'), '--commit-interval-ms');
   const sessionTimeoutMs = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
   return { applicationId, guarantee, commitIntervalMs, sessionTimeoutMs };
@@ -166,7 +180,12 @@ async function marketAndModel(s: Settings, log: Logger, metrics: StreamsMetrics)
   const market = defaultMarketOptions({
     ...flags,
     externalSignals,
-    topics: { prices: String(s.input), external: String(s.external), features: s['features-topic'] as string | undefined, signals: String(s.output) },
+    topics: {
+      prices: String(s.input),
+      external: String(s.external),
+      features: s['features-topic'] as string | undefined,
+      signals: String(s.output),
+    },
     ...(scoring?.signals ?? { signalIntervals: signalIntervals(s['signal-intervals'] as string | undefined, flags.candles.intervals) }),
   });
   return { market, models: scoring?.models };
@@ -181,7 +200,8 @@ function serdesFor(s: Settings, market: MarketTopologyOptions): Map<string, Serd
   ]);
   if (String(s.format) === 'avro') {
     serdes.set(NODES.signals, avroSerde(registry!, `${market.topics.signals}-value`, signalSchema()));
-    if (market.topics.features) serdes.set(NODES.features, avroSerde(registry!, `${market.topics.features}-value`, featureSchema(featureColumns(market))));
+    if (market.topics.features)
+      serdes.set(NODES.features, avroSerde(registry!, `${market.topics.features}-value`, featureSchema(featureColumns(market))));
   }
   return serdes;
 }
@@ -194,7 +214,8 @@ function serveMetrics(port: number, host: string, metrics: StreamsMetrics, strea
       ready: () => streams.ready,
       beforeScrape: () => {
         metrics.storeEntries.reset();
-        for (const { store, partition, entries } of streams.storeSizes()) metrics.storeEntries.set({ store, partition: String(partition) }, entries);
+        for (const { store, partition, entries } of streams.storeSizes())
+          metrics.storeEntries.set({ store, partition: String(partition) }, entries);
       },
     })
     .catch((e) => {
@@ -203,5 +224,8 @@ function serveMetrics(port: number, host: string, metrics: StreamsMetrics, strea
 }
 
 function list(raw: unknown): string[] {
-  return String(raw ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  return String(raw ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }

@@ -54,11 +54,14 @@ export function resolveCommandLine<T extends Record<string, SettingSpec>>(
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('CANDLESTREAM_') || NOT_SETTINGS.has(key) || key === 'CANDLESTREAM_CONFIG' || raw === undefined) continue;
     const name = Object.keys(specs).find((n) => envName(n) === key);
-    if (!name) throw new UsageError(`environment variable ${key} is not a setting of this command (settings: ${Object.keys(specs).map(envName).join(', ')})`);
+    if (!name)
+      throw new UsageError(
+        `environment variable ${key} is not a setting of this command (settings: ${Object.keys(specs).map(envName).join(', ')})`,
+      );
     fromEnv[name] = convert(specs[name], raw, key);
   }
 
-  const configPath = (flags as Settings).config as string | undefined ?? env.CANDLESTREAM_CONFIG;
+  const configPath = ((flags as Settings).config as string | undefined) ?? env.CANDLESTREAM_CONFIG;
   const fromFile: Settings = {};
   if (configPath) {
     let parsed: unknown;
@@ -67,11 +70,19 @@ export function resolveCommandLine<T extends Record<string, SettingSpec>>(
     } catch (e) {
       throw new UsageError(`--config ${configPath}: ${(e as Error).message}`);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--config ${configPath}: expected a JSON object of settings`);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new UsageError(`--config ${configPath}: expected a JSON object of settings`);
     for (const [key, value] of Object.entries(parsed)) {
       const spec = specs[key];
       if (!spec) throw new UsageError(`--config ${configPath}: unknown setting "${key}" (settings: ${Object.keys(specs).join(', ')})`);
-      fromFile[key] = typeof value === 'string' ? convert(spec, value, `"${key}" in ${configPath}`) : spec.multiple && Array.isArray(value) ? value.map(String) : typeof value === 'boolean' || spec.type === 'boolean' ? Boolean(value) : String(value);
+      fromFile[key] =
+        typeof value === 'string'
+          ? convert(spec, value, `"${key}" in ${configPath}`)
+          : spec.multiple && Array.isArray(value)
+            ? value.map(String)
+            : typeof value === 'boolean' || spec.type === 'boolean'
+              ? Boolean(value)
+              : String(value);
     }
   }
 
@@ -88,11 +99,21 @@ function convert(spec: SettingSpec, raw: string, where: string): string | boolea
     if (['0', 'false', 'no', ''].includes(raw.toLowerCase())) return false;
     throw new UsageError(`${where} must be true or false, not "${raw}"`);
   }
-  return spec.multiple ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+  return spec.multiple
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : raw;
 }
 
 /** The settings with secrets masked, and credentials in URLs (a --registry https://user:pass@…), for the start-up log line. */
 export function printable(specs: Record<string, SettingSpec>, settings: Settings): Settings {
-  const shown = (v: string | boolean | string[]) => (typeof v === 'string' ? redactCredentials(v) : Array.isArray(v) ? v.map(redactCredentials) : v);
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined).map(([k, v]) => [k, specs[k]?.secret ? '***' : shown(v!)]));
+  const shown = (v: string | boolean | string[]) =>
+    typeof v === 'string' ? redactCredentials(v) : Array.isArray(v) ? v.map(redactCredentials) : v;
+  return Object.fromEntries(
+    Object.entries(settings)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, specs[k]?.secret ? '***' : shown(v!)]),
+  );
 }

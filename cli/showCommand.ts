@@ -26,7 +26,13 @@ export async function showCommand(args: string[]): Promise<void> {
   if (!path) throw new UsageError('name the output to show: a parquet directory or a .jsonl file');
   const rowsShown = Number(s.rows);
   if (!Number.isInteger(rowsShown) || rowsShown < 0) throw new UsageError(`--rows must be a whole number, not "${s.rows}"`);
-  const rows = (await stat(path)).isDirectory() ? await readDataset(path) : (await readFile(path, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+  const rows = (await stat(path)).isDirectory()
+    ? await readDataset(path)
+    : (await readFile(path, 'utf8'))
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Row);
   const groups = byIntervalAndSymbol(rows);
   printCounts(path, rows.length, groups);
   if (rowsShown) printLastRows(groups, rowsShown, s.columns);
@@ -48,7 +54,9 @@ function printCounts(path: string, total: number, groups: [string, Row[]][]): vo
   for (const [key, list] of groups) {
     const [interval, symbol] = key.split('\u0000');
     const ts = list.map((r) => Number(r.ts));
-    console.log(`  ${symbol.padEnd(10)} ${interval.padEnd(4)} ${String(list.length).padStart(7)} rows  ${iso(Math.min(...ts))} … ${iso(Math.max(...ts))}`);
+    console.log(
+      `  ${symbol.padEnd(10)} ${interval.padEnd(4)} ${String(list.length).padStart(7)} rows  ${iso(Math.min(...ts))} … ${iso(Math.max(...ts))}`,
+    );
   }
 }
 
@@ -63,7 +71,15 @@ function printLastRows(groups: [string, Row[]][], count: number, columns: string
     const wanted = columns === 'all' ? undefined : (columns?.split(',').map((c) => c.trim()) ?? byDefault);
     const shown = (k: string) => k !== 'symbol' && k !== 'interval' && (k === 'ts' || !wanted || wanted.includes(k));
     const cell = (k: string, v: unknown) => (k === 'ts' ? iso(Number(v)) : typeof v === 'number' ? Number(v.toPrecision(8)) : v);
-    console.table(last.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => shown(k)).map(([k, v]) => [k, cell(k, v)]))));
+    console.table(
+      last.map((r) =>
+        Object.fromEntries(
+          Object.entries(r)
+            .filter(([k]) => shown(k))
+            .map(([k, v]) => [k, cell(k, v)]),
+        ),
+      ),
+    );
   }
 }
 
@@ -71,7 +87,12 @@ async function readDataset(dir: string): Promise<Row[]> {
   const rows: Row[] = [];
   for (const file of (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort()) {
     // Partition values live in the path: interval=1h/symbol=BTC-USDT/part-….parquet
-    const partition = Object.fromEntries(relative(dir, join(dir, file)).split(sep).filter((p) => p.includes('=')).map((p) => p.split('=')));
+    const partition = Object.fromEntries(
+      relative(dir, join(dir, file))
+        .split(sep)
+        .filter((p) => p.includes('='))
+        .map((p) => p.split('=')),
+    );
     for await (const batch of readParquetRows(join(dir, file))) for (const { row } of batch) rows.push({ ...partition, ...row });
   }
   return rows;

@@ -25,8 +25,11 @@ export function refuseSinkOverlaps(sinks: readonly FlagLocation[], sources: read
       if (inner && outer) throw new UsageError(`${inner.flag} is inside ${outer.flag}: give each output its own place`);
     }
     for (const b of inputs) {
-      const why = within(b.place, a.place) ? `contains ${b.flag}: a sink must not hold the run's input`
-        : within(a.place, b.place) ? `is inside ${b.flag}: the next run would read it as input` : undefined;
+      const why = within(b.place, a.place)
+        ? `contains ${b.flag}: a sink must not hold the run's input`
+        : within(a.place, b.place)
+          ? `is inside ${b.flag}: the next run would read it as input`
+          : undefined;
       if (why) throw new UsageError(`${a.flag} ${why}; choose another sink`);
     }
   });

@@ -51,7 +51,10 @@ export type TopologyFlagOptions = Pick<MarketTopologyOptions, 'clean' | 'candles
 
 /** The topology flags, checked: a bad one stops start-up naming it. Commands add the wiring and build the options once. */
 export function topologyFlagOptions(values: TopologyFlagValues): TopologyFlagOptions {
-  const intervals = (values.intervals ?? '1m,5m,1h,1d').split(',').map((s) => s.trim()).filter(Boolean);
+  const intervals = (values.intervals ?? '1m,5m,1h,1d')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!intervals.length) throw new UsageError('--intervals needs at least one interval');
   for (const interval of intervals) {
     try {
@@ -63,7 +66,8 @@ export function topologyFlagOptions(values: TopologyFlagValues): TopologyFlagOpt
   const grace = Number(values.grace ?? 0);
   if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace must be a number of seconds ≥ 0, not "${values.grace}"`);
   const smoothing = values['rsi-smoothing'] ?? 'wilder';
-  if (smoothing !== 'wilder' && smoothing !== 'simple') throw new UsageError(`--rsi-smoothing must be wilder or simple, not "${smoothing}"`);
+  if (smoothing !== 'wilder' && smoothing !== 'simple')
+    throw new UsageError(`--rsi-smoothing must be wilder or simple, not "${smoothing}"`);
   const cacheMaxEntries = Number(values['cache-max-entries'] ?? 100_000);
   if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 1) {
     throw new UsageError(`--cache-max-entries must be a whole number ≥ 1, not "${values['cache-max-entries']}"`);
@@ -97,7 +101,10 @@ function priceMoveFactor(raw: string): number {
 
 /** `--signal-intervals`: each a known interval, and among the candle intervals the topology emits. */
 export function signalIntervals(raw: string | undefined, candleIntervals: readonly string[]): string[] {
-  const list = (raw ?? '1m').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (raw ?? '1m')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const interval of list) {
     try {
       intervalMs(interval);

@@ -71,13 +71,17 @@ function trainOptions(s: TrainSettings): TrainOptions {
     throw new UsageError(`--interval: ${(e as Error).message}`);
   }
   const algorithm = s.algorithm;
-  if (algorithm !== 'best' && algorithm !== 'logistic' && algorithm !== 'trees') throw new UsageError(`--algorithm must be best, logistic or trees, not "${algorithm}"`);
+  if (algorithm !== 'best' && algorithm !== 'logistic' && algorithm !== 'trees')
+    throw new UsageError(`--algorithm must be best, logistic or trees, not "${algorithm}"`);
   const fraction = (flag: 'band' | 'buy' | 'sell' | 'learning-rate' | 'l2', low: number, high: number) => {
     const v = Number(s[flag]);
     if (!(v >= low && v <= high)) throw new UsageError(`--${flag} must be a number from ${low} to ${high}, not "${s[flag]}"`);
     return v;
   };
-  const features = s['model-features']?.split(',').map((f) => f.trim()).filter(Boolean);
+  const features = s['model-features']
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   if (features && !features.length) throw new UsageError('--model-features needs at least one feature');
   return {
     featuresDir: s.features,
@@ -91,7 +95,12 @@ function trainOptions(s: TrainSettings): TrainOptions {
     name: s.name ?? basename(resolve(s.out)),
     algorithm,
     thresholds: { buy: fraction('buy', 0.01, 1), sell: fraction('sell', 0.01, 1) },
-    trees: { trees: wholeNumber(s.trees, '--trees'), maxDepth: wholeNumber(s.depth, '--depth'), learningRate: fraction('learning-rate', 1e-6, 1), minLeaf: wholeNumber(s['min-leaf'], '--min-leaf') },
+    trees: {
+      trees: wholeNumber(s.trees, '--trees'),
+      maxDepth: wholeNumber(s.depth, '--depth'),
+      learningRate: fraction('learning-rate', 1e-6, 1),
+      minLeaf: wholeNumber(s['min-leaf'], '--min-leaf'),
+    },
     l2: fraction('l2', 0, 100),
     log: (line) => process.stderr.write(`${line}\n`),
   };
@@ -100,7 +109,9 @@ function trainOptions(s: TrainSettings): TrainOptions {
 function report({ dir, report, manifest }: Awaited<ReturnType<typeof trainClassifiers>>): void {
   const row = (name: string, e: { accuracy: number; rocAuc: number | null; logLoss: number }) =>
     `  ${name.padEnd(26)} accuracy ${e.accuracy.toFixed(4)}  ROC AUC ${e.rocAuc === null ? '  n/a ' : e.rocAuc.toFixed(4)}  log loss ${e.logLoss.toFixed(4)}`;
-  const lines = [`train: ${manifest.name} v${manifest.version} → ${dir} (test set, ${report.split.test.rows} rows from ${report.split.test.from})`];
+  const lines = [
+    `train: ${manifest.name} v${manifest.version} → ${dir} (test set, ${report.split.test.rows} rows from ${report.split.test.from})`,
+  ];
   for (const m of report.models) lines.push(row(m.name + (m.chosen ? ' (chosen)' : ''), m.test));
   lines.push(row('majority baseline', report.baseline.test));
   lines.push(`  exported ONNX vs trained model: max difference ${report.onnxMaxDifference.toExponential(1)}; report: ${dir}/report.html`);

@@ -36,7 +36,8 @@ export async function* lineBatches(chunks: AsyncIterable<Uint8Array>, options: L
   let pendingBytes = 0;
   let next = 1;
   let bytes = 0;
-  const tooLong = (line: number) => new LineTooLongError(`${options.id}: line ${line} is longer than ${max} bytes (--max-line-bytes); not a CSV export?`);
+  const tooLong = (line: number) =>
+    new LineTooLongError(`${options.id}: line ${line} is longer than ${max} bytes (--max-line-bytes); not a CSV export?`);
   const take = (tail: Uint8Array): string => {
     const whole = pending.length ? concat([...pending, tail], pendingBytes + tail.length) : tail;
     pending = [];

@@ -53,7 +53,8 @@ export class GlobalTable {
     if (!this.#sources.length) return;
     const ends = new Map<string, number>();
     for (const topic of this.topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) if (Number(p.high) > Number(p.low)) ends.set(`${topic}:${p.partition}`, Number(p.high));
+      for (const p of await admin.fetchTopicOffsets(topic))
+        if (Number(p.high) > Number(p.low)) ends.set(`${topic}:${p.partition}`, Number(p.high));
     }
     let bootstrapped = false;
     let signal!: () => void;
@@ -65,7 +66,9 @@ export class GlobalTable {
     };
     this.#consumer = this.#kafka.consumer({ groupId: this.#groupId, readUncommitted: false });
     await this.#consumer.connect();
-    this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, (e) => advance(e.payload.topic, e.payload.partition, Number(e.payload.lastOffset) + 1));
+    this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, (e) =>
+      advance(e.payload.topic, e.payload.partition, Number(e.payload.lastOffset) + 1),
+    );
     await this.#consumer.subscribe({ topics: this.topics, fromBeginning: true });
     await this.#consumer.run({
       autoCommit: false,
@@ -113,7 +116,13 @@ export class GlobalTable {
     }
     // Unreadable records sort first (NaN time): each task dead-letters them before anything else.
     const timestamp = unreadable !== undefined ? NaN : source.timestamp ? source.timestamp(value) : Number(message.timestamp);
-    const record: StreamRecord = { key: message.key?.toString() ?? null, value, timestamp, headers: {}, position: { source: topic, partition, offset: Number(message.offset) } };
+    const record: StreamRecord = {
+      key: message.key?.toString() ?? null,
+      value,
+      timestamp,
+      headers: {},
+      position: { source: topic, partition, offset: Number(message.offset) },
+    };
     return { source: source.name, record, message, unreadable };
   }
 

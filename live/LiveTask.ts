@@ -52,7 +52,11 @@ export class LiveTask {
   readonly #deadLetterTopic: string;
   readonly #onDeadLetter: (reason: string) => void;
 
-  constructor(topology: BuiltTopology, partition: number, options: { stateDir: string; sinks: ReadonlyMap<string, SinkTarget>; deadLetterTopic: string; onDeadLetter: (reason: string) => void }) {
+  constructor(
+    topology: BuiltTopology,
+    partition: number,
+    options: { stateDir: string; sinks: ReadonlyMap<string, SinkTarget>; deadLetterTopic: string; onDeadLetter: (reason: string) => void },
+  ) {
     this.partition = partition;
     this.#sinks = options.sinks;
     this.#deadLetterTopic = options.deadLetterTopic;
@@ -81,7 +85,13 @@ export class LiveTask {
   /** A message that never became a record (its bytes could not be read): straight to the dead-letter topic. */
   deadLetter(message: KafkaMessage, reason: string, stage: string, topic: string, partition: number): void {
     this.#onDeadLetter(reason);
-    this.#pending.push({ topic: this.#deadLetterTopic, key: message.key?.toString() ?? null, value: message.value, serde: undefined, headers: { reason, stage, topic, partition: String(partition), offset: message.offset } });
+    this.#pending.push({
+      topic: this.#deadLetterTopic,
+      key: message.key?.toString() ?? null,
+      value: message.value,
+      serde: undefined,
+      headers: { reason, stage, topic, partition: String(partition), offset: message.offset },
+    });
   }
 
   /** A message passed on unchanged to `topic` under a new key (repartitioning). */
@@ -115,14 +125,23 @@ export class LiveTask {
       streamTime: Number.isFinite(streamTime) ? streamTime : null,
       globalsThrough: Number.isFinite(this.globalsThrough) ? this.globalsThrough : null,
     });
-    const offsets = [...this.nextOffsets].map(([topic, offset]) => ({ topic, partitions: [{ partition: this.partition, offset: String(offset), metadata }] }));
+    const offsets = [...this.nextOffsets].map(([topic, offset]) => ({
+      topic,
+      partitions: [{ partition: this.partition, offset: String(offset), metadata }],
+    }));
     this.uncommitted = 0;
     return { stored, offsets };
   }
 
   /** Log changelog records to send with the next batch of outputs. */
   log(topic: string, key: string, value: Uint8Array | null): void {
-    this.#pending.push({ topic, key, value: value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength), serde: undefined, partition: this.partition });
+    this.#pending.push({
+      topic,
+      key,
+      value: value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      serde: undefined,
+      partition: this.partition,
+    });
   }
 
   /** Serialise and hand over every pending output, grouped by topic, to `send`. */
@@ -148,13 +167,20 @@ export class LiveTask {
     if (sink === DEAD_LETTER) {
       const letter = record.value as DeadLetter;
       const current = this.#current;
-      const original = current && letter.offset === Number(current.offset) ? current.value : Buffer.from(JSON.stringify(letter.original ?? null));
+      const original =
+        current && letter.offset === Number(current.offset) ? current.value : Buffer.from(JSON.stringify(letter.original ?? null));
       this.#pending.push({
         topic: this.#deadLetterTopic,
         key: record.key,
         value: original,
         serde: undefined,
-        headers: { reason: letter.reason, stage: letter.processor, topic: letter.source ?? '', partition: String(letter.partition ?? ''), offset: String(letter.offset ?? '') },
+        headers: {
+          reason: letter.reason,
+          stage: letter.processor,
+          topic: letter.source ?? '',
+          partition: String(letter.partition ?? ''),
+          offset: String(letter.offset ?? ''),
+        },
       });
       this.#onDeadLetter(letter.reason);
       return;

@@ -47,7 +47,9 @@ export class StreamThread {
 
   constructor(options: StreamThreadOptions) {
     this.#o = options;
-    this.#repartitionTopics = new Set([...options.sourceByTopic.values()].filter((s) => s.key).map((s) => repartitionTopic(options.applicationId, s.name)));
+    this.#repartitionTopics = new Set(
+      [...options.sourceByTopic.values()].filter((s) => s.key).map((s) => repartitionTopic(options.applicationId, s.name)),
+    );
   }
 
   async start(): Promise<void> {
@@ -59,7 +61,10 @@ export class StreamThread {
       void locked(() => tasks.handleLostAll());
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      log.error({ err: e.payload.error, restart: e.payload.restart }, e.payload.restart ? 'consumer crashed: restarting it' : 'consumer crashed for good');
+      log.error(
+        { err: e.payload.error, restart: e.payload.restart },
+        e.payload.restart ? 'consumer crashed: restarting it' : 'consumer crashed for good',
+      );
       if (!e.payload.restart) this.#o.onFatalError(e.payload.error);
     });
     await consumer.connect();
@@ -72,7 +77,8 @@ export class StreamThread {
     if (this.#closing) return; // paused while joining: no commits on a timer
     const { commitIntervalMs } = this.#o;
     this.#commitTimer = setInterval(() => {
-      if (Date.now() - this.#lastCommit >= commitIntervalMs) void locked(() => this.#commitAll()).catch((e) => log.error({ err: e }, 'commit failed'));
+      if (Date.now() - this.#lastCommit >= commitIntervalMs)
+        void locked(() => this.#commitAll()).catch((e) => log.error({ err: e }, 'commit failed'));
     }, commitIntervalMs);
   }
 
@@ -153,7 +159,10 @@ export class StreamThread {
     } catch (e) {
       // A processor could not finish the batch (e.g. a model call failed): nothing of it may be
       // committed. The task is dropped and its partition fetched again from the last commit.
-      log.error({ err: e, task: task.id }, 'batch failed at its end: dropping the task, its partition is processed again from its last commit');
+      log.error(
+        { err: e, task: task.id },
+        'batch failed at its end: dropping the task, its partition is processed again from its last commit',
+      );
       await tasks.drop(task, true);
       return;
     }

@@ -85,7 +85,10 @@ export class TaskManager {
         try {
           await this.#commit(task);
         } catch (e) {
-          this.#o.log.warn({ err: e, task: task.id }, 'commit failed: dropping the task, its partition is processed again from its last commit');
+          this.#o.log.warn(
+            { err: e, task: task.id },
+            'commit failed: dropping the task, its partition is processed again from its last commit',
+          );
           await this.drop(task, true);
         }
       }),
@@ -94,7 +97,10 @@ export class TaskManager {
 
   /** A background commit failed (at_least_once): the task, if still the partition's, is dropped. */
   commitFailed(task: LiveTask, error: unknown): void {
-    this.#o.log.warn({ err: error, task: task.id }, 'commit failed: dropping the task, its partition is processed again from its last commit');
+    this.#o.log.warn(
+      { err: error, task: task.id },
+      'commit failed: dropping the task, its partition is processed again from its last commit',
+    );
     void this.#o.locked(() => (this.#tasks.get(task.partition) === task ? this.drop(task, true) : Promise.resolve()));
   }
 
@@ -107,7 +113,10 @@ export class TaskManager {
         try {
           await task.stream.flush();
         } catch (e) {
-          this.#o.log.error({ err: e, task: task.id }, 'late global record: the batch failed at its end: dropping the task, its partition is processed again from its last commit');
+          this.#o.log.error(
+            { err: e, task: task.id },
+            'late global record: the batch failed at its end: dropping the task, its partition is processed again from its last commit',
+          );
           await this.drop(task, true);
           continue;
         }
@@ -121,7 +130,10 @@ export class TaskManager {
     const started = performance.now();
     const tasks = [...this.#tasks.values()];
     await Promise.all(tasks.map((task) => this.#close(task, true)));
-    this.#o.log.info({ tasks: tasks.length, ms: Math.round(performance.now() - started) }, 'rebalancing: tasks committed and closed before rejoining');
+    this.#o.log.info(
+      { tasks: tasks.length, ms: Math.round(performance.now() - started) },
+      'rebalancing: tasks committed and closed before rejoining',
+    );
   }
 
   /** After a join (onPartitionsLost): a task still open was not revoked before it, so it is dropped. */
@@ -145,7 +157,9 @@ export class TaskManager {
     const started = performance.now();
     await task.stream.flush();
     const { stored, offsets } = task.prepareCommit((store) => changelogTopic(this.#o.applicationId, store));
-    await this.#o.committer.commit(task, stored, offsets, () => this.#o.metrics.commitSeconds.observe((performance.now() - started) / 1000));
+    await this.#o.committer.commit(task, stored, offsets, () =>
+      this.#o.metrics.commitSeconds.observe((performance.now() - started) / 1000),
+    );
   }
 
   /** Commit (when it still can) and close a task, leaving a checkpoint for a fast restart. */
@@ -197,7 +211,8 @@ export class TaskManager {
   /** Store sizes per task, for the metrics. */
   storeSizes(): { store: string; partition: number; entries: number }[] {
     const sizes = [];
-    for (const task of this.#tasks.values()) for (const [store, s] of task.stream.stores) sizes.push({ store, partition: task.partition, entries: s.size });
+    for (const task of this.#tasks.values())
+      for (const [store, s] of task.stream.stores) sizes.push({ store, partition: task.partition, entries: s.size });
     return sizes;
   }
 

@@ -22,19 +22,25 @@ export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<numbe
   const missing = [...plan.inputs, ...plan.globals].filter((t) => !existing.has(t));
   if (missing.length) {
     const names = missing.map((t) => `"${t}"`).join(', ');
-    throw new ConfigurationError(`input topic${missing.length > 1 ? `s ${names} do` : ` ${names} does`} not exist on the brokers (create it, or name another with --input / --external)`);
+    throw new ConfigurationError(
+      `input topic${missing.length > 1 ? `s ${names} do` : ` ${names} does`} not exist on the brokers (create it, or name another with --input / --external)`,
+    );
   }
   const counts = new Map<string, number>();
   const { topics } = await admin.fetchTopicMetadata({ topics: plan.inputs });
   for (const t of topics) counts.set(t.name, t.partitions.length);
   const distinct = new Set(counts.values());
   if (distinct.size > 1) {
-    throw new ConfigurationError(`input topics must be co-partitioned (the same partition count, keyed by symbol): ${[...counts].map(([t, n]) => `${t} has ${n}`).join(', ')}`);
+    throw new ConfigurationError(
+      `input topics must be co-partitioned (the same partition count, keyed by symbol): ${[...counts].map(([t, n]) => `${t} has ${n}`).join(', ')}`,
+    );
   }
   const partitions = [...distinct][0];
   const create = [
     ...plan.outputs.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions })),
-    ...plan.changelogs.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
+    ...plan.changelogs
+      .filter((t) => !existing.has(t))
+      .map((topic) => ({ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
     ...plan.repartitions.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions })),
   ];
   const unique = [...new Map(create.map((c) => [c.topic, c])).values()];
@@ -45,7 +51,9 @@ export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<numbe
   for (const internal of [...plan.changelogs, ...plan.repartitions].filter((t) => existing.has(t))) {
     const [meta] = (await admin.fetchTopicMetadata({ topics: [internal] })).topics;
     if (meta.partitions.length !== partitions) {
-      throw new ConfigurationError(`internal topic "${internal}" has ${meta.partitions.length} partitions but the inputs have ${partitions}; the inputs were re-partitioned: reset the application (delete its internal topics and consumer group) or use a new --app-id`);
+      throw new ConfigurationError(
+        `internal topic "${internal}" has ${meta.partitions.length} partitions but the inputs have ${partitions}; the inputs were re-partitioned: reset the application (delete its internal topics and consumer group) or use a new --app-id`,
+      );
     }
   }
   return partitions;

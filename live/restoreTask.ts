@@ -57,7 +57,10 @@ export async function restoreTask(task: LiveTask, c: RestoreContext): Promise<vo
   const anyCommitted = await resumeFromCommittedOffsets(task, c);
   task.warmUpPending = c.warmUp && !anyCommitted && restored === 0 && !trusted;
   task.stream.startProcessors();
-  c.log.info({ task: task.id, restoredRecords: restored, fromCheckpoint: trusted, ms: Math.round(performance.now() - started) }, 'task restored');
+  c.log.info(
+    { task: task.id, restoredRecords: restored, fromCheckpoint: trusted, ms: Math.round(performance.now() - started) },
+    'task restored',
+  );
 }
 
 /** Set where the task's inputs resume, and its stream time, from the group's committed offsets; true if it has any. */

@@ -11,7 +11,11 @@ export type TopicMessages = { topic: string; messages: Message[] }[];
 const MAX_REQUEST_BYTES = 512 * 1024;
 
 /** Serialise the task's pending outputs and hand them to `sendBatch` in requests of a size brokers accept. */
-export async function sendPending(task: LiveTask, sendBatch: (topicMessages: TopicMessages) => Promise<unknown>, metrics: StreamsMetrics): Promise<void> {
+export async function sendPending(
+  task: LiveTask,
+  sendBatch: (topicMessages: TopicMessages) => Promise<unknown>,
+  metrics: StreamsMetrics,
+): Promise<void> {
   if (!task.hasPending) return;
   for (const topicMessages of inRequestsOfAtMost(await task.drain(), MAX_REQUEST_BYTES)) {
     await sendBatch(topicMessages);

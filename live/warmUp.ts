@@ -10,7 +10,11 @@ import type { Serde } from './Serde.ts';
  * History to build a new task's state from before its first input record (`run --warm-from`): the
  * records of `partition` (of `partitions`) with event time before `until`, in event-time order.
  */
-export type WarmUpFeed = (partition: number, partitions: number, until: number) => AsyncIterable<{ source: string; records: StreamRecord[] }>;
+export type WarmUpFeed = (
+  partition: number,
+  partitions: number,
+  until: number,
+) => AsyncIterable<{ source: string; records: StreamRecord[] }>;
 
 /** Where the live input of a partition begins: the first readable record's event time. */
 export async function firstEventTime(messages: KafkaMessage[], serde: Serde, source: SourceNode): Promise<number> {
@@ -53,5 +57,8 @@ export async function warmUp(
     await heartbeat(); // a long history must not cost the group membership
   }
   task.uncommitted++; // the next commit logs the state to the changelogs
-  log.info({ task: task.id, records, until: new Date(until).toISOString(), ms: Math.round(performance.now() - started) }, 'task warmed up from history');
+  log.info(
+    { task: task.id, records, until: new Date(until).toISOString(), ms: Math.round(performance.now() - started) },
+    'task warmed up from history',
+  );
 }

@@ -9,4 +9,3 @@ export interface ExternalSignal {
 }
 
 export const GLOBAL_SCOPE = '*';
-

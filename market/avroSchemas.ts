@@ -19,7 +19,12 @@ export function signalSchema() {
 /** A feature row: symbol and interval strings, ts a timestamp, every other column a nullable double. */
 export function featureSchema(columns: readonly string[]) {
   const fixed: Record<string, unknown> = { symbol: 'string', interval: 'string', ts: { type: 'long', logicalType: 'timestamp-millis' } };
-  return { type: 'record', name: 'Feature', namespace: 'io.candlestream', fields: columns.map((c) => field(c, fixed[c] ?? ['null', 'double'])) };
+  return {
+    type: 'record',
+    name: 'Feature',
+    namespace: 'io.candlestream',
+    fields: columns.map((c) => field(c, fixed[c] ?? ['null', 'double'])),
+  };
 }
 
 function field(name: string, type: unknown) {

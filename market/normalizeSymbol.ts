@@ -1,8 +1,42 @@
 /** Quote assets, longest first, for splitting concatenated symbols such as Binance's BTCUSDT. */
-const QUOTES = ['FDUSD', 'USDT', 'USDC', 'BUSD', 'TUSD', 'USDP', 'DAI', 'USD', 'EUR', 'GBP', 'JPY', 'TRY', 'BRL', 'AUD', 'CAD', 'CHF', 'BTC', 'ETH', 'BNB'];
+const QUOTES = [
+  'FDUSD',
+  'USDT',
+  'USDC',
+  'BUSD',
+  'TUSD',
+  'USDP',
+  'DAI',
+  'USD',
+  'EUR',
+  'GBP',
+  'JPY',
+  'TRY',
+  'BRL',
+  'AUD',
+  'CAD',
+  'CHF',
+  'BTC',
+  'ETH',
+  'BNB',
+];
 
 /** Kraken's legacy asset codes: X-prefixed crypto, Z-prefixed fiat; XBT is BTC everywhere. */
-const ALIASES: Record<string, string> = { XBT: 'BTC', XXBT: 'BTC', XETH: 'ETH', XXRP: 'XRP', XLTC: 'LTC', XXLM: 'XLM', XDG: 'DOGE', XXDG: 'DOGE', ZUSD: 'USD', ZEUR: 'EUR', ZGBP: 'GBP', ZJPY: 'JPY', ZCAD: 'CAD' };
+const ALIASES: Record<string, string> = {
+  XBT: 'BTC',
+  XXBT: 'BTC',
+  XETH: 'ETH',
+  XXRP: 'XRP',
+  XLTC: 'LTC',
+  XXLM: 'XLM',
+  XDG: 'DOGE',
+  XXDG: 'DOGE',
+  ZUSD: 'USD',
+  ZEUR: 'EUR',
+  ZGBP: 'GBP',
+  ZJPY: 'JPY',
+  ZCAD: 'CAD',
+};
 
 const asset = (a: string) => ALIASES[a] ?? a;
 

@@ -48,7 +48,10 @@ export class ModelDirectory implements SignalModelSource {
   /** Load the newest version; start-up fails here, with the reason, if it does not check out. */
   static async open(dir: string, options: ModelDirectoryOptions): Promise<ModelDirectory> {
     const versions = await listVersions(dir);
-    if (!versions.length) throw new Error(`--model ${dir}: no model there (expected ${MANIFEST_FILE} and ${MODEL_FILE}, or version subdirectories holding them)`);
+    if (!versions.length)
+      throw new Error(
+        `--model ${dir}: no model there (expected ${MANIFEST_FILE} and ${MODEL_FILE}, or version subdirectories holding them)`,
+      );
     const newest = versions[versions.length - 1];
     const model = await loadVersion(newest, options.columns);
     options.onLoaded?.(model);
@@ -73,7 +76,9 @@ export class ModelDirectory implements SignalModelSource {
         const model = await loadVersion(newest, this.#o.columns);
         if (model.manifest.interval !== this.interval) {
           await model.close();
-          throw new Error(`it scores ${model.manifest.interval} candles, the running topology signals ${this.interval}: restart to change the interval`);
+          throw new Error(
+            `it scores ${model.manifest.interval} candles, the running topology signals ${this.interval}: restart to change the interval`,
+          );
         }
         if (this.#closed) {
           await model.close(); // closed while this version loaded
@@ -88,7 +93,10 @@ export class ModelDirectory implements SignalModelSource {
       } catch (e) {
         this.#failed.set(newest.name, signature);
         this.#o.onReloadFailure?.();
-        this.#o.log('error', `model version ${newest.name} in ${this.dir} not loaded, still scoring with ${this.#current.version}: ${(e as Error).message}`);
+        this.#o.log(
+          'error',
+          `model version ${newest.name} in ${this.dir} not loaded, still scoring with ${this.#current.version}: ${(e as Error).message}`,
+        );
       }
     } catch (e) {
       this.#o.log('error', `cannot read model directory ${this.dir}: ${(e as Error).message}`);
@@ -117,7 +125,11 @@ async function loadVersion(v: Version, columns: readonly string[]): Promise<Onnx
   const problem =
     v.named && m.version !== v.name
       ? `${join(v.dir, MANIFEST_FILE)}: "version" is "${m.version}" but the directory is named "${v.name}"`
-      : featureColumnsOf(m.features).filter((c) => !columns.includes(c)).map((c) => `${join(v.dir, MANIFEST_FILE)}: feature column "${c}" is not produced by this topology (it has ${columns.join(', ')})`)[0];
+      : featureColumnsOf(m.features)
+          .filter((c) => !columns.includes(c))
+          .map(
+            (c) => `${join(v.dir, MANIFEST_FILE)}: feature column "${c}" is not produced by this topology (it has ${columns.join(', ')})`,
+          )[0];
   if (problem) {
     await model.close();
     throw new Error(problem);
@@ -143,9 +155,11 @@ function compareVersions(a: string, b: string): number {
 }
 
 async function filesSignature(dir: string): Promise<string> {
-  const parts = await Promise.all([MANIFEST_FILE, MODEL_FILE].map(async (f) => {
-    const s = await stat(join(dir, f)).catch(() => undefined);
-    return s ? `${s.size}:${s.mtimeMs}` : '-';
-  }));
+  const parts = await Promise.all(
+    [MANIFEST_FILE, MODEL_FILE].map(async (f) => {
+      const s = await stat(join(dir, f)).catch(() => undefined);
+      return s ? `${s.size}:${s.mtimeMs}` : '-';
+    }),
+  );
   return parts.join('|');
 }

@@ -41,21 +41,27 @@ export function parseManifest(text: string, file: string): ModelManifest {
     throw new Error(`${file}: "${field}" ${why}`);
   };
   if (typeof m !== 'object' || m === null || Array.isArray(m)) fail('(top level)', 'must be an object');
-  for (const field of ['name', 'version', 'interval'] as const) if (typeof m[field] !== 'string' || !m[field]) fail(field, 'must be a non-empty string');
+  for (const field of ['name', 'version', 'interval'] as const)
+    if (typeof m[field] !== 'string' || !m[field]) fail(field, 'must be a non-empty string');
   try {
     intervalMs(m.interval);
   } catch (e) {
     fail('interval', (e as Error).message);
   }
   if (!Number.isInteger(m.horizon) || m.horizon < 1) fail('horizon', 'must be a whole number of candles ≥ 1');
-  if (!Array.isArray(m.features) || !m.features.length || m.features.some((f: unknown) => typeof f !== 'string' || !f)) fail('features', 'must be a non-empty list of feature names');
+  if (!Array.isArray(m.features) || !m.features.length || m.features.some((f: unknown) => typeof f !== 'string' || !f))
+    fail('features', 'must be a non-empty list of feature names');
   featureColumnsOf(m.features, (why) => fail('features', why));
-  if (typeof m.input?.name !== 'string' || (m.input.type !== 'float32' && m.input.type !== 'float64')) fail('input', 'must be {"name": …, "type": "float32" | "float64"}');
-  if (typeof m.outputs?.label !== 'string' || typeof m.outputs?.probabilities !== 'string') fail('outputs', 'must be {"label": …, "probabilities": …} (output names)');
-  if (!Array.isArray(m.classes) || m.classes.length < 2 || m.classes.some((c: unknown) => typeof c !== 'number' && typeof c !== 'string')) fail('classes', 'must list at least two class labels');
+  if (typeof m.input?.name !== 'string' || (m.input.type !== 'float32' && m.input.type !== 'float64'))
+    fail('input', 'must be {"name": …, "type": "float32" | "float64"}');
+  if (typeof m.outputs?.label !== 'string' || typeof m.outputs?.probabilities !== 'string')
+    fail('outputs', 'must be {"label": …, "probabilities": …} (output names)');
+  if (!Array.isArray(m.classes) || m.classes.length < 2 || m.classes.some((c: unknown) => typeof c !== 'number' && typeof c !== 'string'))
+    fail('classes', 'must list at least two class labels');
   if (new Set(m.classes).size !== m.classes.length) fail('classes', 'has a label twice');
   if (!m.classes.includes(m.up_class)) fail('up_class', `must be one of classes ${JSON.stringify(m.classes)}`);
-  if (!m.classes.includes(m.down_class) || m.down_class === m.up_class) fail('down_class', `must be one of classes ${JSON.stringify(m.classes)}, other than up_class`);
+  if (!m.classes.includes(m.down_class) || m.down_class === m.up_class)
+    fail('down_class', `must be one of classes ${JSON.stringify(m.classes)}, other than up_class`);
   for (const t of ['buy', 'sell'] as const) {
     const v = m.thresholds?.[t];
     if (typeof v !== 'number' || !(v > 0 && v <= 1)) fail(`thresholds.${t}`, 'must be a probability in (0, 1]');

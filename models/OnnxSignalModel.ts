@@ -58,14 +58,18 @@ export class OnnxSignalModel implements SignalModel {
     const zipMap = zipMaps.find((z) => z.output === probabilities);
     if (zipMap) {
       if (JSON.stringify(zipMap.classLabels) !== JSON.stringify(manifest.classes)) {
-        throw new Error(`${modelPath}: the model's classes are ${JSON.stringify(zipMap.classLabels)}, ${manifestPath} says "classes": ${JSON.stringify(manifest.classes)}`);
+        throw new Error(
+          `${modelPath}: the model's classes are ${JSON.stringify(zipMap.classLabels)}, ${manifestPath} says "classes": ${JSON.stringify(manifest.classes)}`,
+        );
       }
       probabilities = zipMap.input;
     }
     // The manifest's class order decides which column is p_up: check it against the classifier's own.
     const labels = classLabelsOf(readOnnxGraph(bytes), probabilities);
     if (labels && JSON.stringify(labels) !== JSON.stringify(manifest.classes)) {
-      throw new Error(`${modelPath}: the classifier's classes are ${JSON.stringify(labels)}, ${manifestPath} says "classes": ${JSON.stringify(manifest.classes)}`);
+      throw new Error(
+        `${modelPath}: the classifier's classes are ${JSON.stringify(labels)}, ${manifestPath} says "classes": ${JSON.stringify(manifest.classes)}`,
+      );
     }
     let session: ort.InferenceSession;
     try {
@@ -133,7 +137,14 @@ export class OnnxSignalModel implements SignalModel {
   /** Probabilities as the model returns them, rows × classes, in `classes` order. */
   async #probabilitiesOf(input: Float32Array | Float64Array, rows: number): Promise<Float32Array> {
     const type = this.manifest.input.type;
-    const data = type === 'float64' ? (input instanceof Float64Array ? input : Float64Array.from(input)) : input instanceof Float32Array ? input : Float32Array.from(input);
+    const data =
+      type === 'float64'
+        ? input instanceof Float64Array
+          ? input
+          : Float64Array.from(input)
+        : input instanceof Float32Array
+          ? input
+          : Float32Array.from(input);
     const tensor = new ort.Tensor(type, data, [rows, this.featureCount]);
     const out = await this.#session.run({ [this.manifest.input.name]: tensor }, [this.#probabilities]);
     const p = out[this.#probabilities];
@@ -163,22 +174,35 @@ export class OnnxSignalModel implements SignalModel {
     const differs = (what: string) => new Error(`${modelPath} does not match ${manifestPath}: ${what}`);
     const inputs = this.#session.inputMetadata;
     const input = inputs.find((i) => i.name === m.input.name);
-    if (!input) throw differs(`the manifest's input "${m.input.name}" is not among the model's inputs (${inputs.map((i) => i.name).join(', ')})`);
-    if (inputs.length > 1) throw differs(`the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); scoring feeds one, "${m.input.name}"`);
-    if (!input.isTensor || input.type !== m.input.type) throw differs(`input "${input.name}" is ${input.isTensor ? input.type : 'not a tensor'}, the manifest says ${m.input.type}`);
+    if (!input)
+      throw differs(`the manifest's input "${m.input.name}" is not among the model's inputs (${inputs.map((i) => i.name).join(', ')})`);
+    if (inputs.length > 1)
+      throw differs(
+        `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); scoring feeds one, "${m.input.name}"`,
+      );
+    if (!input.isTensor || input.type !== m.input.type)
+      throw differs(`input "${input.name}" is ${input.isTensor ? input.type : 'not a tensor'}, the manifest says ${m.input.type}`);
     const [batch, width] = input.shape;
     if (input.shape.length !== 2 || (typeof width === 'number' && width !== m.features.length)) {
-      throw differs(`input "${input.name}" has shape [${input.shape.join(', ')}]; the manifest lists ${m.features.length} features, so [N, ${m.features.length}]`);
+      throw differs(
+        `input "${input.name}" has shape [${input.shape.join(', ')}]; the manifest lists ${m.features.length} features, so [N, ${m.features.length}]`,
+      );
     }
     if (typeof batch === 'number' && batch > 0) {
-      throw differs(`input "${input.name}" takes exactly ${batch} row(s) (shape [${input.shape.join(', ')}]); scoring sends a batch of rows: export it with a variable first dimension (None)`);
+      throw differs(
+        `input "${input.name}" takes exactly ${batch} row(s) (shape [${input.shape.join(', ')}]); scoring sends a batch of rows: export it with a variable first dimension (None)`,
+      );
     }
     const outputs = this.#session.outputMetadata;
     for (const name of [m.outputs.label, this.#probabilities]) {
-      if (!outputs.some((o) => o.name === name)) throw differs(`output "${name}" is not among the model's outputs (${outputs.map((o) => o.name).join(', ')})`);
+      if (!outputs.some((o) => o.name === name))
+        throw differs(`output "${name}" is not among the model's outputs (${outputs.map((o) => o.name).join(', ')})`);
     }
     const probabilities = outputs.find((o) => o.name === this.#probabilities)!;
-    if (!probabilities.isTensor || probabilities.type !== 'float32') throw differs(`output "${probabilities.name}" is ${probabilities.isTensor ? probabilities.type : 'not a tensor'}, scoring needs float32 probabilities`);
+    if (!probabilities.isTensor || probabilities.type !== 'float32')
+      throw differs(
+        `output "${probabilities.name}" is ${probabilities.isTensor ? probabilities.type : 'not a tensor'}, scoring needs float32 probabilities`,
+      );
     // Two rows: a model that runs one row but not a batch is refused now, not at its first batch.
     let p: Float32Array;
     try {
@@ -186,6 +210,9 @@ export class OnnxSignalModel implements SignalModel {
     } catch (e) {
       throw differs(`a trial run on two rows of zeros fails: ${(e as Error).message}`);
     }
-    if (p.length !== 2 * m.classes.length) throw differs(`output "${probabilities.name}" gives ${p.length / 2} probabilities per row, the manifest lists ${m.classes.length} classes`);
+    if (p.length !== 2 * m.classes.length)
+      throw differs(
+        `output "${probabilities.name}" gives ${p.length / 2} probabilities per row, the manifest lists ${m.classes.length} classes`,
+      );
   }
 }

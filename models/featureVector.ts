@@ -5,7 +5,12 @@
 type Term = { name: string; column: string; over: string | undefined };
 
 /** The feature columns the names refer to; `fail` is called with the reason for a malformed name. */
-export function featureColumnsOf(names: readonly string[], fail: (why: string) => never = (why) => { throw new Error(why); }): string[] {
+export function featureColumnsOf(
+  names: readonly string[],
+  fail: (why: string) => never = (why) => {
+    throw new Error(why);
+  },
+): string[] {
   return [...new Set(terms(names, fail).flatMap((t) => (t.over === undefined ? [t.column] : [t.column, t.over])))];
 }
 
@@ -25,7 +30,9 @@ export type Vectorizer = (record: Record<string, unknown>, out: Float32Array | F
  * function returns `missing:<feature>` and the record is not scored.
  */
 export function vectorizer(names: readonly string[], impute: Record<string, number> = {}): Vectorizer {
-  const compiled = terms(names, (why) => { throw new Error(why); });
+  const compiled = terms(names, (why) => {
+    throw new Error(why);
+  });
   return (record, out, offset) => {
     for (let i = 0; i < compiled.length; i++) {
       const t = compiled[i];

@@ -58,7 +58,11 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
   init(context: ProcessorContext<Candle>): void {
     this.#context = context;
     this.#windows = this.#options.intervals
-      .map((interval) => ({ interval, sizeMs: intervalMs(interval), store: context.getStateStore<WindowStore<WindowAggregate>>(storeName(interval)) }))
+      .map((interval) => ({
+        interval,
+        sizeMs: intervalMs(interval),
+        store: context.getStateStore<WindowStore<WindowAggregate>>(storeName(interval)),
+      }))
       .sort((a, b) => a.sizeMs - b.sizeMs);
     this.#emitted = context.getStateStore(EMITTED_STORE);
     context.schedule(1000, (streamTime) => this.#closeWindows(streamTime));
@@ -122,8 +126,15 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
 
 function fresh(input: Candle & Record<string, unknown>, interval: string, start: number): WindowAggregate {
   const candle: Candle & Record<string, unknown> = {
-    symbol: input.symbol, exchange: input.exchange, interval, ts: start,
-    open: input.open, high: input.high, low: input.low, close: input.close, volume: input.volume,
+    symbol: input.symbol,
+    exchange: input.exchange,
+    interval,
+    ts: start,
+    open: input.open,
+    high: input.high,
+    low: input.low,
+    close: input.close,
+    volume: input.volume,
   };
   for (const k in input) if (k.startsWith('ext_')) candle[k] = input[k];
   return { candle, firstTs: input.ts, lastTs: input.ts };

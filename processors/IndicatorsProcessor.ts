@@ -41,7 +41,16 @@ export class IndicatorsProcessor implements Processor<Candle & Record<string, un
     // After a restart the store holds snapshots; they come back to life on first use.
     if (!(set instanceof IndicatorSet)) set = new IndicatorSet(this.#periods, set);
     this.#store.put(key, set);
-    const features = { symbol: c.symbol, interval: c.interval, ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume } as FeatureRecord;
+    const features = {
+      symbol: c.symbol,
+      interval: c.interval,
+      ts: c.ts,
+      open: c.open,
+      high: c.high,
+      low: c.low,
+      close: c.close,
+      volume: c.volume,
+    } as FeatureRecord;
     set.update(c, features);
     for (const column of this.#extColumns) features[column] = (c[column] as number | null | undefined) ?? null;
     this.#context.forward({ key: c.symbol, value: features, timestamp: c.ts, headers: {} });

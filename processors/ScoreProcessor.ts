@@ -32,7 +32,10 @@ export class ScoreProcessor implements Processor<FeatureRecord, Signal> {
     const held = this.#held;
     this.#held = [];
     const model = this.#source.current(); // one version for the whole batch
-    const input = model.inputType === 'float64' ? new Float64Array(held.length * model.featureCount) : new Float32Array(held.length * model.featureCount);
+    const input =
+      model.inputType === 'float64'
+        ? new Float64Array(held.length * model.featureCount)
+        : new Float32Array(held.length * model.featureCount);
     const row = new Int32Array(held.length).fill(-1); // record → its row in `input`, -1 if unscored
     let rows = 0;
     for (let i = 0; i < held.length; i++) {
@@ -56,7 +59,16 @@ export class ScoreProcessor implements Processor<FeatureRecord, Signal> {
       else if (r >= 0 && p.down[r] >= model.thresholds.sell) signal = 'SELL';
       this.#context.forward({
         key: f.symbol,
-        value: { symbol: f.symbol, interval: f.interval, ts: f.ts, close: f.close, p_up: pUp, signal, model: model.name, model_version: model.version },
+        value: {
+          symbol: f.symbol,
+          interval: f.interval,
+          ts: f.ts,
+          close: f.close,
+          p_up: pUp,
+          signal,
+          model: model.name,
+          model_version: model.version,
+        },
         timestamp: held[i].timestamp,
         headers: {},
       });

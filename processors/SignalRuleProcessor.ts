@@ -46,7 +46,16 @@ export class SignalRuleProcessor implements Processor<FeatureRecord, Signal> {
     }
     this.#context.forward({
       key: f.symbol,
-      value: { symbol: f.symbol, interval: f.interval, ts: f.ts, close: f.close, p_up: null, signal, model: RULE_MODEL, model_version: RULE_VERSION },
+      value: {
+        symbol: f.symbol,
+        interval: f.interval,
+        ts: f.ts,
+        close: f.close,
+        p_up: null,
+        signal,
+        model: RULE_MODEL,
+        model_version: RULE_VERSION,
+      },
       timestamp: record.timestamp,
       headers: {},
     });

@@ -34,12 +34,23 @@ export interface MarketTopologyOptions {
   readonly model?: Readonly<{ source: SignalModelSource; reads: readonly string[] }>;
 }
 
-export const DEFAULT_TOPICS = { prices: 'crypto-prices', external: 'crypto-external', features: 'crypto-features', signals: 'crypto-signals', deadLetter: 'crypto-dead-letter' };
+export const DEFAULT_TOPICS = {
+  prices: 'crypto-prices',
+  external: 'crypto-external',
+  features: 'crypto-features',
+  signals: 'crypto-signals',
+  deadLetter: 'crypto-dead-letter',
+};
 
 /** The options: the defaults, with the parts given. A command decides every part first, then builds them here, once. */
 export function defaultMarketOptions(overrides: Partial<MarketTopologyOptions> = {}): MarketTopologyOptions {
   return {
-    topics: { prices: DEFAULT_TOPICS.prices, external: DEFAULT_TOPICS.external, features: DEFAULT_TOPICS.features, signals: DEFAULT_TOPICS.signals },
+    topics: {
+      prices: DEFAULT_TOPICS.prices,
+      external: DEFAULT_TOPICS.external,
+      features: DEFAULT_TOPICS.features,
+      signals: DEFAULT_TOPICS.signals,
+    },
     externalSignals: [],
     clean: { fillGaps: true, maxGapMs: 24 * 3600_000, maxPriceMove: 10 },
     candles: { intervals: ['1m', '5m', '1h', '1d'], graceMs: 0 },
@@ -67,7 +78,9 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
   const topology = new Topology()
     .addSource(NODES.prices, [o.topics.prices], [], { timestamp: priceEventTime, key: priceKey })
     .addSource(NODES.external, [o.topics.external], ['name', 'ts', 'value'], { global: true, timestamp: signalEventTime })
-    .addProcessor(NODES.externalTable, () => new ExternalTableProcessor(o.externalSignals), [NODES.external], { reads: ['name', 'ts', 'value'] })
+    .addProcessor(NODES.externalTable, () => new ExternalTableProcessor(o.externalSignals), [NODES.external], {
+      reads: ['name', 'ts', 'value'],
+    })
     .addProcessor(NODES.clean, () => new CleanProcessor(o.clean), [NODES.prices], { writes: candleFields, replaces: true })
     .addProcessor(NODES.enrich, () => new EnrichProcessor(o.externalSignals), [NODES.clean], { reads: ['symbol', 'ts'], writes: ext })
     .addProcessor(NODES.candles, () => new CandlesProcessor(o.candles), [NODES.enrich], { reads: candleFields })

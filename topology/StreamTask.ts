@@ -206,7 +206,8 @@ export class StreamTask {
         return task.#stores.get(name) as S;
       },
       schedule(intervalMs, punctuator) {
-        if (!(intervalMs > 0)) throw new Error(`processor "${node.name}" scheduled a punctuation every ${intervalMs} ms; it must be positive`);
+        if (!(intervalMs > 0))
+          throw new Error(`processor "${node.name}" scheduled a punctuation every ${intervalMs} ms; it must be positive`);
         const next = Number.isFinite(task.#streamTime) ? alignedAfter(task.#streamTime, intervalMs) : undefined;
         task.#scheduled.push({ intervalMs, next, punctuator });
       },
@@ -221,7 +222,12 @@ export class StreamTask {
           offset: origin.position?.offset,
         };
         task.metrics.deadLetter(reason);
-        task.#options.emit(DEAD_LETTER, { key: origin.key, value: letter, timestamp: origin.timestamp, headers: { ...origin.headers, reason, processor: node.name } });
+        task.#options.emit(DEAD_LETTER, {
+          key: origin.key,
+          value: letter,
+          timestamp: origin.timestamp,
+          headers: { ...origin.headers, reason, processor: node.name },
+        });
       },
     };
   }

@@ -57,7 +57,16 @@ export class Topology {
   #built = false;
 
   addSource(name: string, topics: readonly string[], fields: readonly string[] = [], options: SourceOptions = {}): this {
-    return this.#add({ kind: 'source', name, topics, fields, parents: [], global: options.global ?? false, timestamp: options.timestamp, key: options.key });
+    return this.#add({
+      kind: 'source',
+      name,
+      topics,
+      fields,
+      parents: [],
+      global: options.global ?? false,
+      timestamp: options.timestamp,
+      key: options.key,
+    });
   }
 
   addProcessor(name: string, supplier: () => Processor, parents: readonly string[], contract: FieldContract = {}): this {
@@ -80,7 +89,10 @@ export class Topology {
     this.#stores.set(builder.name, builder);
     for (const processorName of processorNames) {
       const node = this.#nodes.get(processorName);
-      if (node?.kind !== 'processor') throw new TopologyError(`state store "${builder.name}" is connected to "${processorName}", which is not a processor of this topology`);
+      if (node?.kind !== 'processor')
+        throw new TopologyError(
+          `state store "${builder.name}" is connected to "${processorName}", which is not a processor of this topology`,
+        );
       node.stores.push(builder.name);
     }
     return this;
@@ -94,7 +106,8 @@ export class Topology {
     const children = new Map<string, string[]>(nodes.map((n) => [n.name, []]));
     for (const node of nodes) for (const parent of node.parents) children.get(parent)!.push(node.name);
     for (const node of nodes) {
-      if (node.kind === 'source' && children.get(node.name)!.length === 0) throw new TopologyError(`source "${node.name}" has no downstream processor`);
+      if (node.kind === 'source' && children.get(node.name)!.length === 0)
+        throw new TopologyError(`source "${node.name}" has no downstream processor`);
     }
     const fields = checkFieldContracts(nodes);
     this.#built = true;
@@ -106,12 +119,14 @@ export class Topology {
     if (!node.name) throw new TopologyError('every node needs a name');
     if (node.name === DEAD_LETTER) throw new TopologyError(`"${DEAD_LETTER}" is reserved for the dead-letter output`);
     if (this.#nodes.has(node.name)) throw new TopologyError(`a node named "${node.name}" already exists`);
-    if (node.kind !== 'source' && node.parents.length === 0) throw new TopologyError(`${node.kind} "${node.name}" needs at least one parent`);
+    if (node.kind !== 'source' && node.parents.length === 0)
+      throw new TopologyError(`${node.kind} "${node.name}" needs at least one parent`);
     for (const parent of node.parents) {
       // Parents must exist already, which also keeps the graph acyclic.
       const p = this.#nodes.get(parent);
       if (!p) throw new TopologyError(`${node.kind} "${node.name}" names parent "${parent}", which does not exist (yet)`);
-      if (p.kind === 'sink') throw new TopologyError(`${node.kind} "${node.name}" names sink "${parent}" as parent; sinks have no children`);
+      if (p.kind === 'sink')
+        throw new TopologyError(`${node.kind} "${node.name}" names sink "${parent}" as parent; sinks have no children`);
     }
     this.#nodes.set(node.name, node);
     return this;
@@ -141,7 +156,9 @@ function checkFieldContracts(nodes: readonly TopologyNode[]): Map<string, Set<st
     for (const field of reads) {
       if (!available.has(field)) {
         const offer = available.size ? [...available].join(', ') : 'none';
-        throw new TopologyError(`${node.kind} "${node.name}" reads field "${field}", which its input does not carry (from ${node.parents.join(', ')}: ${offer})`);
+        throw new TopologyError(
+          `${node.kind} "${node.name}" reads field "${field}", which its input does not carry (from ${node.parents.join(', ')}: ${offer})`,
+        );
       }
     }
     if (node.kind === 'processor') {

@@ -26,7 +26,10 @@ export class TopologyTestDriver {
       if (!list) this.#outputs.set(sink, (list = []));
       list.push(record);
     };
-    this.tasks = Array.from({ length: partitions }, (_, partition) => new StreamTask(topology, { partition, stateDir: options.stateDir, emit }));
+    this.tasks = Array.from(
+      { length: partitions },
+      (_, partition) => new StreamTask(topology, { partition, stateDir: options.stateDir, emit }),
+    );
   }
 
   static async create(topology: BuiltTopology, options: TestDriverOptions = {}): Promise<TopologyTestDriver> {

@@ -90,7 +90,10 @@ export class ParquetDatasetWriter implements OutputWriter {
       const write = this.#storage.write(`${dir}/${temporary(name)}`, buffer.encode());
       writes.push(write);
       inFlight.add(write);
-      write.then(() => inFlight.delete(write), () => inFlight.delete(write));
+      write.then(
+        () => inFlight.delete(write),
+        () => inFlight.delete(write),
+      );
       if (inFlight.size >= 16) await Promise.race(inFlight).catch(() => undefined);
       written.push(dir);
     }

@@ -31,13 +31,17 @@ async function readableMetadata(file: AsyncBuffer, uri: string): Promise<FileMet
     throw new Error(`${uri}: not a readable Parquet file (${(e as Error).message})`);
   }
   const unnamed = metadata.schema.findIndex((s) => typeof s.name !== 'string');
-  if (!metadata.schema.length || unnamed >= 0) throw new Error(`${uri}: not a readable Parquet file (schema element ${unnamed} has no name)`);
+  if (!metadata.schema.length || unnamed >= 0)
+    throw new Error(`${uri}: not a readable Parquet file (schema element ${unnamed} has no name)`);
   return metadata;
 }
 
 /** Top-level column names, lower-cased. */
 export function parquetColumns(metadata: FileMetaData): string[] {
-  return metadata.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name.toLowerCase());
+  return metadata.schema
+    .slice(1)
+    .filter((s) => !s.num_children)
+    .map((s) => s.name.toLowerCase());
 }
 
 export interface ParquetReadOptions {
@@ -102,7 +106,10 @@ export async function* readParquetRows(location: ParquetLocation, options: Parqu
       throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd}${column ? `, column '${column}'` : ''} (${(e as Error).message})`);
     }
     const short = filled.findIndex((n) => n !== count);
-    if (short >= 0) throw new Error(`${path}: cannot read rows ${rowStart}–${rowEnd} (column ${leaves[short].name}: ${filled[short]} values of ${count})`);
+    if (short >= 0)
+      throw new Error(
+        `${path}: cannot read rows ${rowStart}–${rowEnd} (column ${leaves[short].name}: ${filled[short]} values of ${count})`,
+      );
     const batch: Row[] = new Array(count);
     for (let r = 0; r < count; r++) {
       const row: Record<string, unknown> = {};
@@ -115,10 +122,24 @@ export async function* readParquetRows(location: ParquetLocation, options: Parqu
 }
 
 /** After a row group failed to decode: the first column that fails alone, to name it in the error. */
-async function failingColumn(file: AsyncBuffer, metadata: FileMetaData, rowStart: number, rowEnd: number, columns: string[]): Promise<string | undefined> {
+async function failingColumn(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  rowStart: number,
+  rowEnd: number,
+  columns: string[],
+): Promise<string | undefined> {
   for (const column of columns) {
     try {
-      await parquetRead({ file, metadata, rowStart, rowEnd, columns: [column], compressors: PARQUET_DECOMPRESSORS, parsers: EPOCH_MS_PARSERS });
+      await parquetRead({
+        file,
+        metadata,
+        rowStart,
+        rowEnd,
+        columns: [column],
+        compressors: PARQUET_DECOMPRESSORS,
+        parsers: EPOCH_MS_PARSERS,
+      });
     } catch {
       return column;
     }
@@ -139,7 +160,14 @@ function converter(element: SchemaElement): ((value: unknown) => unknown) | unde
     return scale ? (v) => (typeof v === 'number' ? fixDecimal(v, scale) : v) : undefined;
   }
   const timestamp = logical?.type === 'TIMESTAMP' || converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS';
-  const plain = type === 'DOUBLE' || type === 'FLOAT' || type === 'BOOLEAN' || (type === 'INT32' && !converted && !logical) || (type === 'INT64' && timestamp) || (type === 'INT96' && !converted) || (type === 'BYTE_ARRAY' && (converted === 'UTF8' || logical?.type === 'STRING'));
+  const plain =
+    type === 'DOUBLE' ||
+    type === 'FLOAT' ||
+    type === 'BOOLEAN' ||
+    (type === 'INT32' && !converted && !logical) ||
+    (type === 'INT64' && timestamp) ||
+    (type === 'INT96' && !converted) ||
+    (type === 'BYTE_ARRAY' && (converted === 'UTF8' || logical?.type === 'STRING'));
   return plain ? undefined : (v) => (typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v);
 }
 
@@ -185,7 +213,10 @@ const DECODERS: Compressors = {
 };
 
 export const PARQUET_DECOMPRESSORS: Compressors = Object.fromEntries(
-  Object.entries(DECODERS).map(([codec, decode]) => [codec, (input: Uint8Array, length: number) => checkDecompressed(input, decode!(input, length))]),
+  Object.entries(DECODERS).map(([codec, decode]) => [
+    codec,
+    (input: Uint8Array, length: number) => checkDecompressed(input, decode!(input, length)),
+  ]),
 );
 
 /**

@@ -17,17 +17,20 @@ export function footerProblem(metadata: FileMetaData, fileSize: number, columns:
   for (const [g, group] of metadata.row_groups.entries()) {
     const groupRows = Number(group.num_rows);
     if (!Number.isSafeInteger(groupRows) || groupRows < 0) return `row group ${g} has ${group.num_rows} rows`;
-    if (groupRows > MAX_ROWS_PER_GROUP) return `row group ${g} has ${groupRows} rows, more than the ${MAX_ROWS_PER_GROUP} this reader holds at once`;
+    if (groupRows > MAX_ROWS_PER_GROUP)
+      return `row group ${g} has ${groupRows} rows, more than the ${MAX_ROWS_PER_GROUP} this reader holds at once`;
     rows += groupRows;
     for (const chunk of group.columns) {
       const meta = chunk.meta_data;
       if (!meta || !columns.includes(meta.path_in_schema[0])) continue;
       const name = meta.path_in_schema.join('.');
       const [start, end] = chunkRange(meta);
-      if (!(start >= 4 && end <= dataEnd && start <= end)) return `column '${name}' in row group ${g} claims bytes ${start}–${end} of a file of ${fileSize}`;
+      if (!(start >= 4 && end <= dataEnd && start <= end))
+        return `column '${name}' in row group ${g} claims bytes ${start}–${end} of a file of ${fileSize}`;
       const values = Number(meta.num_values);
       const flat = meta.path_in_schema.length === 1;
-      if (flat ? values !== groupRows : !(values >= 0 && values <= MAX_ROWS_PER_GROUP)) return `column '${name}' in row group ${g} has ${meta.num_values} values for ${groupRows} rows`;
+      if (flat ? values !== groupRows : !(values >= 0 && values <= MAX_ROWS_PER_GROUP))
+        return `column '${name}' in row group ${g} has ${meta.num_values} values for ${groupRows} rows`;
     }
   }
   if (rows !== Number(metadata.num_rows)) return `its row groups hold ${rows} rows, its footer says ${metadata.num_rows}`;
@@ -48,7 +51,12 @@ function chunkRange(meta: ColumnMetaData): [number, number] {
  * the chunk. (hyparquet fetches whole chunks, several adjacent ones in one range.)
  */
 export function boundedBuffer(file: AsyncBuffer, metadata: FileMetaData, columns: readonly string[]): AsyncBuffer {
-  const optional = new Set(metadata.schema.slice(1).filter((s) => s.repetition_type === 'OPTIONAL').map((s) => s.name));
+  const optional = new Set(
+    metadata.schema
+      .slice(1)
+      .filter((s) => s.repetition_type === 'OPTIONAL')
+      .map((s) => s.name),
+  );
   const chunks = metadata.row_groups.flatMap((group) =>
     group.columns.flatMap((chunk) => (chunk.meta_data && columns.includes(chunk.meta_data.path_in_schema[0]) ? [chunk.meta_data] : [])),
   );
@@ -64,14 +72,16 @@ export function boundedBuffer(file: AsyncBuffer, metadata: FileMetaData, columns
   };
 
   async function checkedSlice(start: number, end: number): Promise<ArrayBuffer> {
-    if (!(start >= 0 && start <= end && end <= file.byteLength)) throw new Error(`a read of bytes ${start}–${end} of a file of ${file.byteLength}`);
+    if (!(start >= 0 && start <= end && end <= file.byteLength))
+      throw new Error(`a read of bytes ${start}–${end} of a file of ${file.byteLength}`);
     const fetched = await file.slice(start, end);
     const bytes = new WatchedBytes(fetched.byteLength);
     new Uint8Array(bytes).set(new Uint8Array(fetched));
     const stop = start + bytes.byteLength;
     for (const meta of chunks) {
       const [from, to] = chunkRange(meta);
-      const levels = meta.path_in_schema.length > 1 ? undefined : { definition: optional.has(meta.path_in_schema[0]), boolean: meta.type === 'BOOLEAN' };
+      const levels =
+        meta.path_in_schema.length > 1 ? undefined : { definition: optional.has(meta.path_in_schema[0]), boolean: meta.type === 'BOOLEAN' };
       if (from >= start && to <= stop) checkPages(new DataView(bytes, from - start, to - from), meta, levels);
     }
     return bytes;
@@ -103,7 +113,15 @@ function checkPages(view: DataView, meta: ColumnMetaData, levels: { definition: 
     const problem = pageProblem(header, view.byteLength - reader.offset, left);
     if (problem) throw new Error(`column '${name}': the page at byte ${at} of its chunk ${problem}`);
     // Runs inside the page (a flat column's; nested ones are not read for candles) are checked once decompressed.
-    if (levels) watchRuns(view, reader.offset, header, levels, meta.codec === 'UNCOMPRESSED', `column '${name}': the page at byte ${at} of its chunk`);
+    if (levels)
+      watchRuns(
+        view,
+        reader.offset,
+        header,
+        levels,
+        meta.codec === 'UNCOMPRESSED',
+        `column '${name}': the page at byte ${at} of its chunk`,
+      );
     left -= header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values ?? 0;
     reader.offset += header.compressed_page_size;
   }
@@ -123,10 +141,19 @@ type PageHeader = ReturnType<typeof parquetHeader>;
  * all. So each run of a page's definition levels and dictionary indices is checked to fit that count
  * first: at once for an uncompressed page, else when PARQUET_DECOMPRESSORS has decompressed it.
  */
-function watchRuns(chunk: DataView, dataAt: number, header: PageHeader, { definition, boolean }: { definition: boolean; boolean: boolean }, uncompressed: boolean, where: string): void {
+function watchRuns(
+  chunk: DataView,
+  dataAt: number,
+  header: PageHeader,
+  { definition, boolean }: { definition: boolean; boolean: boolean },
+  uncompressed: boolean,
+  where: string,
+): void {
   const at = chunk.byteOffset + dataAt;
   const fail = (what: string) => {
-    throw new Error(`${where} has a ${what} run longer than its ${header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values} values`);
+    throw new Error(
+      `${where} has a ${what} run longer than its ${header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values} values`,
+    );
   };
   let check: ((page: Uint8Array) => void) | undefined;
   let checkAt = at;
@@ -160,7 +187,8 @@ function watchRuns(chunk: DataView, dataAt: number, header: PageHeader, { defini
         const fits = boolean ? runsFit(values, 4, 1, v2.num_values) : runsFit(values, 1, values.getUint8(0), v2.num_values);
         if (values.byteLength && !fits) fail('value');
       };
-      if (v2.is_compressed === false) return check(new Uint8Array(chunk.buffer, checkAt, Math.max(0, header.compressed_page_size - levelsEnd)));
+      if (v2.is_compressed === false)
+        return check(new Uint8Array(chunk.buffer, checkAt, Math.max(0, header.compressed_page_size - levelsEnd)));
     }
   }
   if (!check) return;
@@ -213,9 +241,19 @@ function pageProblem(header: PageHeader, bytesLeft: number, valuesLeft: number):
   const values = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values;
   if (values !== undefined && !(values >= 0 && values <= valuesLeft)) return `claims ${values} values, ${valuesLeft} are left`;
   const v2 = header.data_page_header_v2;
-  if (v2 && !(v2.num_nulls >= 0 && v2.num_nulls <= v2.num_values && v2.num_rows >= 0 && v2.num_rows <= v2.num_values)) return 'has inconsistent counts';
-  if (v2 && !(v2.definition_levels_byte_length >= 0 && v2.repetition_levels_byte_length >= 0 && v2.definition_levels_byte_length + v2.repetition_levels_byte_length <= compressed)) return 'has levels past its end';
+  if (v2 && !(v2.num_nulls >= 0 && v2.num_nulls <= v2.num_values && v2.num_rows >= 0 && v2.num_rows <= v2.num_values))
+    return 'has inconsistent counts';
+  if (
+    v2 &&
+    !(
+      v2.definition_levels_byte_length >= 0 &&
+      v2.repetition_levels_byte_length >= 0 &&
+      v2.definition_levels_byte_length + v2.repetition_levels_byte_length <= compressed
+    )
+  )
+    return 'has levels past its end';
   const dictionary = header.dictionary_page_header?.num_values;
-  if (dictionary !== undefined && !(dictionary >= 0 && dictionary <= uncompressed)) return `claims ${dictionary} dictionary values in ${uncompressed} bytes`;
+  if (dictionary !== undefined && !(dictionary >= 0 && dictionary <= uncompressed))
+    return `claims ${dictionary} dictionary values in ${uncompressed} bytes`;
   return undefined;
 }

@@ -31,7 +31,11 @@ export interface Storage {
 }
 
 /** Every file under `dir`, depth first in name order; `enter` may skip a subdirectory (partition pruning). */
-export async function* walk(storage: Storage, dir: string, enter: (entry: StorageEntry) => boolean = () => true): AsyncGenerator<StorageEntry> {
+export async function* walk(
+  storage: Storage,
+  dir: string,
+  enter: (entry: StorageEntry) => boolean = () => true,
+): AsyncGenerator<StorageEntry> {
   for (const entry of await storage.list(dir)) {
     if (entry.directory) {
       if (enter(entry)) yield* walk(storage, entry.path, enter);

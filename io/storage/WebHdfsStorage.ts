@@ -61,7 +61,9 @@ export class WebHdfsStorage implements Storage {
   async list(dir: string): Promise<StorageEntry[]> {
     const { FileStatuses } = (await this.#json('GET', dir, 'LISTSTATUS')) as { FileStatuses: { FileStatus: FileStatus[] } };
     const base = dir.endsWith('/') ? dir : `${dir}/`;
-    return FileStatuses.FileStatus.map((s) => entry(base + s.pathSuffix, s.pathSuffix, s)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return FileStatuses.FileStatus.map((s) => entry(base + s.pathSuffix, s.pathSuffix, s)).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
   }
 
   async read(path: string, offset: number, length: number): Promise<Uint8Array> {
@@ -114,7 +116,11 @@ export class WebHdfsStorage implements Storage {
           await new Promise((r) => setTimeout(r, 100 * attempt));
           continue;
         }
-        throw new WebHdfsError(`${this.uri(path)}: WebHDFS at ${this.#o.namenode} does not answer (${(e as Error).cause ?? (e as Error).message})`, 0, undefined);
+        throw new WebHdfsError(
+          `${this.uri(path)}: WebHDFS at ${this.#o.namenode} does not answer (${(e as Error).cause ?? (e as Error).message})`,
+          0,
+          undefined,
+        );
       }
     }
     if (!response.ok) throw await failure(response, `${op} ${this.uri(path)}`);
@@ -162,23 +168,35 @@ async function failure(response: Response, what: string): Promise<WebHdfsError> 
 function upload(location: string, bytes: Uint8Array, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const send = location.startsWith('https:') ? requestTls : request;
-    const req = send(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': bytes.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode! >= 200 && res.statusCode! < 300) return resolve();
-        const text = Buffer.concat(chunks).toString();
-        let remote: { exception?: string; message?: string } | undefined;
-        try {
-          remote = JSON.parse(text).RemoteException;
-        } catch {
-          // not JSON
-        }
-        reject(new WebHdfsError(`CREATE ${what}: HTTP ${res.statusCode} ${remote ? `${remote.exception}: ${remote.message}` : text.slice(0, 200)}`, res.statusCode!, remote?.exception));
-      });
-      res.on('error', reject);
-    });
-    req.on('error', (e) => reject(new WebHdfsError(`CREATE ${what}: the DataNode at ${location.split('?')[0]} does not answer (${e.message})`, 0, undefined)));
+    const req = send(
+      location,
+      { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': bytes.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode! >= 200 && res.statusCode! < 300) return resolve();
+          const text = Buffer.concat(chunks).toString();
+          let remote: { exception?: string; message?: string } | undefined;
+          try {
+            remote = JSON.parse(text).RemoteException;
+          } catch {
+            // not JSON
+          }
+          reject(
+            new WebHdfsError(
+              `CREATE ${what}: HTTP ${res.statusCode} ${remote ? `${remote.exception}: ${remote.message}` : text.slice(0, 200)}`,
+              res.statusCode!,
+              remote?.exception,
+            ),
+          );
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (e) =>
+      reject(new WebHdfsError(`CREATE ${what}: the DataNode at ${location.split('?')[0]} does not answer (${e.message})`, 0, undefined)),
+    );
     req.end(bytes);
   });
 }

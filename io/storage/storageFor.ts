@@ -23,6 +23,9 @@ export function storageFor(location: string, hdfs: HdfsSettings = {}): { storage
   if (!authority) throw new Error(`${location}: name the NameNode, e.g. hdfs://namenode:8020/path`);
   const host = authority.replace(/:\d+$/, '');
   const namenode =
-    scheme === 'hdfs' ? hdfs.webhdfs ?? `http://${host}:9870` : `${scheme === 'swebhdfs' ? 'https' : 'http'}://${authority}`;
-  return { storage: new WebHdfsStorage({ namenode, authority: `${scheme}://${authority}`, user: hdfs.user, token: hdfs.token }), path: decodeURI(path) };
+    scheme === 'hdfs' ? (hdfs.webhdfs ?? `http://${host}:9870`) : `${scheme === 'swebhdfs' ? 'https' : 'http'}://${authority}`;
+  return {
+    storage: new WebHdfsStorage({ namenode, authority: `${scheme}://${authority}`, user: hdfs.user, token: hdfs.token }),
+    path: decodeURI(path),
+  };
 }

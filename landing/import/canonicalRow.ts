@@ -25,7 +25,9 @@ export function csvLayout(firstLine: string, id: string): CsvLayout {
   const { columns, hasHeader } = csvColumns(firstLine, id, HEADERLESS_CSV);
   const timeColumn = columnNames('ts').find((c) => columns.includes(c));
   if (!timeColumn) {
-    throw new Error(`${id}: missing column 'open_time' (a time column: ${columnNames('ts').join(', ')}); columns are ${columns.join(', ')}`);
+    throw new Error(
+      `${id}: missing column 'open_time' (a time column: ${columnNames('ts').join(', ')}); columns are ${columns.join(', ')}`,
+    );
   }
   for (const { field, names } of CANDLE_COLUMNS) {
     if (!names.some((a) => columns.includes(a))) throw new Error(`${id}: missing column '${field}'; columns are ${columns.join(', ')}`);
@@ -48,7 +50,8 @@ export interface Rejection {
 export function canonicalCandle(line: string, layout: CsvLayout, defaults: CandleDefaults): { candle: Candle } | Rejection {
   const cells = splitCsvLine(line);
   const { columns } = layout;
-  if (cells.length !== columns.length) return { reason: 'wrong_column_count', detail: `${cells.length} cells, the file has ${columns.length} columns` };
+  if (cells.length !== columns.length)
+    return { reason: 'wrong_column_count', detail: `${cells.length} cells, the file has ${columns.length} columns` };
   const row: Record<string, unknown> = {};
   for (let i = 0; i < columns.length; i++) row[columns[i]] = cells[i].trim();
   const result = normalizeCandle(row, defaults);

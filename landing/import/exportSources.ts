@@ -81,17 +81,29 @@ export async function findExportSources(locations: readonly string[], options: F
   return found;
 }
 
-async function csvSource(storage: Storage, entry: StorageEntry, partition: Record<string, string>, options: FindOptions): Promise<ExportSource> {
+async function csvSource(
+  storage: Storage,
+  entry: StorageEntry,
+  partition: Record<string, string>,
+  options: FindOptions,
+): Promise<ExportSource> {
   const id = storage.uri(entry.path);
   const open = () => storage.stream(entry.path);
   const layout = csvLayout(await firstLine(open(), id, options.maxLineBytes), id);
   const defaults = defaultsFor(partition, options.defaults, entry.name, id);
-  if (!layout.symbolColumn && !defaults.symbol) throw new Error(`${id}: missing column 'symbol', and neither the path nor the file name names one; pass --symbol`);
+  if (!layout.symbolColumn && !defaults.symbol)
+    throw new Error(`${id}: missing column 'symbol', and neither the path nor the file name names one; pass --symbol`);
   return { id, bytes: entry.size, version: versionOf(entry), layout, defaults, open };
 }
 
 /** Every `.csv` member of an archive (folders inside it allowed; macOS `__MACOSX/` and hidden members left out). */
-async function zipSources(storage: Storage, entry: StorageEntry, partition: Record<string, string>, options: FindOptions, failed: (e: unknown) => void): Promise<ExportSource[]> {
+async function zipSources(
+  storage: Storage,
+  entry: StorageEntry,
+  partition: Record<string, string>,
+  options: FindOptions,
+  failed: (e: unknown) => void,
+): Promise<ExportSource[]> {
   const archive = storage.uri(entry.path);
   const members = (await readZipDirectory(storage, entry.path, entry.size)).filter(
     (m) => !m.directory && /\.csv$/i.test(m.name) && !m.name.split('/').some((part) => part === '__MACOSX' || part.startsWith('.')),
@@ -108,7 +120,13 @@ async function zipSources(storage: Storage, entry: StorageEntry, partition: Reco
   return sources;
 }
 
-async function zipMemberSource(storage: Storage, entry: StorageEntry, member: ZipEntry, partition: Record<string, string>, options: FindOptions): Promise<ExportSource> {
+async function zipMemberSource(
+  storage: Storage,
+  entry: StorageEntry,
+  member: ZipEntry,
+  partition: Record<string, string>,
+  options: FindOptions,
+): Promise<ExportSource> {
   const archive = storage.uri(entry.path);
   const id = `${archive}!${member.name}`;
   // Inflated once to check its CRC-32 and length before any of its rows is used (its bytes are not kept).
@@ -118,8 +136,13 @@ async function zipMemberSource(storage: Storage, entry: StorageEntry, member: Zi
   // The member's own name first (BTCUSDT-1m-2024-01.csv), then the archive's.
   const inner = defaultsFor(partition, options.defaults, basename(member.name), id);
   const outer = defaultsFor(partition, options.defaults, entry.name, archive);
-  const defaults = { symbol: inner.symbol ?? outer.symbol, exchange: inner.exchange ?? outer.exchange, interval: inner.interval ?? outer.interval };
-  if (!layout.symbolColumn && !defaults.symbol) throw new Error(`${id}: missing column 'symbol', and neither the path nor the file names name one; pass --symbol`);
+  const defaults = {
+    symbol: inner.symbol ?? outer.symbol,
+    exchange: inner.exchange ?? outer.exchange,
+    interval: inner.interval ?? outer.interval,
+  };
+  if (!layout.symbolColumn && !defaults.symbol)
+    throw new Error(`${id}: missing column 'symbol', and neither the path nor the file names name one; pass --symbol`);
   return { id, archive, bytes: member.uncompressedSize, version: versionOf(entry), layout, defaults, open };
 }
 
@@ -132,13 +155,20 @@ function defaultsFor(partition: Record<string, string>, flags: CandleDefaults, n
   if (interval === undefined) {
     // Binance also exports 1s, 1w and 1mo klines, which the file-name hints do not take for an interval:
     // landing them as the default 1m would be wrong, silently.
-    const other = basename(name, extname(name)).split(/[_\-\s.]+/).find((t) => /^\d+(s|w|mo)$/i.test(t));
-    if (other) throw new Error(`${id}: the file name says interval "${other}", which candlestream does not handle; pass --interval to import it as another`);
+    const other = basename(name, extname(name))
+      .split(/[_\-\s.]+/)
+      .find((t) => /^\d+(s|w|mo)$/i.test(t));
+    if (other)
+      throw new Error(
+        `${id}: the file name says interval "${other}", which candlestream does not handle; pass --interval to import it as another`,
+      );
     if (hints.interval) {
       try {
         intervalMs(hints.interval);
       } catch (e) {
-        throw new Error(`${id}: the file name says interval "${hints.interval}": ${(e as Error).message}; pass --interval to import it as another`);
+        throw new Error(
+          `${id}: the file name says interval "${hints.interval}": ${(e as Error).message}; pass --interval to import it as another`,
+        );
       }
     }
   }

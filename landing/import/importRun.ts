@@ -141,7 +141,10 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
         for await (const batch of readParquetRows(storedParquet(storage, file))) {
           for (const { row, rowNumber } of batch) {
             const result = normalizeCandle(row, { symbol: p.symbol });
-            if ('reason' in result) throw new Error(`${storage.uri(file.path)}: row ${rowNumber} is not a candle (${result.reason}); cannot merge into this partition`);
+            if ('reason' in result)
+              throw new Error(
+                `${storage.uri(file.path)}: row ${rowNumber} is not a candle (${result.reason}); cannot merge into this partition`,
+              );
             const outcome = p.add(result.candle, true);
             if (outcome === 'kept') summary.replaced++;
             else if (outcome === 'duplicate') summary.duplicatesRemoved++;
@@ -186,7 +189,10 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
     if (!options.onProgress || summary.rowsIn - lastProgress < 10_000) return;
     lastProgress = summary.rowsIn;
     const read = bytesBefore + bytesNow;
-    options.onProgress(summary.rowsIn, read > 0 && bytesTotal > 0 ? Math.max(summary.rowsIn, Math.round((summary.rowsIn * bytesTotal) / read)) : undefined);
+    options.onProgress(
+      summary.rowsIn,
+      read > 0 && bytesTotal > 0 ? Math.max(summary.rowsIn, Math.round((summary.rowsIn * bytesTotal) / read)) : undefined,
+    );
   };
 
   for (const source of sources) {
@@ -205,10 +211,17 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
             continue;
           }
           summary.rowsIn++;
-          const result = partitionable(canonicalCandle(firstLine === 1 && i === 0 ? line.replace(/^\uFEFF/, '') : line, source.layout, source.defaults));
+          const result = partitionable(
+            canonicalCandle(firstLine === 1 && i === 0 ? line.replace(/^\uFEFF/, '') : line, source.layout, source.defaults),
+          );
           if ('reason' in result) {
             summary.rejected.set(result.reason, (summary.rejected.get(result.reason) ?? 0) + 1);
-            options.deadLetter.write({ key: null, value: { reason: result.reason, detail: result.detail, source: source.id, line: firstLine + i, original: line }, timestamp: 0, headers: {} });
+            options.deadLetter.write({
+              key: null,
+              value: { reason: result.reason, detail: result.detail, source: source.id, line: firstLine + i, original: line },
+              timestamp: 0,
+              headers: {},
+            });
             continue;
           }
           const candle = result.candle;
@@ -266,7 +279,10 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
 function importJob(sources: readonly ExportSource[], options: ImportOptions): string {
   const { out, from, to, onError, maxLineBytes } = options;
   const read = sources.map((s) => [s.id, s.version, s.defaults]);
-  return createHash('sha256').update(JSON.stringify({ out, from: String(from), to: String(to), onError, maxLineBytes, read })).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify({ out, from: String(from), to: String(to), onError, maxLineBytes, read }))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 class OutputFailure extends Error {

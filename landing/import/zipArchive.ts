@@ -24,7 +24,16 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const MAX_COMMENT = 0xffff;
 const CHUNK = 1 << 20;
-const METHODS: Record<number, string> = { 1: 'Shrink', 6: 'Implode', 9: 'Deflate64', 12: 'bzip2', 14: 'LZMA', 93: 'Zstandard', 95: 'XZ', 99: 'AES encryption' };
+const METHODS: Record<number, string> = {
+  1: 'Shrink',
+  6: 'Implode',
+  9: 'Deflate64',
+  12: 'bzip2',
+  14: 'LZMA',
+  93: 'Zstandard',
+  95: 'XZ',
+  99: 'AES encryption',
+};
 
 /** A zip file that cannot be read: what is wrong, naming the archive (and the member). */
 export class ZipError extends Error {
@@ -50,7 +59,8 @@ export async function readZipDirectory(storage: Storage, path: string, size: num
     }
   }
   if (eocd < 0) throw new ZipError(`${uri}: not a zip file, or truncated (no end of central directory record)`);
-  if (view.getUint16(eocd + 4, true) !== view.getUint16(eocd + 6, true)) throw new ZipError(`${uri}: a multi-part (spanned) zip archive is not supported`);
+  if (view.getUint16(eocd + 4, true) !== view.getUint16(eocd + 6, true))
+    throw new ZipError(`${uri}: a multi-part (spanned) zip archive is not supported`);
   let count = view.getUint16(eocd + 10, true);
   let directorySize = view.getUint32(eocd + 12, true);
   let directoryOffset = view.getUint32(eocd + 16, true);
@@ -58,18 +68,21 @@ export async function readZipDirectory(storage: Storage, path: string, size: num
     const recordOffset = Number(view.getBigUint64(eocd - 20 + 8, true));
     const record = await storage.read(path, recordOffset, 56);
     const r = new DataView(record.buffer, record.byteOffset, record.byteLength);
-    if (record.length < 56 || r.getUint32(0, true) !== ZIP64_EOCD) throw new ZipError(`${uri}: corrupt ZIP64 end of central directory record at ${recordOffset}`);
+    if (record.length < 56 || r.getUint32(0, true) !== ZIP64_EOCD)
+      throw new ZipError(`${uri}: corrupt ZIP64 end of central directory record at ${recordOffset}`);
     count = Number(r.getBigUint64(32, true));
     directorySize = Number(r.getBigUint64(40, true));
     directoryOffset = Number(r.getBigUint64(48, true));
   }
-  if (directoryOffset + directorySize > size) throw new ZipError(`${uri}: truncated (its central directory ends at byte ${directoryOffset + directorySize}, the file has ${size})`);
+  if (directoryOffset + directorySize > size)
+    throw new ZipError(`${uri}: truncated (its central directory ends at byte ${directoryOffset + directorySize}, the file has ${size})`);
   const directory = await storage.read(path, directoryOffset, directorySize);
   const d = new DataView(directory.buffer, directory.byteOffset, directory.byteLength);
   const entries: ZipEntry[] = [];
   let at = 0;
   for (let n = 0; n < count; n++) {
-    if (at + 46 > directory.length || d.getUint32(at, true) !== CENTRAL) throw new ZipError(`${uri}: corrupt central directory (entry ${n + 1} of ${count})`);
+    if (at + 46 > directory.length || d.getUint32(at, true) !== CENTRAL)
+      throw new ZipError(`${uri}: corrupt central directory (entry ${n + 1} of ${count})`);
     const flags = d.getUint16(at + 8, true);
     const nameLength = d.getUint16(at + 28, true);
     const extraLength = d.getUint16(at + 30, true);
@@ -82,14 +95,16 @@ export async function readZipDirectory(storage: Storage, path: string, size: num
     let localHeaderOffset = d.getUint32(at + 42, true);
     // ZIP64 extended information (header 0x0001): the 64-bit values of the fields saturated at 0xFFFFFFFF, in this order.
     const extraStart = at + 46 + nameLength;
-    if (extraStart + extraLength + commentLength > directory.length) throw new ZipError(`${uri}: corrupt central directory (entry ${n + 1} of ${count} runs past its end)`);
-    for (let e = extraStart; e + 4 <= extraStart + extraLength; ) {
+    if (extraStart + extraLength + commentLength > directory.length)
+      throw new ZipError(`${uri}: corrupt central directory (entry ${n + 1} of ${count} runs past its end)`);
+    for (let e = extraStart; e + 4 <= extraStart + extraLength;) {
       const id = d.getUint16(e, true);
       const length = d.getUint16(e + 2, true);
       if (id === 0x0001) {
         let field = e + 4;
         const next = () => {
-          if (field + 8 > e + 4 + length || field + 8 > extraStart + extraLength) throw new ZipError(`${uri}: corrupt ZIP64 extra field (entry ${n + 1} of ${count})`);
+          if (field + 8 > e + 4 + length || field + 8 > extraStart + extraLength)
+            throw new ZipError(`${uri}: corrupt ZIP64 extra field (entry ${n + 1} of ${count})`);
           const v = Number(d.getBigUint64(field, true));
           field += 8;
           return v;
@@ -101,7 +116,8 @@ export async function readZipDirectory(storage: Storage, path: string, size: num
       e += 4 + length;
     }
     // A member lies before the central directory: anything else is a corrupt (or hostile) entry.
-    if (localHeaderOffset + 30 + compressedSize > directoryOffset) throw new ZipError(`${uri}: corrupt central directory (entry ${n + 1} of ${count}, ${name}, lies outside the archive)`);
+    if (localHeaderOffset + 30 + compressedSize > directoryOffset)
+      throw new ZipError(`${uri}: corrupt central directory (entry ${n + 1} of ${count}, ${name}, lies outside the archive)`);
     entries.push({
       name,
       directory: name.endsWith('/'),
@@ -126,15 +142,19 @@ export async function readZipDirectory(storage: Storage, path: string, size: num
 export async function* openEntry(storage: Storage, path: string, entry: ZipEntry): AsyncGenerator<Uint8Array> {
   const what = `${storage.uri(path)}!${entry.name}`;
   if (entry.encrypted) throw new ZipError(`${what}: encrypted, cannot be read`);
-  if (entry.method !== 0 && entry.method !== 8) throw new ZipError(`${what}: compression method ${entry.method}${METHODS[entry.method] ? ` (${METHODS[entry.method]})` : ''} is not supported (stored and deflate are)`);
+  if (entry.method !== 0 && entry.method !== 8)
+    throw new ZipError(
+      `${what}: compression method ${entry.method}${METHODS[entry.method] ? ` (${METHODS[entry.method]})` : ''} is not supported (stored and deflate are)`,
+    );
   const header = await storage.read(path, entry.localHeaderOffset, 30);
   const h = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  if (header.length < 30 || h.getUint32(0, true) !== LOCAL) throw new ZipError(`${what}: corrupt (no local file header at byte ${entry.localHeaderOffset})`);
+  if (header.length < 30 || h.getUint32(0, true) !== LOCAL)
+    throw new ZipError(`${what}: corrupt (no local file header at byte ${entry.localHeaderOffset})`);
   const start = entry.localHeaderOffset + 30 + h.getUint16(26, true) + h.getUint16(28, true);
   const end = start + entry.compressedSize;
 
   async function* compressed(): AsyncGenerator<Uint8Array> {
-    for (let offset = start; offset < end; ) {
+    for (let offset = start; offset < end;) {
       const bytes = await storage.read(path, offset, Math.min(CHUNK, end - offset));
       if (!bytes.length) throw new ZipError(`${what}: truncated (the archive ends at byte ${offset}, the member at ${end})`);
       offset += bytes.length;
@@ -152,7 +172,8 @@ export async function* openEntry(storage: Storage, path: string, entry: ZipEntry
       crc = crc32(chunk, crc);
       length += chunk.length;
       // Never inflate past the size the directory gives (a zip bomb, or a corrupt member).
-      if (length > entry.uncompressedSize) throw new ZipError(`${what}: corrupt (more than the ${entry.uncompressedSize} bytes the directory says)`);
+      if (length > entry.uncompressedSize)
+        throw new ZipError(`${what}: corrupt (more than the ${entry.uncompressedSize} bytes the directory says)`);
       yield chunk;
     }
   } catch (e) {
@@ -162,7 +183,8 @@ export async function* openEntry(storage: Storage, path: string, entry: ZipEntry
     source.destroy();
     if (entry.method === 8) (stream as unknown as Readable).destroy();
   }
-  if (length !== entry.uncompressedSize) throw new ZipError(`${what}: corrupt (${length} bytes inflated, the directory says ${entry.uncompressedSize})`);
+  if (length !== entry.uncompressedSize)
+    throw new ZipError(`${what}: corrupt (${length} bytes inflated, the directory says ${entry.uncompressedSize})`);
   if (crc >>> 0 !== entry.crc32) throw new ZipError(`${what}: corrupt (CRC-32 ${hex(crc)}, the directory says ${hex(entry.crc32)})`);
 }
 

@@ -43,7 +43,8 @@ export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDe
   if (invalid) return { reason: invalid };
   const rawInterval = pick(raw, INTERVAL) ?? defaults.interval ?? '1m';
   const interval = readInterval(rawInterval);
-  if (interval === null) return { reason: typeof rawInterval === 'string' && PLAIN.test(rawInterval) ? `bad_interval:${rawInterval}` : 'bad_interval' };
+  if (interval === null)
+    return { reason: typeof rawInterval === 'string' && PLAIN.test(rawInterval) ? `bad_interval:${rawInterval}` : 'bad_interval' };
   const exchange = pick(raw, EXCHANGE) ?? defaults.exchange ?? 'unknown';
   if (typeof exchange !== 'string' || !EXCHANGE_NAME.test(exchange.toLowerCase())) return { reason: 'bad_exchange' };
   return {

@@ -46,10 +46,17 @@ export function encodeClassifier(model: TrainedModel, options: EncodeOptions): U
   let classifierInput = inputName;
   if (model.kind === 'linear' && model.scaler) {
     const { offset, scale } = model.scaler;
-    if (offset.length !== featureCount || scale.length !== featureCount) throw new RangeError(`encodeClassifier: scaler has ${offset.length} offsets and ${scale.length} scales, featureCount is ${featureCount}`);
+    if (offset.length !== featureCount || scale.length !== featureCount)
+      throw new RangeError(
+        `encodeClassifier: scaler has ${offset.length} offsets and ${scale.length} scales, featureCount is ${featureCount}`,
+      );
     classifierInput = 'standardized';
     const scaler = new ProtoWriter();
-    scaler.string(F.node.input, inputName).string(F.node.output, classifierInput).string(F.node.name, 'Scaler').string(F.node.opType, 'Scaler');
+    scaler
+      .string(F.node.input, inputName)
+      .string(F.node.output, classifierInput)
+      .string(F.node.name, 'Scaler')
+      .string(F.node.opType, 'Scaler');
     floats(scaler, 'offset', offset);
     floats(scaler, 'scale', scale);
     scaler.string(F.node.domain, ML_DOMAIN);
@@ -80,7 +87,6 @@ export function encodeClassifier(model: TrainedModel, options: EncodeOptions): U
   return out.finish();
 }
 
-
 function attribute(node: ProtoWriter, name: string, type: number, write: (a: ProtoWriter) => void): void {
   node.message(F.node.attribute, (a) => {
     a.string(F.attribute.name, name).varint(F.attribute.type, type);
@@ -88,8 +94,10 @@ function attribute(node: ProtoWriter, name: string, type: number, write: (a: Pro
   });
 }
 
-const ints = (node: ProtoWriter, name: string, values: ArrayLike<number>) => attribute(node, name, ATTR.INTS, (a) => a.packedInt64s(F.attribute.ints, values));
-const floats = (node: ProtoWriter, name: string, values: ArrayLike<number>) => attribute(node, name, ATTR.FLOATS, (a) => a.packedFloats(F.attribute.floats, values));
+const ints = (node: ProtoWriter, name: string, values: ArrayLike<number>) =>
+  attribute(node, name, ATTR.INTS, (a) => a.packedInt64s(F.attribute.ints, values));
+const floats = (node: ProtoWriter, name: string, values: ArrayLike<number>) =>
+  attribute(node, name, ATTR.FLOATS, (a) => a.packedFloats(F.attribute.floats, values));
 const str = (node: ProtoWriter, name: string, value: string) => attribute(node, name, ATTR.STRING, (a) => a.string(F.attribute.s, value));
 const strs = (node: ProtoWriter, name: string, values: readonly string[]) =>
   attribute(node, name, ATTR.STRINGS, (a) => {
@@ -99,11 +107,14 @@ const strs = (node: ProtoWriter, name: string, values: readonly string[]) =>
 function linearAttributes(node: ProtoWriter, model: LinearModel, featureCount: number): void {
   const k = model.classes.length;
   if (model.coefficients.length !== k || model.intercepts.length !== k) {
-    throw new RangeError(`encodeClassifier: linear model has ${model.coefficients.length} coefficient rows and ${model.intercepts.length} intercepts for ${k} classes`);
+    throw new RangeError(
+      `encodeClassifier: linear model has ${model.coefficients.length} coefficient rows and ${model.intercepts.length} intercepts for ${k} classes`,
+    );
   }
   const coefficients: number[] = [];
   for (const row of model.coefficients) {
-    if (row.length !== featureCount) throw new RangeError(`encodeClassifier: linear model row has ${row.length} coefficients, featureCount is ${featureCount}`);
+    if (row.length !== featureCount)
+      throw new RangeError(`encodeClassifier: linear model row has ${row.length} coefficients, featureCount is ${featureCount}`);
     coefficients.push(...row);
   }
   ints(node, 'classlabels_ints', model.classes);
@@ -118,7 +129,8 @@ function checkTree(nodes: readonly TreeNode[], t: number): void {
   const stack = [0];
   while (stack.length > 0) {
     const i = stack.pop()!;
-    if (!(Number.isInteger(i) && i >= 0 && i < nodes.length)) throw new RangeError(`encodeClassifier: tree ${t} refers to node ${i}, the tree has ${nodes.length} nodes`);
+    if (!(Number.isInteger(i) && i >= 0 && i < nodes.length))
+      throw new RangeError(`encodeClassifier: tree ${t} refers to node ${i}, the tree has ${nodes.length} nodes`);
     if (seen[i]) throw new RangeError(`encodeClassifier: tree ${t} reaches node ${i} twice; not a tree`);
     seen[i] = 1;
     if (nodes[i].feature !== -1) stack.push(nodes[i].left, nodes[i].right);
@@ -136,7 +148,8 @@ function treeAttributes(node: ProtoWriter, model: TreeEnsembleModel, featureCoun
   const k = model.classes.length;
   const binary = k === 2;
   const width = model.baseScores.length;
-  if (binary ? width !== 1 && width !== 2 : width !== k) throw new RangeError(`encodeClassifier: tree model has ${width} base scores for ${k} classes`);
+  if (binary ? width !== 1 && width !== 2 : width !== k)
+    throw new RangeError(`encodeClassifier: tree model has ${width} base scores for ${k} classes`);
 
   const treeIds: number[] = [];
   const nodeIds: number[] = [];
@@ -174,11 +187,14 @@ function treeAttributes(node: ProtoWriter, model: TreeEnsembleModel, featureCoun
           throw new RangeError(`encodeClassifier: tree ${t} node ${i} uses feature ${nd.feature}, featureCount is ${featureCount}`);
         }
         for (const child of [nd.left, nd.right]) {
-          if (!(Number.isInteger(child) && child >= 0 && child < n)) throw new RangeError(`encodeClassifier: tree ${t} node ${i} has child ${child}, the tree has ${n} nodes`);
+          if (!(Number.isInteger(child) && child >= 0 && child < n))
+            throw new RangeError(`encodeClassifier: tree ${t} node ${i} has child ${child}, the tree has ${n} nodes`);
         }
         // ONNX holds float32 thresholds: any other would move the split for inputs next to it.
         if (Math.fround(nd.threshold) !== nd.threshold && !Number.isNaN(nd.threshold)) {
-          throw new RangeError(`encodeClassifier: tree ${t} node ${i} threshold ${nd.threshold} is not a float32 (Math.fround it when training)`);
+          throw new RangeError(
+            `encodeClassifier: tree ${t} node ${i} threshold ${nd.threshold} is not a float32 (Math.fround it when training)`,
+          );
         }
         modes.push('BRANCH_LEQ');
         featureIds.push(nd.feature);

@@ -22,9 +22,16 @@ export function rowOf(data: Dataset, i: number): Float64Array {
 
 /** Rows [start, end) as a dataset sharing the same buffers (views, not copies). */
 export function sliceRows(data: Dataset, start: number, end: number): Dataset {
-  if (!(start >= 0 && start <= end && end <= data.rows)) throw new RangeError(`sliceRows: bad range [${start}, ${end}) of ${data.rows} rows`);
+  if (!(start >= 0 && start <= end && end <= data.rows))
+    throw new RangeError(`sliceRows: bad range [${start}, ${end}) of ${data.rows} rows`);
   const f = data.features.length;
-  return { features: data.features, classes: data.classes, rows: end - start, x: data.x.subarray(start * f, end * f), y: data.y.subarray(start, end) };
+  return {
+    features: data.features,
+    classes: data.classes,
+    rows: end - start,
+    x: data.x.subarray(start * f, end * f),
+    y: data.y.subarray(start, end),
+  };
 }
 
 /** The given rows, in the given order, copied into a new dataset. */
@@ -45,7 +52,8 @@ export function selectRows(data: Dataset, indices: ArrayLike<number>): Dataset {
 export function checkDataset(data: Dataset): void {
   const f = data.features.length;
   if (f === 0) throw new RangeError('dataset has no features');
-  if (data.x.length !== data.rows * f) throw new RangeError(`dataset x has ${data.x.length} values, expected rows × features = ${data.rows} × ${f}`);
+  if (data.x.length !== data.rows * f)
+    throw new RangeError(`dataset x has ${data.x.length} values, expected rows × features = ${data.rows} × ${f}`);
   if (data.y.length !== data.rows) throw new RangeError(`dataset y has ${data.y.length} labels for ${data.rows} rows`);
   if (data.classes.length < 2) throw new RangeError(`dataset needs at least 2 classes, has ${data.classes.length}`);
   const k = data.classes.length;

@@ -50,11 +50,15 @@ export function trainGradientBoostedTrees(data: Dataset, options: GradientBooste
   const minLeaf = options.minLeaf ?? 20;
   const maxBins = options.bins ?? 64;
   const lambda = options.l2 ?? 1;
-  if (!(Number.isInteger(rounds) && rounds >= 0)) throw new RangeError(`gradient-boosted trees: trees must be a whole number >= 0, got ${rounds}`);
-  if (!(Number.isInteger(maxDepth) && maxDepth >= 0)) throw new RangeError(`gradient-boosted trees: maxDepth must be a whole number >= 0, got ${maxDepth}`);
+  if (!(Number.isInteger(rounds) && rounds >= 0))
+    throw new RangeError(`gradient-boosted trees: trees must be a whole number >= 0, got ${rounds}`);
+  if (!(Number.isInteger(maxDepth) && maxDepth >= 0))
+    throw new RangeError(`gradient-boosted trees: maxDepth must be a whole number >= 0, got ${maxDepth}`);
   if (!(learningRate > 0)) throw new RangeError(`gradient-boosted trees: learningRate must be > 0, got ${learningRate}`);
-  if (!(Number.isInteger(minLeaf) && minLeaf >= 1)) throw new RangeError(`gradient-boosted trees: minLeaf must be a whole number >= 1, got ${minLeaf}`);
-  if (!(Number.isInteger(maxBins) && maxBins >= 2 && maxBins <= 256)) throw new RangeError(`gradient-boosted trees: bins must be a whole number in 2..256, got ${maxBins}`);
+  if (!(Number.isInteger(minLeaf) && minLeaf >= 1))
+    throw new RangeError(`gradient-boosted trees: minLeaf must be a whole number >= 1, got ${minLeaf}`);
+  if (!(Number.isInteger(maxBins) && maxBins >= 2 && maxBins <= 256))
+    throw new RangeError(`gradient-boosted trees: bins must be a whole number in 2..256, got ${maxBins}`);
   if (!(lambda >= 0)) throw new RangeError(`gradient-boosted trees: l2 must be >= 0, got ${lambda}`);
   if (data.rows === 0) throw new RangeError('gradient-boosted trees: no rows');
 
@@ -86,7 +90,25 @@ export function trainGradientBoostedTrees(data: Dataset, options: GradientBooste
   const hessianFactor = width === 1 ? 1 : k / (k - 1);
   const minHessian = 1e-12;
 
-  const grower: Grower = { n, f, binned, thresholds, binCounts, binOffset, totalBins, maxDepth, minLeaf, lambda, learningRate, minHessian, g, h, order, scratch, gain };
+  const grower: Grower = {
+    n,
+    f,
+    binned,
+    thresholds,
+    binCounts,
+    binOffset,
+    totalBins,
+    maxDepth,
+    minLeaf,
+    lambda,
+    learningRate,
+    minHessian,
+    g,
+    h,
+    order,
+    scratch,
+    gain,
+  };
 
   for (let round = 1; round <= rounds; round++) {
     if (width > 1) {
@@ -244,7 +266,17 @@ function growTree(s: Grower): { nodes: TreeNode[]; leaves: LeafRange[] } {
 }
 
 /** Appends the node for rows order[start, end) (and its subtree); returns its index. */
-function grow(s: Grower, nodes: TreeNode[], leaves: LeafRange[], start: number, end: number, depth: number, hist: Histogram, G: number, H: number): number {
+function grow(
+  s: Grower,
+  nodes: TreeNode[],
+  leaves: LeafRange[],
+  start: number,
+  end: number,
+  depth: number,
+  hist: Histogram,
+  G: number,
+  H: number,
+): number {
   const index = nodes.length;
   const count = end - start;
   const split = depth < s.maxDepth && count >= 2 * s.minLeaf ? bestSplit(s, hist, G, H, count) : undefined;
@@ -353,4 +385,3 @@ function bestSplit(s: Grower, hist: Histogram, G: number, H: number, count: numb
   }
   return best;
 }
-

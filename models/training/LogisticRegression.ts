@@ -45,7 +45,10 @@ export function fitLogisticRegression(data: Dataset, options: LogisticRegression
   const tolerance = options.tolerance ?? 1e-7;
   if (!(l2 >= 0)) throw new RangeError(`logistic regression: l2 must be >= 0, got ${l2}`);
   for (let i = 0; i < data.x.length; i++) {
-    if (!Number.isFinite(data.x[i])) throw new RangeError(`logistic regression: feature ${data.features[i % data.features.length]} is not finite in row ${Math.floor(i / data.features.length)}`);
+    if (!Number.isFinite(data.x[i]))
+      throw new RangeError(
+        `logistic regression: feature ${data.features[i % data.features.length]} is not finite in row ${Math.floor(i / data.features.length)}`,
+      );
   }
 
   const n = data.rows;
@@ -173,7 +176,12 @@ interface LbfgsResult {
  * objective. Deterministic. Curvature pairs with s·y <= 0 are skipped; a non-descent direction
  * resets the memory to steepest descent.
  */
-function lbfgs(fn: (x: Float64Array, grad: Float64Array) => number, start: Float64Array, maxIterations: number, tolerance: number): LbfgsResult {
+function lbfgs(
+  fn: (x: Float64Array, grad: Float64Array) => number,
+  start: Float64Array,
+  maxIterations: number,
+  tolerance: number,
+): LbfgsResult {
   const dim = start.length;
   const memory = 10;
   const sList: Float64Array[] = [];

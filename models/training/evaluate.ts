@@ -53,7 +53,8 @@ export function evaluate(probabilities: Float64Array, y: Int32Array, classes: nu
   const up = new Float64Array(n);
   const isUp = new Uint8Array(n);
   for (let i = 0; i < probabilities.length; i++) {
-    if (!(probabilities[i] >= 0 && probabilities[i] <= 1)) throw new RangeError(`evaluate: probability ${probabilities[i]} at row ${Math.floor(i / k)}, class index ${i % k}`);
+    if (!(probabilities[i] >= 0 && probabilities[i] <= 1))
+      throw new RangeError(`evaluate: probability ${probabilities[i]} at row ${Math.floor(i / k)}, class index ${i % k}`);
   }
   for (let i = 0; i < n; i++) {
     const actual = y[i];
@@ -113,7 +114,7 @@ export function rocAuc(score: Float64Array, positive: Uint8Array): number | null
   const idx = sortedByScore(score);
   let positives = 0;
   let rankSum = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && score[idx[end]] === score[idx[start]]) end++;
     const averageRank = (start + 1 + end) / 2; // ranks start+1 .. end
@@ -145,7 +146,7 @@ export function rocCurve(score: Float64Array, positive: Uint8Array): RocPoint[] 
   const step = 1 / 200;
   let tp = 0;
   let fp = 0;
-  for (let end = n; end > 0; ) {
+  for (let end = n; end > 0;) {
     let start = end - 1;
     while (start > 0 && score[idx[start - 1]] === score[idx[end - 1]]) start--;
     for (let q = start; q < end; q++) {

@@ -63,7 +63,8 @@ export function linearImportance(model: LinearModel, data: Dataset): number[] {
   const { std } = featureMoments(data);
   const f = data.features.length;
   const raw = new Array<number>(f).fill(0);
-  if (model.scaler && model.scaler.scale.length !== f) throw new RangeError(`linearImportance: ${model.scaler.scale.length} scales for ${f} features`);
+  if (model.scaler && model.scaler.scale.length !== f)
+    throw new RangeError(`linearImportance: ${model.scaler.scale.length} scales for ${f} features`);
   for (const row of model.coefficients) {
     if (row.length !== f) throw new RangeError(`linearImportance: ${row.length} coefficients for ${f} features`);
     for (let j = 0; j < f; j++) raw[j] += Math.abs(row[j]) * std[j] * (model.scaler ? Math.abs(model.scaler.scale[j]) : 1);
@@ -112,8 +113,14 @@ ${(['train', 'validation', 'test'] as const).map((s) => `<tr><td class="l">${s}<
 
   parts.push(`<h2>Summary</h2>
 <table><tr><th class="l">model</th><th>validation accuracy</th><th>validation ROC AUC</th><th>validation log loss</th><th>test accuracy</th><th>test ROC AUC</th><th>test log loss</th></tr>
-${[...report.models.map((m) => ({ name: m.chosen ? `${m.name} (chosen)` : m.name, validation: m.validation, test: m.test })), { name: 'Majority baseline', validation: report.baseline.validation, test: report.baseline.test }]
-  .map((m) => `<tr><td class="l">${e(m.name)}</td>${[m.validation, m.test].map((v) => `<td>${fmt(v.accuracy)}</td><td>${fmt(v.rocAuc)}</td><td>${fmt(v.logLoss)}</td>`).join('')}</tr>`)
+${[
+  ...report.models.map((m) => ({ name: m.chosen ? `${m.name} (chosen)` : m.name, validation: m.validation, test: m.test })),
+  { name: 'Majority baseline', validation: report.baseline.validation, test: report.baseline.test },
+]
+  .map(
+    (m) =>
+      `<tr><td class="l">${e(m.name)}</td>${[m.validation, m.test].map((v) => `<td>${fmt(v.accuracy)}</td><td>${fmt(v.rocAuc)}</td><td>${fmt(v.logLoss)}</td>`).join('')}</tr>`,
+  )
   .join('\n')}
 </table>
 <p class="muted">The majority baseline predicts the training set's class frequencies for every row. Up-class share: validation ${fmt(share(report.baseline.validation))}, test ${fmt(share(report.baseline.test))}. Exported ONNX model vs trained model on the test split: largest probability difference ${e(Number.isFinite(report.onnxMaxDifference) ? report.onnxMaxDifference.toExponential(2) : String(report.onnxMaxDifference))}.</p>`);
@@ -141,12 +148,15 @@ function renderModel(report: EvaluationReport, model: ModelEvaluation): string {
     const bv = m.get(b);
     const known = mv !== null && bv !== null && Number.isFinite(mv) && Number.isFinite(bv);
     const delta = known ? mv - bv : null;
-    const cls = delta === null || delta === 0 ? '' : (delta > 0) === m.higherIsBetter ? 'better' : 'worse';
+    const cls = delta === null || delta === 0 ? '' : delta > 0 === m.higherIsBetter ? 'better' : 'worse';
     return `<td class="${cls}">${fmt(mv)}</td><td>${fmt(bv)}</td><td class="${cls}">${delta === null ? 'n/a' : (delta > 0 ? '+' : '') + fmt(delta)}</td>`;
   };
-  const params = model.parameters && Object.keys(model.parameters).length > 0
-    ? `<p class="muted">${Object.entries(model.parameters).map(([k, v]) => `${e(k)} <code>${e(String(v))}</code>`).join(', ')}</p>`
-    : '';
+  const params =
+    model.parameters && Object.keys(model.parameters).length > 0
+      ? `<p class="muted">${Object.entries(model.parameters)
+          .map(([k, v]) => `${e(k)} <code>${e(String(v))}</code>`)
+          .join(', ')}</p>`
+      : '';
   return `<h2>${e(model.name)}${model.chosen ? ' (chosen)' : ''}</h2>
 ${params}
 <h3>Metrics</h3>
@@ -224,12 +234,16 @@ function calibrationChart(model: ModelEvaluation, baseline: Evaluation): string 
     series(baseline.calibration, colors.baseline, 'baseline (test)', baseline.rows) +
     series(model.validation.calibration, colors.validation, 'validation', model.validation.rows) +
     series(model.test.calibration, colors.test, 'test', model.test.rows) +
-    legendAt([
-      { label: 'validation', color: colors.validation },
-      { label: 'test', color: colors.test },
-      { label: 'baseline (test)', color: colors.baseline },
-      { label: 'perfect calibration', color: colors.baseline, dashed: true },
-    ], px(0.03), py(1) + 12);
+    legendAt(
+      [
+        { label: 'validation', color: colors.validation },
+        { label: 'test', color: colors.test },
+        { label: 'baseline (test)', color: colors.baseline },
+        { label: 'perfect calibration', color: colors.baseline, dashed: true },
+      ],
+      px(0.03),
+      py(1) + 12,
+    );
   return svg(body, H, `Calibration plot for ${model.name}`);
 }
 
@@ -250,11 +264,16 @@ function rocChart(model: ModelEvaluation): string {
     unitFrame(`ROC: ${model.name}`, 'false positive rate', 'true positive rate') +
     line(model.validation.roc, colors.validation) +
     line(model.test.roc, colors.test) +
-    legendAt([
-      { label: `validation, AUC ${fmt(model.validation.rocAuc)}`, color: colors.validation },
-      { label: `test, AUC ${fmt(model.test.rocAuc)}`, color: colors.test },
-      { label: 'baseline, AUC 0.5', color: colors.baseline, dashed: true },
-    ], px(0.4), py(0) - 10, true);
+    legendAt(
+      [
+        { label: `validation, AUC ${fmt(model.validation.rocAuc)}`, color: colors.validation },
+        { label: `test, AUC ${fmt(model.test.rocAuc)}`, color: colors.test },
+        { label: 'baseline, AUC 0.5', color: colors.baseline, dashed: true },
+      ],
+      px(0.4),
+      py(0) - 10,
+      true,
+    );
   return svg(body, H, `ROC curve for ${model.name}`);
 }
 

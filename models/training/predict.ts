@@ -39,10 +39,17 @@ export function scoreWidth(model: TrainedModel): number {
 
 function linearScores(model: LinearModel, x: Float64Array, rows: number, features: number): Float64Array {
   const k = model.classes.length;
-  if (model.coefficients.length !== k || model.intercepts.length !== k) throw new RangeError(`linear model: ${model.coefficients.length} coefficient rows and ${model.intercepts.length} intercepts for ${k} classes`);
-  for (const row of model.coefficients) if (row.length !== features) throw new RangeError(`linear model has ${row.length} coefficients, input has ${features} features`);
+  if (model.coefficients.length !== k || model.intercepts.length !== k)
+    throw new RangeError(
+      `linear model: ${model.coefficients.length} coefficient rows and ${model.intercepts.length} intercepts for ${k} classes`,
+    );
+  for (const row of model.coefficients)
+    if (row.length !== features) throw new RangeError(`linear model has ${row.length} coefficients, input has ${features} features`);
   const scaler = model.scaler;
-  if (scaler && (scaler.offset.length !== features || scaler.scale.length !== features)) throw new RangeError(`linear model's scaler has ${scaler.offset.length} offsets and ${scaler.scale.length} scales for ${features} features`);
+  if (scaler && (scaler.offset.length !== features || scaler.scale.length !== features))
+    throw new RangeError(
+      `linear model's scaler has ${scaler.offset.length} offsets and ${scaler.scale.length} scales for ${features} features`,
+    );
   const out = new Float64Array(rows * k);
   const xi = new Float64Array(features);
   for (let i = 0; i < rows; i++) {
@@ -65,7 +72,8 @@ function treeScores(model: TreeEnsembleModel, x: Float64Array, rows: number, fea
   for (const tree of model.trees) {
     const c = width === 1 ? tree.classIndex - 1 : tree.classIndex;
     if (!(c >= 0 && c < width)) throw new RangeError(`tree model: tree for class index ${tree.classIndex} with ${k} classes`);
-    for (const node of tree.nodes) if (node.feature >= features) throw new RangeError(`tree model uses feature ${node.feature}, input has ${features} features`);
+    for (const node of tree.nodes)
+      if (node.feature >= features) throw new RangeError(`tree model uses feature ${node.feature}, input has ${features} features`);
   }
   const out = new Float64Array(rows * width);
   for (let i = 0; i < rows; i++) for (let c = 0; c < width; c++) out[i * width + c] = model.baseScores[c];

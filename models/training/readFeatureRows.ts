@@ -16,7 +16,8 @@ export async function readFeatureRows(location: string, interval: string, hdfs?:
   const { storage, path } = storageFor(location, hdfs);
   if (!(await storage.stat(path))) throw new Error(`--features ${location}: no such directory`);
   const bySymbol = new Map<string, FeatureRow[]>();
-  const enter = (dir: StorageEntry) => !/^[._]/.test(dir.name) && !(dir.name.startsWith('interval=') && dir.name !== `interval=${interval}`);
+  const enter = (dir: StorageEntry) =>
+    !/^[._]/.test(dir.name) && !(dir.name.startsWith('interval=') && dir.name !== `interval=${interval}`);
   for await (const entry of walk(storage, path, enter)) {
     if (!entry.name.endsWith('.parquet') || /^[._]/.test(entry.name)) continue;
     const partition = hivePartitionValues(entry.path.slice(path.length).replace(/^\//, ''));
@@ -25,14 +26,16 @@ export async function readFeatureRows(location: string, interval: string, hdfs?:
       for (const { row } of batch) {
         const r = { ...row, ...partition } as FeatureRow;
         if (r.interval !== interval) continue;
-        if (typeof r.symbol !== 'string' || typeof r.ts !== 'number') throw new Error(`${uri}: a row without symbol or ts; is this a features dataset?`);
+        if (typeof r.symbol !== 'string' || typeof r.ts !== 'number')
+          throw new Error(`${uri}: a row without symbol or ts; is this a features dataset?`);
         let rows = bySymbol.get(r.symbol);
         if (!rows) bySymbol.set(r.symbol, (rows = []));
         rows.push(r);
       }
     }
   }
-  if (!bySymbol.size) throw new Error(`${location}: no ${interval} feature rows (expected a dataset written by backfill --sink parquet:DIR)`);
+  if (!bySymbol.size)
+    throw new Error(`${location}: no ${interval} feature rows (expected a dataset written by backfill --sink parquet:DIR)`);
   for (const rows of bySymbol.values()) rows.sort((a, b) => a.ts - b.ts);
   return bySymbol;
 }

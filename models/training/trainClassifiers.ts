@@ -37,7 +37,15 @@ export interface TrainOptions {
 }
 
 /** Scale-free inputs from the default indicator columns: comparable across price levels and symbols. */
-export const DEFAULT_FEATURES = ['rsi_14', 'macd_hist/close', 'atr_14/close', 'close/sma_50', 'close/bb_upper', 'close/bb_lower', 'close/ema_26'];
+export const DEFAULT_FEATURES = [
+  'rsi_14',
+  'macd_hist/close',
+  'atr_14/close',
+  'close/sma_50',
+  'close/bb_upper',
+  'close/bb_lower',
+  'close/ema_26',
+];
 
 const ALGORITHMS = { logistic: 'logistic regression', trees: 'gradient-boosted trees' } as const;
 
@@ -53,27 +61,35 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
   const features = o.features ?? [...DEFAULT_FEATURES, ...[...columns].filter((c) => c.startsWith('ext_')).sort()];
   for (const f of features) {
     for (const column of f.split('/')) {
-      if (!columns.has(column)) throw new Error(`--model-features: "${column}" is not a column of ${o.featuresDir} (it has ${[...columns].join(', ')})`);
+      if (!columns.has(column))
+        throw new Error(`--model-features: "${column}" is not a column of ${o.featuresDir} (it has ${[...columns].join(', ')})`);
     }
   }
   const rows = labelledRows(bySymbol, { features, intervalMs: o.intervalMs, horizon: o.horizon, band: o.band });
-  o.log(`train: ${rows.rows.toLocaleString('en-US')} labelled ${o.interval} rows of ${[...bySymbol.keys()].join(', ')} (left out: ${rows.dropped.missingFeature} in a lookback, ${rows.dropped.noFuture} without a candle ${o.horizon} ahead)`);
+  o.log(
+    `train: ${rows.rows.toLocaleString('en-US')} labelled ${o.interval} rows of ${[...bySymbol.keys()].join(', ')} (left out: ${rows.dropped.missingFeature} in a lookback, ${rows.dropped.noFuture} without a candle ${o.horizon} ahead)`,
+  );
   const split = splitInTime(rows.ts, o.horizon * o.intervalMs);
   const all: Dataset = { features, x: rows.x, y: rows.y, rows: rows.rows, classes: rows.classes };
   const [train, validation, test] = [split.train, split.validation, split.test].map(([a, b]) => sliceRows(all, a, b));
   if (train.rows < 100 || validation.rows < 20 || test.rows < 20) {
-    throw new Error(`too few rows to train and evaluate: ${train.rows} train, ${validation.rows} validation, ${test.rows} test (need 100, 20, 20); give more history or a shorter --horizon`);
+    throw new Error(
+      `too few rows to train and evaluate: ${train.rows} train, ${validation.rows} validation, ${test.rows} test (need 100, 20, 20); give more history or a shorter --horizon`,
+    );
   }
   const upIndex = rows.classes.indexOf(rows.upClass);
 
   const started = performance.now();
   const logistic = fitLogisticRegression(train, { l2: o.l2 });
-  o.log(`train: logistic regression in ${Math.round(performance.now() - started)} ms (${logistic.iterations} iterations${logistic.converged ? '' : ', not converged'})`);
+  o.log(
+    `train: logistic regression in ${Math.round(performance.now() - started)} ms (${logistic.iterations} iterations${logistic.converged ? '' : ', not converged'})`,
+  );
   const treesStarted = performance.now();
   const boosted = trainGradientBoostedTrees(train, o.trees);
   o.log(`train: ${boosted.model.trees.length} trees in ${Math.round(performance.now() - treesStarted)} ms`);
 
-  const evaluateOn = (model: TrainedModel, data: Dataset): Evaluation => evaluate(predictProbabilities(model, data.x, data.rows, features.length), data.y, data.classes, upIndex);
+  const evaluateOn = (model: TrainedModel, data: Dataset): Evaluation =>
+    evaluate(predictProbabilities(model, data.x, data.rows, features.length), data.y, data.classes, upIndex);
   const candidates = {
     logistic: { model: logistic.model as TrainedModel, importance: linearImportance(logistic.model, train) },
     trees: { model: boosted.model as TrainedModel, importance: boosted.importance },
@@ -82,12 +98,23 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
     Object.entries(candidates).map(([key, c]) => [key, { validation: evaluateOn(c.model, validation), test: evaluateOn(c.model, test) }]),
   ) as Record<keyof typeof candidates, { validation: Evaluation; test: Evaluation }>;
   const chosen: keyof typeof candidates =
-    o.algorithm !== 'best' ? o.algorithm : evaluations.trees.validation.logLoss < evaluations.logistic.validation.logLoss ? 'trees' : 'logistic';
+    o.algorithm !== 'best'
+      ? o.algorithm
+      : evaluations.trees.validation.logLoss < evaluations.logistic.validation.logLoss
+        ? 'trees'
+        : 'logistic';
 
-  const onnx = encodeClassifier(candidates[chosen].model, { inputName: 'features', featureCount: features.length, producer: 'candlestream train' });
+  const onnx = encodeClassifier(candidates[chosen].model, {
+    inputName: 'features',
+    featureCount: features.length,
+    producer: 'candlestream train',
+  });
   const maxDifference = await exportedDifference(onnx, candidates[chosen].model, test);
   // The exported model must be the trained one: a difference here is a bug in the export.
-  if (!(maxDifference <= 1e-6)) throw new Error(`the exported ONNX model's probabilities differ from the trained model's by ${maxDifference} (more than 1e-6): not written`);
+  if (!(maxDifference <= 1e-6))
+    throw new Error(
+      `the exported ONNX model's probabilities differ from the trained model's by ${maxDifference} (more than 1e-6): not written`,
+    );
 
   const time = (i: number) => new Date(rows.ts[i]).toISOString();
   const report: EvaluationReport = {
@@ -109,7 +136,10 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
       test: evaluations[key].test,
       importance: features.map((feature, i) => ({ feature, value: candidates[key].importance[i] })),
     })),
-    baseline: { validation: majorityBaseline(train.y, validation.y, rows.classes, upIndex), test: majorityBaseline(train.y, test.y, rows.classes, upIndex) },
+    baseline: {
+      validation: majorityBaseline(train.y, validation.y, rows.classes, upIndex),
+      test: majorityBaseline(train.y, test.y, rows.classes, upIndex),
+    },
     onnxMaxDifference: maxDifference,
   };
 
@@ -127,7 +157,11 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
     down_class: rows.downClass,
     thresholds: o.thresholds,
     training: { algorithm: ALGORITHMS[chosen], band: o.band, ...report.split, features_from: o.featuresDir },
-    metrics: { test: pick(evaluations[chosen].test), validation: pick(evaluations[chosen].validation), baseline_test: pick(report.baseline.test) },
+    metrics: {
+      test: pick(evaluations[chosen].test),
+      validation: pick(evaluations[chosen].validation),
+      baseline_test: pick(report.baseline.test),
+    },
   };
   // Written beside, then renamed into place: a running service never sees half a version.
   const temporary = join(o.out, `.tmp-${version}-${process.pid}`);

@@ -31,7 +31,9 @@ export function guardPrice(
 
 /** The latest rejected closes that, with `close`, lie within `factor` of one another. */
 function agreeingTail(rejected: number[], close: number, factor: number): number[] {
-  let low = close, high = close, i = rejected.length;
+  let low = close,
+    high = close,
+    i = rejected.length;
   while (i > 0) {
     const c = rejected[i - 1];
     if (Math.max(high, c) > Math.min(low, c) * factor) break;

@@ -30,7 +30,8 @@ export class BollingerBands implements Indicator<[number], BollingerValue> {
 
   constructor(period = 20, deviations = 2, saved?: BollingerState) {
     this.period = requirePeriod('Bollinger period', period);
-    if (!(deviations > 0) || !Number.isFinite(deviations)) throw new Error(`Bollinger deviations must be a positive number, not ${deviations}`);
+    if (!(deviations > 0) || !Number.isFinite(deviations))
+      throw new Error(`Bollinger deviations must be a positive number, not ${deviations}`);
     this.deviations = deviations;
     this.#sma = new Sma(period, saved?.sma);
     this.#squares = new RollingWindow(period, saved?.squares);

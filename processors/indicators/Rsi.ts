@@ -36,7 +36,8 @@ export class Rsi implements Indicator<[number], number> {
   constructor(period: number, options: RsiOptions = {}, saved?: RsiState) {
     this.period = requirePeriod('RSI period', period);
     this.#simple = (options.smoothing ?? 'wilder') === 'simple';
-    if (options.smoothing && options.smoothing !== 'wilder' && options.smoothing !== 'simple') throw new Error(`RSI smoothing must be wilder or simple, not ${options.smoothing}`);
+    if (options.smoothing && options.smoothing !== 'wilder' && options.smoothing !== 'simple')
+      throw new Error(`RSI smoothing must be wilder or simple, not ${options.smoothing}`);
     this.#previous = saved?.previous ?? null;
     this.#deltas = saved?.deltas ?? 0;
     this.#gain = saved?.gain ?? 0;

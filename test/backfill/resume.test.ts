@@ -30,7 +30,16 @@ async function backfill(work: string, stopAfter?: number, commitEvery = 7_000) {
   const candles = await candleFileInputs([join(data, 'candles')], { from: -Infinity, to: Infinity, source: 'prices' });
   const external = externalSignalInput({ name: 'fear_greed', path: join(data, 'external/fear_and_greed_index_daily.csv') }, 'external');
   const run = (w: Map<string, ReturnType<typeof parseSinkUri>>, stateDir: string) =>
-    new BackfillRunner({ topology: buildMarketTopology(market), inputs: [external, ...candles], writers: w, partitions: 3, stateDir, commitEvery, fingerprint: 'test', stopAfter }).run();
+    new BackfillRunner({
+      topology: buildMarketTopology(market),
+      inputs: [external, ...candles],
+      writers: w,
+      partitions: 3,
+      stateDir,
+      commitEvery,
+      fingerprint: 'test',
+      stopAfter,
+    }).run();
   const summary = await run(writers, join(work, 'state-jsonl'));
   await run(parquet, join(work, 'state-parquet'));
   return summary;
@@ -55,14 +64,32 @@ describe('backfill', () => {
     // The Parquet dataset, read back by DuckDB, holds exactly the JSONL rows: no loss, no duplicate.
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
-    const query = async (dir: string) => (await con.runAndReadAll(`
+    const query = async (dir: string) =>
+      (
+        await con.runAndReadAll(`
       SELECT symbol, "interval", ts, close, sma_50, rsi_14, macd_hist, bb_lower, vwap, atr_14, ext_fear_greed
-      FROM read_parquet('${dir}/features/**/*.parquet', hive_partitioning = true) ORDER BY "interval", symbol, ts`)).getRowObjectsJson();
+      FROM read_parquet('${dir}/features/**/*.parquet', hive_partitioning = true) ORDER BY "interval", symbol, ts`)
+      ).getRowObjectsJson();
     const fromParquet = await query(broken);
     expect(fromParquet).toEqual(await query(whole));
-    const fromJsonl = expected.trim().split('\n').map((l) => JSON.parse(l))
+    const fromJsonl = expected
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
       .sort((a, b) => a.interval.localeCompare(b.interval) || a.symbol.localeCompare(b.symbol) || a.ts - b.ts)
-      .map((r) => ({ symbol: r.symbol, interval: r.interval, ts: String(r.ts), close: r.close, sma_50: r.sma_50, rsi_14: r.rsi_14, macd_hist: r.macd_hist, bb_lower: r.bb_lower, vwap: r.vwap, atr_14: r.atr_14, ext_fear_greed: r.ext_fear_greed }));
+      .map((r) => ({
+        symbol: r.symbol,
+        interval: r.interval,
+        ts: String(r.ts),
+        close: r.close,
+        sma_50: r.sma_50,
+        rsi_14: r.rsi_14,
+        macd_hist: r.macd_hist,
+        bb_lower: r.bb_lower,
+        vwap: r.vwap,
+        atr_14: r.atr_14,
+        ext_fear_greed: r.ext_fear_greed,
+      }));
     expect(fromParquet).toEqual(fromJsonl);
     con.closeSync();
   });

@@ -25,26 +25,63 @@ const backfill = (...args: string[]) => candlestream('backfill', '--quiet', ...a
 /** Every file below `path` with its content: what a sink must leave alone. */
 async function snapshot(path: string): Promise<Record<string, string>> {
   const files = (await readdir(join(dir, path), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-  const entries = await Promise.all(files.map(async (f) => [join(f.parentPath, f.name).slice(dir.length + 1), (await readFile(join(f.parentPath, f.name))).toString('base64')]));
+  const entries = await Promise.all(
+    files.map(async (f) => [
+      join(f.parentPath, f.name).slice(dir.length + 1),
+      (await readFile(join(f.parentPath, f.name))).toString('base64'),
+    ]),
+  );
   return Object.fromEntries(entries.sort());
 }
-const parts = async (path: string) => Object.keys(await snapshot(path)).filter((f) => f.endsWith('.parquet')).sort();
+const parts = async (path: string) =>
+  Object.keys(await snapshot(path))
+    .filter((f) => f.endsWith('.parquet'))
+    .sort();
 
 describe('a Parquet sink touches only its own files', () => {
   it('never deletes an imported dataset below it, and refuses (error, overwrite) or adds beside it (append)', async () => {
-    expect(candlestream('import', '--source', 'BTCUSDT_1m.csv', '--out', 'lake/imported', '--quiet', '--dead-letter', 'jsonl:import-dl.jsonl').code).toBe(0);
+    expect(
+      candlestream('import', '--source', 'BTCUSDT_1m.csv', '--out', 'lake/imported', '--quiet', '--dead-letter', 'jsonl:import-dl.jsonl')
+        .code,
+    ).toBe(0);
     const imported = await snapshot('lake/imported');
     expect(Object.keys(imported).length).toBeGreaterThan(0);
 
     const refused = backfill('--source', 'ETHUSDT_1m.csv', '--sink', 'parquet:lake', '--state-dir', 'lake-state', '--fresh');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/lake already holds data this run did not write \(lake\/imported\/symbol=BTC-USDT\/date=2023-03-01\/part-000001\.parquet\); --mode append/);
-    const overwrite = backfill('--source', 'ETHUSDT_1m.csv', '--sink', 'parquet:lake', '--state-dir', 'lake-state', '--fresh', '--mode', 'overwrite');
+    expect(refused.stderr).toMatch(
+      /lake already holds data this run did not write \(lake\/imported\/symbol=BTC-USDT\/date=2023-03-01\/part-000001\.parquet\); --mode append/,
+    );
+    const overwrite = backfill(
+      '--source',
+      'ETHUSDT_1m.csv',
+      '--sink',
+      'parquet:lake',
+      '--state-dir',
+      'lake-state',
+      '--fresh',
+      '--mode',
+      'overwrite',
+    );
     expect(overwrite.code).toBe(2);
-    expect(overwrite.stderr).toMatch(/files candlestream did not write \(lake\/imported\/.*part-000001\.parquet\): --mode overwrite never removes them/);
+    expect(overwrite.stderr).toMatch(
+      /files candlestream did not write \(lake\/imported\/.*part-000001\.parquet\): --mode overwrite never removes them/,
+    );
     expect(await snapshot('lake')).toEqual(imported);
 
-    const append = backfill('--source', 'ETHUSDT_1m.csv', '--sink', 'parquet:lake', '--state-dir', 'lake-state', '--fresh', '--mode', 'append', '--intervals', '1m');
+    const append = backfill(
+      '--source',
+      'ETHUSDT_1m.csv',
+      '--sink',
+      'parquet:lake',
+      '--state-dir',
+      'lake-state',
+      '--fresh',
+      '--mode',
+      'append',
+      '--intervals',
+      '1m',
+    );
     expect(append.stderr).toBe('');
     expect(append.code).toBe(0);
     const after = await snapshot('lake');
@@ -56,9 +93,22 @@ describe('a Parquet sink touches only its own files', () => {
   });
 
   it('refuses a sink that contains its source, or a source that contains the sink, before reading or writing', async () => {
-    expect(candlestream('import', '--source', 'BTCUSDT_1m.csv', '--out', 'nest/imported', '--quiet', '--dead-letter', 'jsonl:import-dl.jsonl').code).toBe(0);
+    expect(
+      candlestream('import', '--source', 'BTCUSDT_1m.csv', '--out', 'nest/imported', '--quiet', '--dead-letter', 'jsonl:import-dl.jsonl')
+        .code,
+    ).toBe(0);
     const before = await snapshot('nest');
-    const r = backfill('--source', 'nest/imported', '--sink', 'parquet:nest', '--state-dir', 'nest-state', '--fresh', '--mode', 'overwrite');
+    const r = backfill(
+      '--source',
+      'nest/imported',
+      '--sink',
+      'parquet:nest',
+      '--state-dir',
+      'nest-state',
+      '--fresh',
+      '--mode',
+      'overwrite',
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--sink parquet:nest contains --source nest/imported');
     const inside = backfill('--source', 'nest', '--sink', 'parquet:nest/features', '--state-dir', 'nest-state', '--fresh');
@@ -68,7 +118,8 @@ describe('a Parquet sink touches only its own files', () => {
   });
 
   it("keeps a first backfill's partitions when a second one with other intervals writes to the same sink", async () => {
-    const run = (...more: string[]) => backfill('--source', 'BTCUSDT_1m.csv', '--sink', 'parquet:two', '--state-dir', 'two-state', '--fresh', ...more);
+    const run = (...more: string[]) =>
+      backfill('--source', 'BTCUSDT_1m.csv', '--sink', 'parquet:two', '--state-dir', 'two-state', '--fresh', ...more);
     expect(run('--intervals', '1m').code).toBe(0);
     const first = await snapshot('two');
     // The same job again replaces its own output: no duplicate, no refusal.
@@ -77,7 +128,9 @@ describe('a Parquet sink touches only its own files', () => {
 
     const refused = run('--intervals', '5m');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/two already holds data this run did not write \(two\/interval=1m\/symbol=BTC-USDT\/part-000001-\w+\.parquet, of an earlier run\)/);
+    expect(refused.stderr).toMatch(
+      /two already holds data this run did not write \(two\/interval=1m\/symbol=BTC-USDT\/part-000001-\w+\.parquet, of an earlier run\)/,
+    );
     expect(await snapshot('two')).toEqual(first);
 
     expect(run('--intervals', '5m', '--mode', 'append').code).toBe(0);
@@ -94,10 +147,25 @@ describe('a Parquet sink touches only its own files', () => {
 
   it('refuses a dataset marker it cannot read rather than guess what is whose', async () => {
     await rm(join(dir, 'marked'), { recursive: true, force: true });
-    expect(backfill('--source', 'BTCUSDT_1m.csv', '--sink', 'parquet:marked', '--state-dir', 'marked-state', '--fresh', '--intervals', '1m').code).toBe(0);
+    expect(
+      backfill('--source', 'BTCUSDT_1m.csv', '--sink', 'parquet:marked', '--state-dir', 'marked-state', '--fresh', '--intervals', '1m')
+        .code,
+    ).toBe(0);
     await writeFile(join(dir, 'marked/_candlestream.json'), '{"runs": "all of them"}');
     const before = await snapshot('marked');
-    const r = backfill('--source', 'BTCUSDT_1m.csv', '--sink', 'parquet:marked', '--state-dir', 'marked-state', '--fresh', '--intervals', '5m', '--mode', 'overwrite');
+    const r = backfill(
+      '--source',
+      'BTCUSDT_1m.csv',
+      '--sink',
+      'parquet:marked',
+      '--state-dir',
+      'marked-state',
+      '--fresh',
+      '--intervals',
+      '5m',
+      '--mode',
+      'overwrite',
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('marked/_candlestream.json is not a candlestream dataset marker');
     expect(await snapshot('marked')).toEqual(before);
@@ -107,7 +175,19 @@ describe('a Parquet sink touches only its own files', () => {
 describe('a JSONL sink', () => {
   it('refuses a file it did not write (error), adds after it (append), replaces it when named (overwrite)', async () => {
     await writeFile(join(dir, 'mine.jsonl'), 'my own notes\n');
-    const run = (...more: string[]) => backfill('--source', 'BTCUSDT_1m.csv', '--intervals', '1m', '--sink', 'jsonl:mine.jsonl', '--state-dir', 'mine-state', '--fresh', ...more);
+    const run = (...more: string[]) =>
+      backfill(
+        '--source',
+        'BTCUSDT_1m.csv',
+        '--intervals',
+        '1m',
+        '--sink',
+        'jsonl:mine.jsonl',
+        '--state-dir',
+        'mine-state',
+        '--fresh',
+        ...more,
+      );
     const refused = run();
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/mine\.jsonl already holds 13 bytes this run did not write; --mode append adds after them/);
@@ -127,10 +207,30 @@ describe('a JSONL sink', () => {
   });
 
   it('refuses the same file for two outputs, naming both flags', async () => {
-    const r = backfill('--source', 'BTCUSDT_1m.csv', '--sink', 'jsonl:same.jsonl', '--dead-letter', 'jsonl:./same.jsonl', '--state-dir', 'same-state', '--fresh');
+    const r = backfill(
+      '--source',
+      'BTCUSDT_1m.csv',
+      '--sink',
+      'jsonl:same.jsonl',
+      '--dead-letter',
+      'jsonl:./same.jsonl',
+      '--state-dir',
+      'same-state',
+      '--fresh',
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--sink jsonl:same.jsonl and --dead-letter jsonl:./same.jsonl write to the same place');
-    const nested = backfill('--source', 'BTCUSDT_1m.csv', '--sink', 'parquet:feat', '--signals', 'parquet:feat/signals', '--state-dir', 'same-state', '--fresh');
+    const nested = backfill(
+      '--source',
+      'BTCUSDT_1m.csv',
+      '--sink',
+      'parquet:feat',
+      '--signals',
+      'parquet:feat/signals',
+      '--state-dir',
+      'same-state',
+      '--fresh',
+    );
     expect(nested.code).toBe(2);
     expect(nested.stderr).toContain('--signals parquet:feat/signals is inside --sink parquet:feat');
   });
@@ -138,9 +238,16 @@ describe('a JSONL sink', () => {
   it('collects the dead letters of successive backfills in the default file', async () => {
     const sub = await mkdtemp(join(dir, 'cwd-'));
     // A price of zero is a dead letter.
-    await writeFile(join(sub, 'XRPUSDT_1m.csv'), 'open_time,open,high,low,close,volume\n2024-01-01T00:00:00Z,1,1,1,0,1\n2024-01-01T00:01:00Z,1,1,1,1,1\n');
+    await writeFile(
+      join(sub, 'XRPUSDT_1m.csv'),
+      'open_time,open,high,low,close,volume\n2024-01-01T00:00:00Z,1,1,1,0,1\n2024-01-01T00:01:00Z,1,1,1,1,1\n',
+    );
     const run = (interval: string) =>
-      spawnSync(process.execPath, [cli, 'backfill', '--quiet', '--source', 'XRPUSDT_1m.csv', '--intervals', interval, '--sink', `jsonl:${interval}.jsonl`, '--fresh'], { cwd: sub, encoding: 'utf8' });
+      spawnSync(
+        process.execPath,
+        [cli, 'backfill', '--quiet', '--source', 'XRPUSDT_1m.csv', '--intervals', interval, '--sink', `jsonl:${interval}.jsonl`, '--fresh'],
+        { cwd: sub, encoding: 'utf8' },
+      );
     for (const interval of ['1m', '5m']) expect(run(interval).status).toBe(0);
     const letters = (await readFile(join(sub, 'dead-letter.jsonl'), 'utf8')).trim().split('\n');
     expect(letters).toHaveLength(2);
@@ -149,10 +256,17 @@ describe('a JSONL sink', () => {
   });
 
   it('stops quietly, exit 0, when standard output is closed (--sink - | head)', () => {
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" backfill --source BTCUSDT_1m.csv --sink - --state-dir pipe-state --fresh 2>pipe-err.txt | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"; cat pipe-err.txt`], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${cli}" backfill --source BTCUSDT_1m.csv --sink - --state-dir pipe-state --fresh 2>pipe-err.txt | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"; cat pipe-err.txt`,
+      ],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
     expect(r.stdout).toBe('0\n');
   });
 });

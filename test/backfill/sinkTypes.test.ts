@@ -25,10 +25,14 @@ afterAll(async () => {
 });
 
 function backfill(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, 'backfill', '--source', 'BTCUSDT_1m.csv', '--external', external, '--intervals', '1m,5m', '--quiet', ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'backfill', '--source', 'BTCUSDT_1m.csv', '--external', external, '--intervals', '1m,5m', '--quiet', ...args],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
 }
@@ -48,8 +52,30 @@ async function rows(relation: string, columns: string[]) {
   return (await con.runAndReadAll(`SELECT ${list} FROM ${relation} ORDER BY "interval", symbol, ts`)).getRowObjectsJson();
 }
 
-const features = ['symbol', 'interval', 'ts', 'open', 'high', 'low', 'close', 'volume', 'sma_14', 'sma_50', 'ema_12', 'ema_26', 'rsi_14', 'macd',
-  'macd_signal', 'macd_hist', 'bb_upper', 'bb_middle', 'bb_lower', 'vwap', 'atr_14', 'ext_fear_greed'];
+const features = [
+  'symbol',
+  'interval',
+  'ts',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'sma_14',
+  'sma_50',
+  'ema_12',
+  'ema_26',
+  'rsi_14',
+  'macd',
+  'macd_signal',
+  'macd_hist',
+  'bb_upper',
+  'bb_middle',
+  'bb_lower',
+  'vwap',
+  'atr_14',
+  'ext_fear_greed',
+];
 const signals = ['symbol', 'interval', 'ts', 'close', 'p_up', 'signal', 'model', 'model_version'];
 const text = new Set(['symbol', 'interval', 'signal', 'model', 'model_version']);
 const expectedType = (column: string) => (text.has(column) ? 'VARCHAR' : column === 'ts' ? 'BIGINT' : 'DOUBLE');
@@ -60,8 +86,28 @@ describe('every sink, read back by DuckDB, has the right column types and every 
     ['the rule', []],
   ])('features and signals scored by %s', async (name, scoring) => {
     const tag = name === 'the rule' ? 'rule' : 'model';
-    backfill('--sink', `parquet:${tag}-features`, '--signals', `parquet:${tag}-signals`, ...scoring, '--state-dir', `${tag}-pq-state`, '--dead-letter', `jsonl:${tag}-dl1.jsonl`);
-    backfill('--sink', `jsonl:${tag}-features.jsonl`, '--signals', `jsonl:${tag}-signals.jsonl`, ...scoring, '--state-dir', `${tag}-js-state`, '--dead-letter', `jsonl:${tag}-dl2.jsonl`);
+    backfill(
+      '--sink',
+      `parquet:${tag}-features`,
+      '--signals',
+      `parquet:${tag}-signals`,
+      ...scoring,
+      '--state-dir',
+      `${tag}-pq-state`,
+      '--dead-letter',
+      `jsonl:${tag}-dl1.jsonl`,
+    );
+    backfill(
+      '--sink',
+      `jsonl:${tag}-features.jsonl`,
+      '--signals',
+      `jsonl:${tag}-signals.jsonl`,
+      ...scoring,
+      '--state-dir',
+      `${tag}-js-state`,
+      '--dead-letter',
+      `jsonl:${tag}-dl2.jsonl`,
+    );
 
     expect(await types(parquet(`${tag}-features`))).toEqual(Object.fromEntries(features.map((c) => [c, expectedType(c)])));
     expect(await types(parquet(`${tag}-signals`))).toEqual(Object.fromEntries(signals.map((c) => [c, expectedType(c)])));
@@ -69,7 +115,9 @@ describe('every sink, read back by DuckDB, has the right column types and every 
     // (a double column whose values are all whole, like a daily index, is inferred as BIGINT).
     const fromJson = (type: string) => (type === 'BIGINT' ? 'DOUBLE' : type);
     const jsonSignalTypes = await types(jsonl(`${tag}-signals.jsonl`));
-    for (const c of signals) if (c !== 'p_up' || tag === 'model') expect([c, c === 'ts' ? jsonSignalTypes[c] : fromJson(jsonSignalTypes[c])]).toEqual([c, expectedType(c)]);
+    for (const c of signals)
+      if (c !== 'p_up' || tag === 'model')
+        expect([c, c === 'ts' ? jsonSignalTypes[c] : fromJson(jsonSignalTypes[c])]).toEqual([c, expectedType(c)]);
     const jsonFeatureTypes = await types(jsonl(`${tag}-features.jsonl`));
     for (const c of features) expect([c, c === 'ts' ? jsonFeatureTypes[c] : fromJson(jsonFeatureTypes[c])]).toEqual([c, expectedType(c)]);
 

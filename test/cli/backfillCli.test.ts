@@ -21,21 +21,53 @@ const T0 = Date.UTC(2024, 0, 1);
 
 describe('candlestream backfill', () => {
   it('reads header-less Binance and Kraken exports, symbol and interval from the file name', async () => {
-    const binance = Array.from({ length: 30 }, (_, i) => [T0 + i * 60_000, 100 + i, 102 + i, 99 + i, 101 + i, 2, T0 + i * 60_000 + 59_999, 0, 5, 0, 0, 0].join(','));
+    const binance = Array.from({ length: 30 }, (_, i) =>
+      [T0 + i * 60_000, 100 + i, 102 + i, 99 + i, 101 + i, 2, T0 + i * 60_000 + 59_999, 0, 5, 0, 0, 0].join(','),
+    );
     const kraken = Array.from({ length: 30 }, (_, i) => [(T0 + i * 60_000) / 1000, 50, 51, 49, 50.5, 1, 3].join(','));
     await writeFile(join(dir, 'BTCUSDT-1m-2024-01.csv'), binance.join('\n') + '\n');
     await writeFile(join(dir, 'XBTUSD_1.csv'), kraken.join('\n') + '\n');
-    const r = candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--source', 'XBTUSD_1.csv', '--intervals', '1m,5m', '--sink', 'jsonl:out.jsonl', '--fresh');
+    const r = candlestream(
+      'backfill',
+      '--source',
+      'BTCUSDT-1m-2024-01.csv',
+      '--source',
+      'XBTUSD_1.csv',
+      '--intervals',
+      '1m,5m',
+      '--sink',
+      'jsonl:out.jsonl',
+      '--fresh',
+    );
     expect(r.stderr).toMatch(/60 records in/);
     expect(r.code).toBe(0);
-    const rows = (await readFile(join(dir, 'out.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = (await readFile(join(dir, 'out.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const count = (symbol: string, interval: string) => rows.filter((x) => x.symbol === symbol && x.interval === interval).length;
     expect([count('BTC-USDT', '1m'), count('BTC-USDT', '5m'), count('BTC-USD', '1m'), count('BTC-USD', '5m')]).toEqual([30, 6, 30, 6]);
-    expect(rows.find((x) => x.symbol === 'BTC-USDT' && x.interval === '1m' && x.ts === T0 + 29 * 60_000).sma_14).toBeCloseTo(101 + 29 - 6.5, 9);
+    expect(rows.find((x) => x.symbol === 'BTC-USDT' && x.interval === '1m' && x.ts === T0 + 29 * 60_000).sma_14).toBeCloseTo(
+      101 + 29 - 6.5,
+      9,
+    );
   });
 
   it('names indicator columns after the periods it is given', async () => {
-    const r = candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--intervals', '1m', '--periods', 'sma=5;rsi=7;atr=3', '--sink', 'jsonl:periods.jsonl', '--fresh', '--state-dir', 'periods-state');
+    const r = candlestream(
+      'backfill',
+      '--source',
+      'BTCUSDT-1m-2024-01.csv',
+      '--intervals',
+      '1m',
+      '--periods',
+      'sma=5;rsi=7;atr=3',
+      '--sink',
+      'jsonl:periods.jsonl',
+      '--fresh',
+      '--state-dir',
+      'periods-state',
+    );
     expect(r.code).toBe(0);
     const last = JSON.parse((await readFile(join(dir, 'periods.jsonl'), 'utf8')).trim().split('\n').pop()!);
     expect(Object.keys(last)).toEqual(expect.arrayContaining(['sma_5', 'rsi_7', 'atr_3', 'ema_12']));
@@ -48,13 +80,24 @@ describe('candlestream backfill', () => {
       candlestream('backfill', '--source', 'BTCUSDT-1m-2024-01.csv', '--intervals', '1m', '--fresh', ...args);
     const r = backfill('--periods', 'stoch=5,3,2', '--sink', 'jsonl:stoch.jsonl', '--state-dir', 'stoch-state');
     expect(r.code).toBe(0);
-    const rows = (await readFile(join(dir, 'stoch.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = (await readFile(join(dir, 'stoch.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(Object.keys(rows[0]).slice(-4)).toEqual(['vwap', 'atr_14', 'stoch_k', 'stoch_d']);
     const hlc = { high: rows.map((x) => x.high), low: rows.map((x) => x.low), close: rows.map((x) => x.close) };
     const periods = { optInFastK_Period: 5, optInSlowK_Period: 3, optInSlowD_Period: 2 };
     const stoch = ta('STOCH', hlc, { ...periods, optInSlowK_MAType: 0, optInSlowD_MAType: 0 });
-    expectMatches(rows.map((x) => x.stoch_k), stoch.outSlowK, 'stoch_k');
-    expectMatches(rows.map((x) => x.stoch_d), stoch.outSlowD, 'stoch_d');
+    expectMatches(
+      rows.map((x) => x.stoch_k),
+      stoch.outSlowK,
+      'stoch_k',
+    );
+    expectMatches(
+      rows.map((x) => x.stoch_d),
+      stoch.outSlowD,
+      'stoch_d',
+    );
     const plain = backfill('--sink', 'jsonl:plain.jsonl', '--state-dir', 'plain-state');
     expect(plain.code).toBe(0);
     expect(await readFile(join(dir, 'plain.jsonl'), 'utf8')).not.toContain('stoch');
@@ -68,12 +111,29 @@ describe('candlestream backfill', () => {
   });
 
   it('reads a CSV saved by a spreadsheet: byte-order mark, quoted header, CRLF', async () => {
-    const lines = ['\uFEFF"Date","Open","High","Low","Close","Volume"', ...Array.from({ length: 5 }, (_, i) => `2024-01-01 00:0${i}:00,10,11,9,10.5,1`)];
+    const lines = [
+      '\uFEFF"Date","Open","High","Low","Close","Volume"',
+      ...Array.from({ length: 5 }, (_, i) => `2024-01-01 00:0${i}:00,10,11,9,10.5,1`),
+    ];
     await writeFile(join(dir, 'SOLUSDT_1m.csv'), lines.join('\r\n') + '\r\n');
-    const r = candlestream('backfill', '--source', 'SOLUSDT_1m.csv', '--intervals', '1m', '--sink', 'jsonl:sol.jsonl', '--fresh', '--state-dir', 'sol-state');
+    const r = candlestream(
+      'backfill',
+      '--source',
+      'SOLUSDT_1m.csv',
+      '--intervals',
+      '1m',
+      '--sink',
+      'jsonl:sol.jsonl',
+      '--fresh',
+      '--state-dir',
+      'sol-state',
+    );
     expect(r.stderr).toMatch(/dead letters: none/);
     expect(r.code).toBe(0);
-    const rows = (await readFile(join(dir, 'sol.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = (await readFile(join(dir, 'sol.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((x) => [x.symbol, x.ts, x.close])).toEqual(Array.from({ length: 5 }, (_, i) => ['SOL-USDT', T0 + i * 60_000, 10.5]));
   });
 
@@ -87,8 +147,14 @@ describe('candlestream backfill', () => {
   it.each([
     [['--source', 'x.csv', '--sink', '-', '--intervals', '1m,7m'], /--intervals: unknown interval "7m"/],
     [['--source', 'x.csv', '--sink', '-', '--partitions', '0'], /--partitions must be a whole number from 1 to 256/],
-    [['--source', 'x.csv', '--sink', '-', '--partitions', '1e9'], /--partitions must be a whole number from 1 to 256 \(each partition is a task.*not "1e9"/],
-    [['--source', 'x.csv', '--sink', '-', '--commit-every', '1e9'], /--commit-every must be a whole number from 1 to 10000000 \(.*memory.*not "1e9"/],
+    [
+      ['--source', 'x.csv', '--sink', '-', '--partitions', '1e9'],
+      /--partitions must be a whole number from 1 to 256 \(each partition is a task.*not "1e9"/,
+    ],
+    [
+      ['--source', 'x.csv', '--sink', '-', '--commit-every', '1e9'],
+      /--commit-every must be a whole number from 1 to 10000000 \(.*memory.*not "1e9"/,
+    ],
     [['--source', 'x.csv', '--sink', '-', '--from', '2024-02-01', '--to', '2024-01-01'], /--from 2024-02-01 is not before --to 2024-01-01/],
     [['--source', 'x.csv', '--sink', '-', '--from', '2024-01-01', '--to', '1704067200'], /--from 2024-01-01 is not before --to 1704067200/],
     [['--source', 'x.csv', '--sink', 'hdfs:/nope'], /--sink: cannot write to "hdfs:\/nope"/],

@@ -18,7 +18,12 @@ describe('credentials in a URL setting', () => {
     });
     const text = JSON.stringify(shown);
     for (const secret of ['hunter2', 's3cr', 'p@ss', 'alice', 'bob', 'carol']) expect(text).not.toContain(secret);
-    expect(shown).toMatchObject({ registry: 'https://***@registry.example:8081/sr', 'warm-from': 'webhdfs://***@nn:9870/lake', source: ['hdfs://***@nn:8020/x', '/local/file.csv'], brokers: 'k1:9092,k2:9092' });
+    expect(shown).toMatchObject({
+      registry: 'https://***@registry.example:8081/sr',
+      'warm-from': 'webhdfs://***@nn:9870/lake',
+      source: ['hdfs://***@nn:8020/x', '/local/file.csv'],
+      brokers: 'k1:9092,k2:9092',
+    });
   });
 
   it('reach the schema registry as Basic authentication, and never its errors or the logs of them', async () => {
@@ -34,7 +39,12 @@ describe('credentials in a URL setting', () => {
     const log = pino(new Writable({ write: (chunk, _e, done) => (logged.push(String(chunk)), done()) }));
     try {
       for (const url of [`http://alice:hunter2@127.0.0.1:${port}`, 'http://alice:hunter2@127.0.0.1:1']) {
-        const error = await schemaRegistry(url).getSchema(7).then(() => undefined, (e: unknown) => e);
+        const error = await schemaRegistry(url)
+          .getSchema(7)
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         expect(error).toBeInstanceOf(Error);
         log.error({ err: error }, 'registry call failed');
       }

@@ -13,7 +13,9 @@ describe('wholeNumber', () => {
   it('refuses a count past its bound, saying why, when the count allocates per unit', () => {
     const limit = { max: 256, why: 'one task each' };
     expect(wholeNumber('256', '--partitions', 1, limit)).toBe(256);
-    expect(() => wholeNumber('1e9', '--partitions', 1, limit)).toThrow(new UsageError('--partitions must be a whole number from 1 to 256 (one task each), not "1e9"'));
+    expect(() => wholeNumber('1e9', '--partitions', 1, limit)).toThrow(
+      new UsageError('--partitions must be a whole number from 1 to 256 (one task each), not "1e9"'),
+    );
     expect(() => wholeNumber('0', '--partitions', 1, limit)).toThrow(/from 1 to 256/);
     expect(() => wholeNumber('1e400', '--partitions')).toThrow(/not "1e400"/);
   });

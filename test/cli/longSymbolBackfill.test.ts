@@ -13,11 +13,25 @@ it('backfill to Parquet dead-letters a 300-character symbol as bad_symbol:too_lo
     const long = `${'A'.repeat(296)}USDT`;
     const rows = ['BTCUSDT', long, 'BTCUSDT'].map((s, i) => `${s},2023-03-01T00:0${i}:00Z,10,11,9,10,1`);
     await writeFile(join(dir, 'in.csv'), ['symbol,ts,open,high,low,close,volume', ...rows].join('\n') + '\n');
-    const args = ['backfill', '--source', 'in.csv', '--sink', 'parquet:out', '--dead-letter', 'jsonl:dl.jsonl', '--intervals', '1m', '--quiet'];
+    const args = [
+      'backfill',
+      '--source',
+      'in.csv',
+      '--sink',
+      'parquet:out',
+      '--dead-letter',
+      'jsonl:dl.jsonl',
+      '--intervals',
+      '1m',
+      '--quiet',
+    ];
     const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/ENAMETOOLONG/);
     expect(r.status).toBe(0);
-    const letters = (await readFile(join(dir, 'dl.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const letters = (await readFile(join(dir, 'dl.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(letters).toMatchObject([{ reason: 'bad_symbol:too_long', original: { symbol: long } }]);
     expect(await readdir(join(dir, 'out', 'interval=1m'))).toEqual(['symbol=BTC-USDT']);
   } finally {

@@ -15,8 +15,19 @@ describe('--periods', () => {
     const bb = { period: 10, deviations: 1.5 };
     expect(periods).toEqual({ ...DEFAULT_PERIODS, sma: [20, 100], rsi: { period: 7, smoothing: 'wilder' }, macd: [5, 13, 4], bb, atr: 7 });
     expect(indicatorColumns(periods)).toEqual([
-      'sma_20', 'sma_100', 'ema_12', 'ema_26', 'rsi_7', 'macd', 'macd_signal', 'macd_hist',
-      'bb_upper', 'bb_middle', 'bb_lower', 'vwap', 'atr_7',
+      'sma_20',
+      'sma_100',
+      'ema_12',
+      'ema_26',
+      'rsi_7',
+      'macd',
+      'macd_signal',
+      'macd_hist',
+      'bb_upper',
+      'bb_middle',
+      'bb_lower',
+      'vwap',
+      'atr_7',
     ]);
   });
 

@@ -27,10 +27,17 @@ const configFile = async (content: unknown) => {
 describe('settings', () => {
   it('take flags first, then CANDLESTREAM_* variables, then the config file, then defaults', async () => {
     const config = await configFile({ brokers: 'file:1', 'app-id': 'from-file', guarantee: 'at_least_once', tls: true });
-    const s = resolveSettings(SPECS, ['--config', config, '--brokers', 'flag:1'], { CANDLESTREAM_BROKERS: 'env:1', CANDLESTREAM_APP_ID: 'from-env', PATH: '/bin' });
+    const s = resolveSettings(SPECS, ['--config', config, '--brokers', 'flag:1'], {
+      CANDLESTREAM_BROKERS: 'env:1',
+      CANDLESTREAM_APP_ID: 'from-env',
+      PATH: '/bin',
+    });
     expect(s).toMatchObject({ brokers: 'flag:1', 'app-id': 'from-env', guarantee: 'at_least_once', tls: true });
     expect(resolveSettings(SPECS, [], {})).toMatchObject({ brokers: 'localhost:9092', tls: false });
-    expect(resolveSettings(SPECS, [], { CANDLESTREAM_TLS: 'yes', CANDLESTREAM_CONFIG: config })).toMatchObject({ tls: true, 'app-id': 'from-file' });
+    expect(resolveSettings(SPECS, [], { CANDLESTREAM_TLS: 'yes', CANDLESTREAM_CONFIG: config })).toMatchObject({
+      tls: true,
+      'app-id': 'from-file',
+    });
   });
 
   it('refuse what is unknown or malformed, naming it', async () => {
@@ -57,7 +64,11 @@ describe('settings', () => {
 
   it('stop `run` before it connects, with exit code 2 and the setting named', () => {
     const run = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, ['cli/candlestream.ts', 'run', ...args], { cwd: new URL('../../', import.meta.url).pathname, encoding: 'utf8', env: { ...process.env, ...env } });
+      spawnSync(process.execPath, ['cli/candlestream.ts', 'run', ...args], {
+        cwd: new URL('../../', import.meta.url).pathname,
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['--guarantee', 'twice'], {}, /--guarantee must be exactly_once or at_least_once, not "twice"/],
       [['--format', 'avro'], {}, /--format avro needs --registry/],
@@ -119,7 +130,10 @@ describe('every command', () => {
     const backfill = cli(['backfill'], { CANDLESTREAM_SOURCE: 'BTCUSDT_1m.csv,ETHUSDT_1m.csv', CANDLESTREAM_CONFIG: config }, dir);
     expect(backfill.status, backfill.stderr).toBe(0);
     expect(backfill.stderr).toBe(''); // quiet, from the file
-    const features = (await readFile(join(dir, 'out.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const features = (await readFile(join(dir, 'out.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const series = features.map((f) => `${f.symbol} ${f.interval}`).sort();
     expect(series).toEqual([...Array(10).fill('BTC-USDT 1m'), ...Array(10).fill('ETH-USDT 1m')]);
     const show = cli(['show', 'out.jsonl'], { CANDLESTREAM_ROWS: '1', CANDLESTREAM_COLUMNS: 'close' }, dir);

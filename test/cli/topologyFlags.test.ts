@@ -5,7 +5,12 @@ import { UsageError } from '../../cli/UsageError.ts';
 import { featureColumns } from '../../processors/marketTopology.ts';
 
 describe('--max-price-move', () => {
-  it.each([[undefined, 10], ['10', 10], ['2.5', 2.5], ['off', Infinity]])('%s → a factor of %s', (raw, factor) => {
+  it.each([
+    [undefined, 10],
+    ['10', 10],
+    ['2.5', 2.5],
+    ['off', Infinity],
+  ])('%s → a factor of %s', (raw, factor) => {
     expect(topologyFlagOptions({ 'max-price-move': raw }).clean.maxPriceMove).toBe(factor);
   });
 

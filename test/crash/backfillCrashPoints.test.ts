@@ -12,8 +12,25 @@ import { digest, expectRecovery, forEachPoint, mutationsOf, type Fault } from '.
 const data = new URL('../../data/', import.meta.url).pathname;
 let root: string;
 let template: string;
-const args = (sinks: string[]) => ['backfill', '--source', 'in', '--external', 'fear_greed=ext/fear_greed.csv', ...sinks,
-  '--dead-letter', 'jsonl:out/dead.jsonl', '--state-dir', 'state', '--intervals', '1m,1h', '--partitions', '2', '--commit-every', '300', '--quiet'];
+const args = (sinks: string[]) => [
+  'backfill',
+  '--source',
+  'in',
+  '--external',
+  'fear_greed=ext/fear_greed.csv',
+  ...sinks,
+  '--dead-letter',
+  'jsonl:out/dead.jsonl',
+  '--state-dir',
+  'state',
+  '--intervals',
+  '1m,1h',
+  '--partitions',
+  '2',
+  '--commit-every',
+  '300',
+  '--quiet',
+];
 const scenarios = {
   'Parquet features, JSON-lines signals': args(['--sink', 'parquet:out/features', '--signals', 'jsonl:out/signals.jsonl']),
   'JSON-lines features, Parquet signals': args(['--sink', 'jsonl:out/features.jsonl', '--signals', 'parquet:out/signals']),
@@ -34,9 +51,9 @@ beforeAll(async () => {
   await writeFile(join(template, 'ext/fear_greed.csv'), [external[0], ...external.filter((l) => /^2023-0[23]-/.test(l))].join('\n') + '\n');
   // Somebody else's files, beside the outputs and the state: no run may touch them.
   await mkdir(join(template, 'out'), { recursive: true });
-  await writeFile(join(template, 'out/NOTES.txt'), 'not candlestream\'s\n');
+  await writeFile(join(template, 'out/NOTES.txt'), "not candlestream's\n");
   await mkdir(join(template, 'other/interval=1m/symbol=BTC-USDT'), { recursive: true });
-  await writeFile(join(template, 'other/interval=1m/symbol=BTC-USDT/part-000001.parquet'), 'somebody else\'s part\n');
+  await writeFile(join(template, 'other/interval=1m/symbol=BTC-USDT/part-000001.parquet'), "somebody else's part\n");
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -57,7 +74,14 @@ describe.each(Object.entries(scenarios))('backfill (%s) interrupted at every fil
   }, 60_000);
 
   const check = async (fault: Fault) =>
-    expectRecovery(cliArgs, await fresh(`${slug(name)}-${fault.mode}-${fault.at}`), fault, `${fault.mode} at ${points[fault.at - 1]}`, reference, untouched);
+    expectRecovery(
+      cliArgs,
+      await fresh(`${slug(name)}-${fault.mode}-${fault.at}`),
+      fault,
+      `${fault.mode} at ${points[fault.at - 1]}`,
+      reference,
+      untouched,
+    );
 
   it('makes every file durable before the rename that publishes it, and the rename durable in its directory', () => {
     const ops = points.map((line) => line.split(' ').slice(1) as [string, string]);
@@ -69,7 +93,10 @@ describe.each(Object.entries(scenarios))('backfill (%s) interrupted at every fil
       const temporaries = [`${dir}/.${path.slice(dir.length + 1)}.tmp`, `${path}.tmp`];
       const synced = ops.slice(0, i).findLast(([op, p]) => op === 'fsync' && temporaries.includes(p));
       expect(synced, `no fsync of ${path}'s temporary file before its rename`).toBeDefined();
-      expect(ops.slice(i + 1).some(([op, p]) => op === 'fsync' && p === dir), `no fsync of ${dir} after renaming ${path}`).toBe(true);
+      expect(
+        ops.slice(i + 1).some(([op, p]) => op === 'fsync' && p === dir),
+        `no fsync of ${dir} after renaming ${path}`,
+      ).toBe(true);
     }
   });
 

@@ -47,7 +47,9 @@ export async function digest(dir: string): Promise<Record<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    files[relative(dir, path)] = createHash('sha256').update(await readFile(path)).digest('hex');
+    files[relative(dir, path)] = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
   }
   return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
@@ -71,7 +73,14 @@ export async function forEachPoint(count: number, parallel: number, job: (n: num
  * with a one-line error that says so; run again, it exits 0 with `out/` equal to `reference`, no
  * temporary file anywhere, and every file of `untouched` as it was. `dir` is removed once it passes.
  */
-export async function expectRecovery(args: string[], dir: string, fault: Fault, where: string, reference: Record<string, string>, untouched: Record<string, string>) {
+export async function expectRecovery(
+  args: string[],
+  dir: string,
+  fault: Fault,
+  where: string,
+  reference: Record<string, string>,
+  untouched: Record<string, string>,
+) {
   const crashed = await runCli(args, dir, fault);
   if (fault.mode === 'kill') expect(crashed.signal, where).toBe('SIGKILL');
   else {

@@ -15,7 +15,18 @@ const fixtures = new URL('../fixtures/import/', import.meta.url).pathname;
 const DAY = 86_400_000;
 let root: string;
 let template: string;
-const cliArgs = ['import', '--source', 'in', '--out', 'out/lake', '--dead-letter', 'jsonl:out/dead.jsonl', '--commit-every', '8', '--quiet'];
+const cliArgs = [
+  'import',
+  '--source',
+  'in',
+  '--out',
+  'out/lake',
+  '--dead-letter',
+  'jsonl:out/dead.jsonl',
+  '--commit-every',
+  '8',
+  '--quiet',
+];
 
 /** Binance klines, header-less (12 columns, ms), `n` one-minute candles from `start`. */
 function klines(start: number, n: number, base: number): string[] {
@@ -47,8 +58,8 @@ beforeAll(async () => {
   await cp(join(fixtures, 'XBTUSD_1.csv'), join(template, 'in/XBTUSD_1.csv'));
   // Somebody else's files, beside the dataset and the dead letters: no run may touch them.
   await mkdir(join(template, 'out/other/symbol=BTC-USDT/date=2024-01-01'), { recursive: true });
-  await writeFile(join(template, 'out/NOTES.txt'), 'not candlestream\'s\n');
-  await writeFile(join(template, 'out/other/symbol=BTC-USDT/date=2024-01-01/part-000001.parquet'), 'somebody else\'s part\n');
+  await writeFile(join(template, 'out/NOTES.txt'), "not candlestream's\n");
+  await writeFile(join(template, 'out/other/symbol=BTC-USDT/date=2024-01-01/part-000001.parquet'), "somebody else's part\n");
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -65,12 +76,22 @@ describe('import interrupted at every file-system mutation', () => {
     points = await mutationsOf(cliArgs, dir, join(root, 'import.log'));
     reference = await digest(join(dir, 'out'));
     expect(Object.keys(reference).filter((f) => f.endsWith('.parquet'))).toHaveLength(9); // eight partitions, and somebody else's
-    const letters = (await readFile(join(dir, 'out/dead.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).reason);
+    const letters = (await readFile(join(dir, 'out/dead.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).reason);
     expect(letters).toEqual(['non_numeric:open', 'bad_timestamp']);
   }, 60_000);
 
   const check = async (fault: Fault) =>
-    expectRecovery(cliArgs, await fresh(`${fault.mode}-${fault.at}`), fault, `${fault.mode} at ${points[fault.at - 1]}`, reference, untouched);
+    expectRecovery(
+      cliArgs,
+      await fresh(`${fault.mode}-${fault.at}`),
+      fault,
+      `${fault.mode} at ${points[fault.at - 1]}`,
+      reference,
+      untouched,
+    );
 
   it('killed at each one, then run again: identical output', async () => {
     expect(points.length).toBeGreaterThan(60);

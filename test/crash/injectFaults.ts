@@ -19,7 +19,8 @@ const logPath = process.env.CANDLESTREAM_FAULTS_LOG;
 if (!under) throw new Error('injectFaults: CANDLESTREAM_FAULTS_UNDER is not set');
 if (mode !== 'kill' && mode !== 'enospc') throw new Error(`injectFaults: CANDLESTREAM_FAULT must be kill or enospc, not ${mode}`);
 // Unseen by the program under test: commands that take settings from CANDLESTREAM_* variables (run, archive) refuse unknown ones.
-for (const name of ['CANDLESTREAM_FAULTS_UNDER', 'CANDLESTREAM_FAULT_AT', 'CANDLESTREAM_FAULT', 'CANDLESTREAM_FAULTS_LOG']) delete process.env[name];
+for (const name of ['CANDLESTREAM_FAULTS_UNDER', 'CANDLESTREAM_FAULT_AT', 'CANDLESTREAM_FAULT', 'CANDLESTREAM_FAULTS_LOG'])
+  delete process.env[name];
 
 const original = { writeSync: fs.writeSync, openSync: fs.openSync, closeSync: fs.closeSync };
 const log = logPath === undefined ? undefined : original.openSync(logPath, 'a');
@@ -43,12 +44,20 @@ function mutation(op: string, path: string | undefined): NodeJS.ErrnoException |
   return Object.assign(new Error(`ENOSPC: no space left on device, ${op} '${path}'`), { code: 'ENOSPC', errno: -28, syscall: op, path });
 }
 
-const pathOf = (p: unknown) => (typeof p === 'string' ? resolve(p) : p instanceof URL ? resolve(p.pathname) : Buffer.isBuffer(p) ? resolve(p.toString()) : undefined);
-const writes = (flags: unknown) => flags !== undefined && flags !== 'r' && flags !== 'rs' && flags !== 'sr' && !(typeof flags === 'number' && (flags & 3) === 0);
+const pathOf = (p: unknown) =>
+  typeof p === 'string' ? resolve(p) : p instanceof URL ? resolve(p.pathname) : Buffer.isBuffer(p) ? resolve(p.toString()) : undefined;
+const writes = (flags: unknown) =>
+  flags !== undefined && flags !== 'r' && flags !== 'rs' && flags !== 'sr' && !(typeof flags === 'number' && (flags & 3) === 0);
 
 type Fn = (...args: any[]) => any;
 /** Wraps `target[name]`; `where` says which path an invocation mutates (undefined: not a mutation). */
-function wrap(target: any, name: string, kind: 'promise' | 'callback' | 'sync', where: (args: any[], self: any) => string | undefined, op = name) {
+function wrap(
+  target: any,
+  name: string,
+  kind: 'promise' | 'callback' | 'sync',
+  where: (args: any[], self: any) => string | undefined,
+  op = name,
+) {
   const fn: Fn = target[name];
   if (typeof fn !== 'function') return;
   target[name] = function (this: unknown, ...args: any[]) {
@@ -89,14 +98,38 @@ wrap(handleProto, 'sync', 'promise', byHandle, 'fsync');
 wrap(handleProto, 'datasync', 'promise', byHandle, 'fsync');
 
 // Callback and synchronous APIs, used by streams and a few libraries.
-for (const [name, kind] of [['writeFile', 'callback'], ['appendFile', 'callback'], ['unlink', 'callback'], ['rm', 'callback'], ['rmdir', 'callback'], ['mkdir', 'callback'], ['truncate', 'callback'],
-  ['writeFileSync', 'sync'], ['appendFileSync', 'sync'], ['unlinkSync', 'sync'], ['rmSync', 'sync'], ['rmdirSync', 'sync'], ['mkdirSync', 'sync'], ['truncateSync', 'sync']] as const) {
+for (const [name, kind] of [
+  ['writeFile', 'callback'],
+  ['appendFile', 'callback'],
+  ['unlink', 'callback'],
+  ['rm', 'callback'],
+  ['rmdir', 'callback'],
+  ['mkdir', 'callback'],
+  ['truncate', 'callback'],
+  ['writeFileSync', 'sync'],
+  ['appendFileSync', 'sync'],
+  ['unlinkSync', 'sync'],
+  ['rmSync', 'sync'],
+  ['rmdirSync', 'sync'],
+  ['mkdirSync', 'sync'],
+  ['truncateSync', 'sync'],
+] as const) {
   wrap(fs, name, kind, first, name.replace(/Sync$/, ''));
 }
 wrap(fs, 'rename', 'callback', second);
 wrap(fs, 'renameSync', 'sync', second, 'rename');
-for (const [name, kind] of [['write', 'callback'], ['writev', 'callback'], ['fsync', 'callback'], ['fdatasync', 'callback'], ['ftruncate', 'callback'],
-  ['writeSync', 'sync'], ['writevSync', 'sync'], ['fsyncSync', 'sync'], ['fdatasyncSync', 'sync'], ['ftruncateSync', 'sync']] as const) {
+for (const [name, kind] of [
+  ['write', 'callback'],
+  ['writev', 'callback'],
+  ['fsync', 'callback'],
+  ['fdatasync', 'callback'],
+  ['ftruncate', 'callback'],
+  ['writeSync', 'sync'],
+  ['writevSync', 'sync'],
+  ['fsyncSync', 'sync'],
+  ['fdatasyncSync', 'sync'],
+  ['ftruncateSync', 'sync'],
+] as const) {
   wrap(fs, name, kind, byFd, name.replace(/Sync$/, '').replace('fdatasync', 'fsync'));
 }
 const openCallback: Fn = fs.open;

@@ -15,16 +15,44 @@ const MAX_LINE = 256;
 
 /** Cells as exports have them, and as they go wrong. */
 const cell = fc.oneof(
-  fc.constantFrom('open_time', 'open', 'high', 'low', 'close', 'volume', 'symbol', 'time', 'ts', 'BTCUSDT', 'XBT/USD', '', ' ', '"', '""', '"a,b"', 'NaN', 'Infinity', '-1', '1e400', '\uFEFF'),
+  fc.constantFrom(
+    'open_time',
+    'open',
+    'high',
+    'low',
+    'close',
+    'volume',
+    'symbol',
+    'time',
+    'ts',
+    'BTCUSDT',
+    'XBT/USD',
+    '',
+    ' ',
+    '"',
+    '""',
+    '"a,b"',
+    'NaN',
+    'Infinity',
+    '-1',
+    '1e400',
+    '\uFEFF',
+  ),
   fc.double().map(String),
   fc.integer({ min: 0, max: 4_000_000_000_000_000 }).map(String),
   fc.integer({ min: 0, max: 4_102_444_800_000 }).map((ms) => new Date(ms).toISOString()),
   fc.string({ maxLength: 8 }),
 );
 const line = fc.array(cell, { maxLength: 13 }).map((cells) => cells.join(','));
-const generated = fc.tuple(fc.array(line, { maxLength: 6 }), fc.boolean()).map(([lines, crlf]) => new TextEncoder().encode(lines.join(crlf ? '\r\n' : '\n')));
+const generated = fc
+  .tuple(fc.array(line, { maxLength: 6 }), fc.boolean())
+  .map(([lines, crlf]) => new TextEncoder().encode(lines.join(crlf ? '\r\n' : '\n')));
 /** Generated CSVs, and the real fixtures with bytes flipped, cut, spliced or truncated. */
-const csvBytes = fc.oneof(generated, fc.tuple(fc.constantFrom(...FIXTURES), mutation).map(([bytes, m]) => mutate(bytes, m)), fc.uint8Array({ maxLength: 64 }));
+const csvBytes = fc.oneof(
+  generated,
+  fc.tuple(fc.constantFrom(...FIXTURES), mutation).map(([bytes, m]) => mutate(bytes, m)),
+  fc.uint8Array({ maxLength: 64 }),
+);
 // Every chunking of small inputs is tested in lineBatches.test.ts; here a few sizes, to keep 100,000 runs quick.
 const chunkSize = fc.constantFrom(7, 64, 1000, 65536);
 
@@ -49,7 +77,13 @@ function linesOf(bytes: Uint8Array): string[] {
 
 /** A reader's own errors name the file: those are allowed, nothing else. */
 function expectOwnError(e: unknown): void {
-  if (!(e instanceof Error) || !e.message.startsWith('f.csv: ') || e.constructor.name === 'TypeError' || e.constructor.name === 'RangeError') throw e;
+  if (
+    !(e instanceof Error) ||
+    !e.message.startsWith('f.csv: ') ||
+    e.constructor.name === 'TypeError' ||
+    e.constructor.name === 'RangeError'
+  )
+    throw e;
 }
 
 /** readCsvRows (backfill's CSV input): one row per non-blank data line whatever the chunking, or its own error; no line past the limit. */
@@ -95,7 +129,8 @@ async function checkImportPath(bytes: Uint8Array, size: number): Promise<void> {
         } else {
           const c = result.candle;
           const finite = [c.ts, c.open, c.high, c.low, c.close, c.volume].every(Number.isFinite);
-          if (!finite || !/^[A-Z0-9]+-[A-Z0-9]+$/.test(c.symbol)) throw new Error(`accepted a bad candle: ${JSON.stringify(c)} from ${JSON.stringify(raw)}`);
+          if (!finite || !/^[A-Z0-9]+-[A-Z0-9]+$/.test(c.symbol))
+            throw new Error(`accepted a bad candle: ${JSON.stringify(c)} from ${JSON.stringify(raw)}`);
           accepted++;
         }
       }

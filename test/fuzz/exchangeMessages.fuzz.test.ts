@@ -18,11 +18,34 @@ type Mutation = { at: number; kind: 'replace' | 'delete' | 'wrap' | 'empty' | 's
 
 const leaf = fc.oneof(
   fc.anything({ maxDepth: 1, maxKeys: 3, withBigInt: true }),
-  fc.constantFrom('', '0', '-1', 'NaN', '1e20', '1e200', 'Infinity', true, false, 'kline', 'trade', 'ohlc', 'ohlc-5', 'ohlc-x', '1m', 'BTCUSDT', 'XBT/USD', 'ß'),
+  fc.constantFrom(
+    '',
+    '0',
+    '-1',
+    'NaN',
+    '1e20',
+    '1e200',
+    'Infinity',
+    true,
+    false,
+    'kline',
+    'trade',
+    'ohlc',
+    'ohlc-5',
+    'ohlc-x',
+    '1m',
+    'BTCUSDT',
+    'XBT/USD',
+    'ß',
+  ),
   fc.double().map(String),
   fc.constant(JSON.parse('{"toString": 0, "valueOf": 0}')),
 );
-const mutation: fc.Arbitrary<Mutation> = fc.record({ at: fc.nat(), kind: fc.constantFrom('replace', 'delete', 'wrap', 'empty', 'stringify'), value: leaf });
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom('replace', 'delete', 'wrap', 'empty', 'stringify'),
+  value: leaf,
+});
 
 /** Every place in a JSON value: [container, key] pairs, depth first. */
 function places(v: unknown, out: [Record<string | number, unknown>, string | number][] = []) {
@@ -42,7 +65,8 @@ function mutate(message: unknown, mutations: Mutation[]): unknown {
     if (!all.length) break;
     const [container, key] = all[m.at % all.length];
     const old = container[key];
-    if (m.kind === 'replace') container[key] = structuredClone(m.value); // a copy: fc.constant hands out one shared object
+    if (m.kind === 'replace')
+      container[key] = structuredClone(m.value); // a copy: fc.constant hands out one shared object
     else if (m.kind === 'delete') delete container[key];
     else if (m.kind === 'wrap') container[key] = Array.isArray(container) ? [old] : { stream: 'x', data: old };
     else if (m.kind === 'empty') container[key] = Array.isArray(old) ? [] : old !== null && typeof old === 'object' ? {} : '';
@@ -54,10 +78,20 @@ function mutate(message: unknown, mutations: Mutation[]): unknown {
 const shapes = MESSAGES.map(([, message]) => message);
 /** Real message shapes, mutated; combined-stream envelopes of them; and bare garbage. */
 const message = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...shapes), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([m, ms]) => mutate(m, ms)) },
+  {
+    weight: 6,
+    arbitrary: fc.tuple(fc.constantFrom(...shapes), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([m, ms]) => mutate(m, ms)),
+  },
   { weight: 1, arbitrary: fc.constantFrom(...shapes).map((m) => ({ stream: 'x@y', data: m })) },
   { weight: 1, arbitrary: fc.constantFrom(...shapes).map((m) => ({ stream: 'x', data: { stream: 'y', data: m } })) },
-  { weight: 1, arbitrary: fc.oneof(leaf, fc.array(leaf, { maxLength: 5 }), fc.dictionary(fc.constantFrom('e', 'k', 'type', 'channel', 'data', 'stream', 's', 'p', 'q', 'T'), leaf)) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      leaf,
+      fc.array(leaf, { maxLength: 5 }),
+      fc.dictionary(fc.constantFrom('e', 'k', 'type', 'channel', 'data', 'stream', 's', 'p', 'q', 'T'), leaf),
+    ),
+  },
 );
 
 /** Clean's reading of one message, step by step, as CleanProcessor does it. */
@@ -73,15 +107,18 @@ function readMessage(raw: unknown): ({ candle: Candle } | { reason: string })[] 
 
 describe('fuzz: exchange message decoders', () => {
   it('every real shape, mutated: no throw; at least one verdict, each a valid candle or a reason; a key and an event time for the live path', () => {
-    fc.assert(fc.property(message, (m) => {
-      const verdicts = readMessage(m);
-      expect(verdicts.length).toBeGreaterThan(0);
-      for (const v of verdicts) expectCandleOrReason(v);
-      const key = priceKey(m);
-      if (key !== null) expect(key).toMatch(/^[A-Z0-9]{1,20}-[A-Z0-9]{1,20}$/);
-      const t = priceEventTime(m);
-      expect(Number.isNaN(t) || (Number.isInteger(t) && t >= 0)).toBe(true);
-    }), fuzzSettings());
+    fc.assert(
+      fc.property(message, (m) => {
+        const verdicts = readMessage(m);
+        expect(verdicts.length).toBeGreaterThan(0);
+        for (const v of verdicts) expectCandleOrReason(v);
+        const key = priceKey(m);
+        if (key !== null) expect(key).toMatch(/^[A-Z0-9]{1,20}-[A-Z0-9]{1,20}$/);
+        const t = priceEventTime(m);
+        expect(Number.isNaN(t) || (Number.isInteger(t) && t >= 0)).toBe(true);
+      }),
+      fuzzSettings(),
+    );
   });
 
   it('CleanProcessor in the test driver: every input record ends as its outputs or dead letters, one per row, each with a reason', async () => {
@@ -92,19 +129,26 @@ describe('fuzz: exchange message decoders', () => {
     for (const store of CleanProcessor.stores()) topology.addStateStore(store, 'clean');
     const driver = await TopologyTestDriver.create(topology.build());
     try {
-      fc.assert(fc.property(message, fc.constantFrom<Record<string, string>>({}, { symbol: 'BTCUSDT' }, { exchange: 'binance', interval: '1m' }), (m, headers) => {
-        const flat = m !== null && typeof m === 'object' ? flattenExchangeMessage(m) : undefined;
-        const rows = Array.isArray(flat) ? flat.length : 1;
-        driver.pipeInput('prices', null, m, 0, headers);
-        const out = driver.readValues<Candle>('out');
-        const letters = driver.readDeadLetters();
-        expect(out.length + letters.length).toBe(rows);
-        for (const c of out) expectValidCandle(c);
-        for (const l of letters) {
-          expect(l.reason).toMatch(REASON);
-          expect(l.original).toBe(m);
-        }
-      }), fuzzSettings());
+      fc.assert(
+        fc.property(
+          message,
+          fc.constantFrom<Record<string, string>>({}, { symbol: 'BTCUSDT' }, { exchange: 'binance', interval: '1m' }),
+          (m, headers) => {
+            const flat = m !== null && typeof m === 'object' ? flattenExchangeMessage(m) : undefined;
+            const rows = Array.isArray(flat) ? flat.length : 1;
+            driver.pipeInput('prices', null, m, 0, headers);
+            const out = driver.readValues<Candle>('out');
+            const letters = driver.readDeadLetters();
+            expect(out.length + letters.length).toBe(rows);
+            for (const c of out) expectValidCandle(c);
+            for (const l of letters) {
+              expect(l.reason).toMatch(REASON);
+              expect(l.original).toBe(m);
+            }
+          },
+        ),
+        fuzzSettings(),
+      );
     } finally {
       await driver.close();
     }

@@ -27,14 +27,17 @@ beforeAll(async () => {
   try {
     for (const [i, codec] of codecs.entries()) {
       const out = join(dir, `${codec}.parquet`);
-      await con.run(`COPY (SELECT * FROM '${join(FIXTURES, sources[i % sources.length])}' LIMIT 6) TO '${out}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 3)`);
+      await con.run(
+        `COPY (SELECT * FROM '${join(FIXTURES, sources[i % sources.length])}' LIMIT 6) TO '${out}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 3)`,
+      );
       seeds.push(new Uint8Array(readFileSync(out)));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   con.closeSync();
-  for (const f of ['pyarrow_page_v2_zstd', 'pyarrow_byte_stream_split_zstd', 'pyarrow_lz4', 'pyarrow_nulls_nodict_zstd']) seeds.push(new Uint8Array(readFileSync(join(FIXTURES, `${f}.parquet`))));
+  for (const f of ['pyarrow_page_v2_zstd', 'pyarrow_byte_stream_split_zstd', 'pyarrow_lz4', 'pyarrow_nulls_nodict_zstd'])
+    seeds.push(new Uint8Array(readFileSync(join(FIXTURES, `${f}.parquet`))));
 });
 
 const PAR1 = [0x50, 0x41, 0x52, 0x31];
@@ -45,7 +48,11 @@ const position = fc.record({ fromEnd: fc.boolean(), at: fc.nat() });
 const where = (bytes: Uint8Array, p: { fromEnd: boolean; at: number }) =>
   // The footer is where lengths and offsets live: half of the positions are in the last 600 bytes.
   bytes.length === 0 ? 0 : p.fromEnd ? Math.max(0, bytes.length - 1 - (p.at % Math.min(600, bytes.length))) : p.at % bytes.length;
-const bigNumbers = fc.oneof(fc.integer({ min: -1, max: 300 }), fc.constantFrom(2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 40, 2 ** 53, 1e9), fc.nat());
+const bigNumbers = fc.oneof(
+  fc.integer({ min: -1, max: 300 }),
+  fc.constantFrom(2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 40, 2 ** 53, 1e9),
+  fc.nat(),
+);
 
 function varint(n: number): number[] {
   const out: number[] = [];
@@ -69,7 +76,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     if (c.length) c[where(c, p)] ^= 1 << bit;
     return c;
   }),
-  position.map((p): Mutation => (b) => b.slice(0, where(b, p))),
+  position.map(
+    (p): Mutation =>
+      (b) =>
+        b.slice(0, where(b, p)),
+  ),
   fc.tuple(position, bigNumbers).map(([p, n]): Mutation => (b) => {
     // A corrupt 32-bit length: e.g. the footer's own, 8 bytes from the end.
     const c = b.slice();
@@ -115,11 +126,18 @@ function stored(bytes: Uint8Array): ParquetLocation {
   const storage = {
     uri: () => URI,
     read: async (_path: string, offset: number, length: number) => {
-      if (!(offset >= 0 && length >= 0 && offset + length <= bytes.length)) throw new Error(`read of ${length} bytes at ${offset} past the file's ${bytes.length}`);
+      if (!(offset >= 0 && length >= 0 && offset + length <= bytes.length))
+        throw new Error(`read of ${length} bytes at ${offset} past the file's ${bytes.length}`);
       return bytes.slice(offset, offset + length);
     },
   } as unknown as Storage;
-  return storedParquet(storage, { path: '/fuzz/BTCUSDT.parquet', name: 'BTCUSDT.parquet', directory: false, size: bytes.length, modifiedMs: 0 });
+  return storedParquet(storage, {
+    path: '/fuzz/BTCUSDT.parquet',
+    name: 'BTCUSDT.parquet',
+    directory: false,
+    size: bytes.length,
+    modifiedMs: 0,
+  });
 }
 
 describe('Parquet reader, fuzzed', () => {
@@ -128,22 +146,30 @@ describe('Parquet reader, fuzzed', () => {
     let read = 0;
     let rejected = 0;
     await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean(), async (s, o, mutations, byRanges) => {
-        const original = seeds[s % seeds.length];
-        const bytes = mutations.reduce((b, m) => m(b, seeds[o % seeds.length]), original);
-        let rows = 0;
-        try {
-          for await (const batch of readParquetRows(byRanges ? stored(bytes) : inMemory(bytes))) {
-            // Plain checks, not expect(): this runs for every row of 100,000 files.
-            for (const { row, rowNumber } of batch) if (rowNumber !== ++rows || typeof row !== 'object') throw new Error(`row ${rows} out of order or not a row`);
+      fc.asyncProperty(
+        fc.nat(),
+        fc.nat(),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        async (s, o, mutations, byRanges) => {
+          const original = seeds[s % seeds.length];
+          const bytes = mutations.reduce((b, m) => m(b, seeds[o % seeds.length]), original);
+          let rows = 0;
+          try {
+            for await (const batch of readParquetRows(byRanges ? stored(bytes) : inMemory(bytes))) {
+              // Plain checks, not expect(): this runs for every row of 100,000 files.
+              for (const { row, rowNumber } of batch)
+                if (rowNumber !== ++rows || typeof row !== 'object') throw new Error(`row ${rows} out of order or not a row`);
+            }
+          } catch (e) {
+            if (!(e instanceof Error) || !e.message.startsWith(`${URI}: `))
+              throw new Error(`not the reader's own error: ${(e as Error)?.stack ?? String(e)}`);
+            rejected++;
+            return;
           }
-        } catch (e) {
-          if (!(e instanceof Error) || !e.message.startsWith(`${URI}: `)) throw new Error(`not the reader's own error: ${(e as Error)?.stack ?? String(e)}`);
-          rejected++;
-          return;
-        }
-        read++;
-      }),
+          read++;
+        },
+      ),
       fuzzSettings(),
     );
     // Some inputs still read whole (a flipped value byte), most are rejected: both paths are exercised.

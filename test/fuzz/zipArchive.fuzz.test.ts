@@ -31,7 +31,11 @@ async function readAll(bytes: Uint8Array): Promise<{ ok: true; members: Map<stri
 /** Small archives: 0–3 members of short CSV-like text, stored or deflated, some ZIP64. */
 const archives = fc.record({
   members: fc.array(
-    fc.record({ name: fc.stringMatching(/^[a-z]{1,6}(\/[a-z]{1,4})?\.csv$/), data: fc.string({ maxLength: 40 }), method: fc.constantFrom<0 | 8>(0, 8) }),
+    fc.record({
+      name: fc.stringMatching(/^[a-z]{1,6}(\/[a-z]{1,4})?\.csv$/),
+      data: fc.string({ maxLength: 40 }),
+      method: fc.constantFrom<0 | 8>(0, 8),
+    }),
     { maxLength: 3 },
   ),
   zip64: fc.boolean(),
@@ -48,7 +52,9 @@ describe('zip reader (fuzzed)', () => {
         const unique = [...new Map(members.map((m) => [m.name, m])).values()];
         const result = await readAll(makeZip(unique, zip64));
         if (!result.ok) throw result.error;
-        expect(new Map([...result.members].map(([name, data]) => [name, data.toString()]))).toEqual(new Map(unique.map((m) => [m.name, m.data])));
+        expect(new Map([...result.members].map(([name, data]) => [name, data.toString()]))).toEqual(
+          new Map(unique.map((m) => [m.name, m.data])),
+        );
       }),
       fuzzSettings({ numRuns: Math.ceil(fuzzSettings().numRuns! / 20) }),
     );
@@ -56,9 +62,16 @@ describe('zip reader (fuzzed)', () => {
 
   it('on mutated archives (generated, and the real fixture): only ZipError, never another error, never more bytes than promised, no hang', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(archives.map(({ members, zip64 }) => new Uint8Array(makeZip(members, zip64))), fc.constant(FIXTURE)), mutation, async (bytes, m) => {
-        onlyZipErrors(await readAll(mutate(bytes, m)));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          archives.map(({ members, zip64 }) => new Uint8Array(makeZip(members, zip64))),
+          fc.constant(FIXTURE),
+        ),
+        mutation,
+        async (bytes, m) => {
+          onlyZipErrors(await readAll(mutate(bytes, m)));
+        },
+      ),
       fuzzSettings({ timeout: 2000 }),
     );
   });

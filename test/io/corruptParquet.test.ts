@@ -39,9 +39,17 @@ describe('a broken Parquet file', () => {
     mkdirSync(join(work, 'trunc'));
     writeFileSync(path, bytes.subarray(0, bytes.length >> 1));
     writeFileSync(good, bytes);
-    await expect(candleFileInputs([join(work, 'trunc')], { from: -Infinity, to: Infinity, source: 'prices' })).rejects.toThrow(`${path}: not a readable Parquet file`);
+    await expect(candleFileInputs([join(work, 'trunc')], { from: -Infinity, to: Infinity, source: 'prices' })).rejects.toThrow(
+      `${path}: not a readable Parquet file`,
+    );
     const skipped: string[] = [];
-    const inputs = await candleFileInputs([join(work, 'trunc')], { from: -Infinity, to: Infinity, source: 'prices', onError: 'skip', onSkip: (m) => skipped.push(m) });
+    const inputs = await candleFileInputs([join(work, 'trunc')], {
+      from: -Infinity,
+      to: Infinity,
+      source: 'prices',
+      onError: 'skip',
+      onSkip: (m) => skipped.push(m),
+    });
     expect(skipped).toEqual([expect.stringContaining(`skipped ${path}: not a readable Parquet file`)]);
     let rows = 0;
     for (const input of inputs) for await (const batch of input.batches()) rows += batch.length;
@@ -49,7 +57,9 @@ describe('a broken Parquet file', () => {
   });
 
   it('a run or a count past what its page holds: refused before it sizes anything, naming the column', async () => {
-    const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, '../fixtures/parquet/spark_nulls_nodict_uncompressed', sparkPart())));
+    const bytes = new Uint8Array(
+      readFileSync(join(import.meta.dirname, '../fixtures/parquet/spark_nulls_nodict_uncompressed', sparkPart())),
+    );
     const metadata = await parquetMetadata(join(import.meta.dirname, '../fixtures/parquet/spark_nulls_nodict_uncompressed', sparkPart()));
     const column = metadata.row_groups[0].columns.find((c) => c.meta_data!.path_in_schema[0] === 'close')!.meta_data!;
     const at = Number(column.data_page_offset);
@@ -61,14 +71,25 @@ describe('a broken Parquet file', () => {
     const longRun = bytes.slice();
     longRun.set(run, at + reader.offset + 4);
     const started = Date.now();
-    const source = (b: Uint8Array) => ({ uri: 'mem://BTCUSDT_run.parquet', buffer: async () => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer });
-    await expect(drain(source(longRun))).rejects.toThrow(/^mem:\/\/BTCUSDT_run\.parquet: cannot read rows .*column 'close'.*definition level run longer than its \d+ values/);
+    const source = (b: Uint8Array) => ({
+      uri: 'mem://BTCUSDT_run.parquet',
+      buffer: async () => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer,
+    });
+    await expect(drain(source(longRun))).rejects.toThrow(
+      /^mem:\/\/BTCUSDT_run\.parquet: cannot read rows .*column 'close'.*definition level run longer than its \d+ values/,
+    );
     expect(Date.now() - started).toBeLessThan(2000);
     // A footer that claims a row group of 2^31 rows, or chunks past the file's end.
-    const claims = (change: (group: RowGroup) => RowGroup) => footerProblem({ ...metadata, row_groups: metadata.row_groups.map((g, i) => (i ? g : change(g))) }, bytes.length, ['close']);
+    const claims = (change: (group: RowGroup) => RowGroup) =>
+      footerProblem({ ...metadata, row_groups: metadata.row_groups.map((g, i) => (i ? g : change(g))) }, bytes.length, ['close']);
     expect(claims((g) => g)).toBeUndefined();
     expect(claims((g) => ({ ...g, num_rows: 2n ** 31n }))).toMatch(/^row group 0 has 2147483648 rows, more than the 16777216/);
-    const past = (g: RowGroup) => ({ ...g, columns: g.columns.map((c) => (c.meta_data === column ? { ...c, meta_data: { ...column, total_compressed_size: BigInt(bytes.length) } } : c)) });
+    const past = (g: RowGroup) => ({
+      ...g,
+      columns: g.columns.map((c) =>
+        c.meta_data === column ? { ...c, meta_data: { ...column, total_compressed_size: BigInt(bytes.length) } } : c,
+      ),
+    });
     expect(claims(past)).toMatch(/^column 'close' in row group 0 claims bytes \d+–\d+ of a file of \d+/);
   });
 });

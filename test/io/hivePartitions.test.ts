@@ -17,7 +17,12 @@ describe('Hive partitions', () => {
   });
 
   it('enters a day directory only when the day overlaps [from, to)', () => {
-    expect(['date=2023-03-04', 'date=2023-03-05', 'date=2023-03-06', 'dt=2023-03-07'].map((d) => partitionMayMatch(d, filter))).toEqual([false, true, true, false]);
+    expect(['date=2023-03-04', 'date=2023-03-05', 'date=2023-03-06', 'dt=2023-03-07'].map((d) => partitionMayMatch(d, filter))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('enters any other directory', () => {

@@ -8,7 +8,8 @@ async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Ar
 
 async function linesOf(chunks: AsyncIterable<Uint8Array>, maxLineBytes?: number): Promise<{ line: string; n: number }[]> {
   const all: { line: string; n: number }[] = [];
-  for await (const { lines, firstLine } of lineBatches(chunks, { id: 'x.csv', maxLineBytes })) lines.forEach((line, i) => all.push({ line, n: firstLine + i }));
+  for await (const { lines, firstLine } of lineBatches(chunks, { id: 'x.csv', maxLineBytes }))
+    lines.forEach((line, i) => all.push({ line, n: firstLine + i }));
   return all;
 }
 
@@ -38,14 +39,18 @@ describe('lineBatches', () => {
   it('stops as soon as a line passes the limit, naming the file and the line', async () => {
     const bytes = new TextEncoder().encode(`ok\nok\n${'x'.repeat(200)}\nok\n`);
     for (const size of [1, 7, 64, bytes.length]) {
-      await expect(linesOf(chunked(bytes, size), 100)).rejects.toThrow(new LineTooLongError('x.csv: line 3 is longer than 100 bytes (--max-line-bytes); not a CSV export?'));
+      await expect(linesOf(chunked(bytes, size), 100)).rejects.toThrow(
+        new LineTooLongError('x.csv: line 3 is longer than 100 bytes (--max-line-bytes); not a CSV export?'),
+      );
     }
     expect((await linesOf(chunked(bytes, 5), 200)).map((l) => l.line.length)).toEqual([2, 2, 200, 2]); // exactly at the limit: read
   });
 });
 
 describe('partitionValueProblem', () => {
-  it.each(['BTC-USDT', '1INCH-USDT', '2024-01-01', 'A'.repeat(100), 'a.b_c'])('accepts %s', (value) => expect(partitionValueProblem(value)).toBeUndefined());
+  it.each(['BTC-USDT', '1INCH-USDT', '2024-01-01', 'A'.repeat(100), 'a.b_c'])('accepts %s', (value) =>
+    expect(partitionValueProblem(value)).toBeUndefined(),
+  );
   it.each([
     ['A'.repeat(101), /101 bytes long, at most 100/],
     ['€'.repeat(34), /102 bytes long/],

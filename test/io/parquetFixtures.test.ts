@@ -44,7 +44,12 @@ const fixtures: Expected[] = readdirSync(DIR)
 const OHLCV = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 async function readAsBackfill(e: Expected): Promise<{ records: StreamRecord<Record<string, unknown>>[]; batches: number }> {
-  const inputs = await candleFileInputs([join(DIR, e.path)], { symbol: e.symbol ?? undefined, from: -Infinity, to: Infinity, source: 'prices' });
+  const inputs = await candleFileInputs([join(DIR, e.path)], {
+    symbol: e.symbol ?? undefined,
+    from: -Infinity,
+    to: Infinity,
+    source: 'prices',
+  });
   const records: StreamRecord<Record<string, unknown>>[] = [];
   let batches = 0;
   for (const input of inputs) {
@@ -64,7 +69,8 @@ function expectedRow(e: Expected, i: number): Record<string, number | string | n
 /** The first row (if any) where `actual(i)` and `wanted(i)` differ, both shown: a failure names the row. */
 function firstDifference<T>(n: number, actual: (i: number) => T, wanted: (i: number) => T): { row: number; actual: T; expected: T } | null {
   for (let i = 0; i < n; i++) {
-    const a = actual(i), w = wanted(i);
+    const a = actual(i),
+      w = wanted(i);
     if (JSON.stringify(a) !== JSON.stringify(w) || !sameNumbers(a, w)) return { row: i, actual: a, expected: w };
   }
   return null;
@@ -86,14 +92,30 @@ describe('Parquet fixtures as Spark, pyarrow and DuckDB write them', () => {
     expect([...all((e) => [e.tool])].sort()).toEqual(['duckdb', 'pyarrow', 'spark']);
     expect([...all((e) => e.parquet.codecs)]).toEqual(expect.arrayContaining(['SNAPPY', 'GZIP', 'ZSTD', 'UNCOMPRESSED']));
     const timeTypes = all((e) => [e.parquet.types[e.timeColumn]]);
-    for (const t of ['INT96', 'INT64 TIMESTAMP(MILLIS,UTC)', 'INT64 TIMESTAMP(MICROS,UTC)', 'INT64 TIMESTAMP(MICROS)', 'INT64 TIMESTAMP(NANOS,UTC)', 'INT64 TIMESTAMP(NANOS)', 'INT64', 'INT64 INT(64,signed)']) {
+    for (const t of [
+      'INT96',
+      'INT64 TIMESTAMP(MILLIS,UTC)',
+      'INT64 TIMESTAMP(MICROS,UTC)',
+      'INT64 TIMESTAMP(MICROS)',
+      'INT64 TIMESTAMP(NANOS,UTC)',
+      'INT64 TIMESTAMP(NANOS)',
+      'INT64',
+      'INT64 INT(64,signed)',
+    ]) {
       expect(timeTypes, t).toContain(t);
     }
     const priceTypes = all((e) => [e.parquet.types.close]);
     for (const t of ['DOUBLE', 'INT64 DECIMAL(18,8)', 'FIXED_LEN_BYTE_ARRAY DECIMAL(18,8)']) expect(priceTypes, t).toContain(t);
-    expect(fixtures.filter((e) => e.parquet.rowGroups > 1 && e.parquet.files === 1).map((e) => e.tool).sort()).toEqual(['duckdb', 'pyarrow', 'spark']);
+    expect(
+      fixtures
+        .filter((e) => e.parquet.rowGroups > 1 && e.parquet.files === 1)
+        .map((e) => e.tool)
+        .sort(),
+    ).toEqual(['duckdb', 'pyarrow', 'spark']);
     expect(fixtures.filter((e) => e.rows.some((r) => r.includes(null))).length).toBeGreaterThanOrEqual(3);
-    expect(fixtures.filter((e) => !e.parquet.encodings.includes('PLAIN_DICTIONARY') && !e.parquet.encodings.includes('RLE_DICTIONARY')).length).toBeGreaterThanOrEqual(2);
+    expect(
+      fixtures.filter((e) => !e.parquet.encodings.includes('PLAIN_DICTIONARY') && !e.parquet.encodings.includes('RLE_DICTIONARY')).length,
+    ).toBeGreaterThanOrEqual(2);
     expect(fixtures.some((e) => e.parquet.files > 1 && e.path.startsWith('spark_'))).toBe(true);
     for (const e of fixtures) expect(e.rows.length, e.fixture).toBeGreaterThan(0);
   });
@@ -182,9 +204,25 @@ describe('a null volume or close in a Parquet file, through the whole backfill',
     async (name, e) => {
       const out = join(dir, `${name}.jsonl`);
       const dead = join(dir, `${name}-dead.jsonl`);
-      const writers = new Map([['features', parseSinkUri(`jsonl:${out}`)], [DEAD_LETTER, parseSinkUri(`jsonl:${dead}`)]]);
-      const inputs = await candleFileInputs([join(DIR, e.path)], { symbol: e.symbol ?? undefined, from: -Infinity, to: Infinity, source: 'prices' });
-      await new BackfillRunner({ topology: buildMarketTopology(defaultMarketOptions()), inputs, writers, partitions: 1, stateDir: join(dir, `${name}-state`), commitEvery: 50_000, fingerprint: name }).run();
+      const writers = new Map([
+        ['features', parseSinkUri(`jsonl:${out}`)],
+        [DEAD_LETTER, parseSinkUri(`jsonl:${dead}`)],
+      ]);
+      const inputs = await candleFileInputs([join(DIR, e.path)], {
+        symbol: e.symbol ?? undefined,
+        from: -Infinity,
+        to: Infinity,
+        source: 'prices',
+      });
+      await new BackfillRunner({
+        topology: buildMarketTopology(defaultMarketOptions()),
+        inputs,
+        writers,
+        partitions: 1,
+        stateDir: join(dir, `${name}-state`),
+        commitEvery: 50_000,
+        fingerprint: name,
+      }).run();
 
       const t = e.columns.indexOf(e.timeColumn);
       const nulls = e.rows.flatMap((r, i) => {
@@ -192,16 +230,28 @@ describe('a null volume or close in a Parquet file, through the whole backfill',
         return missing ? [{ offset: i + 1, ts: r[t] as number, reason: `missing_field:${missing}` }] : [];
       });
       expect(nulls.length).toBeGreaterThan(0);
-      const letters = (await readFile(dead, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { reason: string; offset: number; original: Record<string, unknown> });
+      const letters = (await readFile(dead, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { reason: string; offset: number; original: Record<string, unknown> });
       expect(letters.map((l) => ({ offset: l.offset, ts: parseTimestamp(l.original[e.timeColumn]), reason: l.reason }))).toEqual(nulls);
 
       const close = e.columns.indexOf('close');
-      const features = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const features = (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const oneMinute = new Map(features.filter((f) => f.interval === '1m').map((f) => [Number(f.ts), f]));
       expect(oneMinute.size).toBe(e.rows.length);
       for (const { offset, ts } of nulls) {
         const previousClose = e.rows[offset - 2][close];
-        expect(oneMinute.get(ts), `minute ${new Date(ts).toISOString()}`).toMatchObject({ open: previousClose, high: previousClose, low: previousClose, close: previousClose, volume: 0 });
+        expect(oneMinute.get(ts), `minute ${new Date(ts).toISOString()}`).toMatchObject({
+          open: previousClose,
+          high: previousClose,
+          low: previousClose,
+          close: previousClose,
+          volume: 0,
+        });
       }
     },
   );

@@ -10,7 +10,14 @@ describe('WebHDFS URLs', () => {
       expect(u.hash).toBe('');
       expect(Object.fromEntries(u.searchParams)).toEqual({ op: 'DELETE', recursive: 'true' });
     };
-    for (const path of ['/lake/BTCUSDT#2.csv', '/lake/what?.csv', '/lake/50%/a%2Fb.csv', '/lake/with space/x.csv', '/lake/ビットコイン/€.parquet', '/'])
+    for (const path of [
+      '/lake/BTCUSDT#2.csv',
+      '/lake/what?.csv',
+      '/lake/50%/a%2Fb.csv',
+      '/lake/with space/x.csv',
+      '/lake/ビットコイン/€.parquet',
+      '/',
+    ])
       check(path);
     expect(url('/lake/BTCUSDT#2.csv').href).toBe('http://nn:9870/webhdfs/v1/lake/BTCUSDT%232.csv?op=DELETE&recursive=true');
     expect(url('/lake/a b/c?d%e').pathname).toBe('/webhdfs/v1/lake/a%20b/c%3Fd%25e');

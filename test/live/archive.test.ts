@@ -21,7 +21,8 @@ async function archivedOffsets(location: string) {
     files++;
     const source = storedParquet(storage, entry);
     expect(Number((await parquetMetadata(source)).num_rows)).toBeGreaterThan(0);
-    for await (const batch of readParquetRows(source)) for (const { row } of batch) offsets.push(`${row.kafka_partition}:${row.kafka_offset}`);
+    for await (const batch of readParquetRows(source))
+      for (const { row } of batch) offsets.push(`${row.kafka_partition}:${row.kafka_offset}`);
   }
   return { offsets, files };
 }
@@ -33,7 +34,25 @@ describe('candlestream archive on a real broker and HDFS', () => {
     const hdfs = ['--webhdfs', webhdfs];
     await w.createInputTopics(4);
     const live = new Service(w.serviceArgs(['--external-names', 'fear_greed']));
-    const archiveArgs = ['--brokers', brokers, '--input', w.topics.prices, '--group-id', `archive-${w.id}`, '--dead-letter-topic', w.topics.deadLetter, '--out', out, ...hdfs, '--roll-ms', '400', '--roll-bytes', '60000', '--session-timeout-ms', '6000'];
+    const archiveArgs = [
+      '--brokers',
+      brokers,
+      '--input',
+      w.topics.prices,
+      '--group-id',
+      `archive-${w.id}`,
+      '--dead-letter-topic',
+      w.topics.deadLetter,
+      '--out',
+      out,
+      ...hdfs,
+      '--roll-ms',
+      '400',
+      '--roll-bytes',
+      '60000',
+      '--session-timeout-ms',
+      '6000',
+    ];
     let archive = new Service(archiveArgs, {}, 'archive');
     await Promise.all([live.started(), archive.started()]);
 
@@ -60,7 +79,8 @@ describe('candlestream archive on a real broker and HDFS', () => {
     await eventually(
       async () => (await admin.fetchOffsets({ groupId: `archive-${w.id}`, topics: [w.topics.prices] }))[0].partitions,
       // (-1: nothing committed, which is caught up for a partition without messages)
-      (committed) => ends.every((e) => Math.max(0, Number(committed.find((c) => c.partition === e.partition)?.offset ?? -1)) === Number(e.high)),
+      (committed) =>
+        ends.every((e) => Math.max(0, Number(committed.find((c) => c.partition === e.partition)?.offset ?? -1)) === Number(e.high)),
       120_000,
       'archive caught up',
     );
@@ -75,7 +95,12 @@ describe('candlestream archive on a real broker and HDFS', () => {
 
     // The live run's features, and what backfill makes of the archive.
     const expected = withoutLastWindows((await w.backfill(['--source', out, ...hdfs, '--external', fearGreed])).features);
-    const features = await eventually(() => w.read(w.topics.features), (rows: Row[]) => rows.length >= expected.length, 120_000, 'live features');
+    const features = await eventually(
+      () => w.read(w.topics.features),
+      (rows: Row[]) => rows.length >= expected.length,
+      120_000,
+      'live features',
+    );
     expect(await live.stop('SIGTERM')).toBe(0);
     expect(difference(features, expected)).toEqual({ extra: [], missing: [] });
     expect(await w.read(w.topics.deadLetter)).toEqual([]);

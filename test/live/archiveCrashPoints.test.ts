@@ -30,8 +30,27 @@ const running = new Set<ReturnType<typeof spawn>>();
 
 /** `archive` with the fault injector watching `dir`; resolves once it has exited. */
 function archive(dir: string, group: string, fault?: { at: number; mode: 'kill' | 'enospc' }, log?: string) {
-  const args = ['archive', '--brokers', brokers, '--input', topic, '--group-id', group, '--dead-letter-topic', `dead-letter-${id}`,
-    '--out', 'lake', '--roll-bytes', '3000', '--roll-ms', '300', '--session-timeout-ms', '6000', '--log-level', 'warn'];
+  const args = [
+    'archive',
+    '--brokers',
+    brokers,
+    '--input',
+    topic,
+    '--group-id',
+    group,
+    '--dead-letter-topic',
+    `dead-letter-${id}`,
+    '--out',
+    'lake',
+    '--roll-bytes',
+    '3000',
+    '--roll-ms',
+    '300',
+    '--session-timeout-ms',
+    '6000',
+    '--log-level',
+    'warn',
+  ];
   const env: NodeJS.ProcessEnv = { ...process.env, CANDLESTREAM_FAULTS_UNDER: dir };
   if (fault) Object.assign(env, { CANDLESTREAM_FAULT_AT: String(fault.at), CANDLESTREAM_FAULT: fault.mode });
   if (log) env.CANDLESTREAM_FAULTS_LOG = log;
@@ -41,7 +60,9 @@ function archive(dir: string, group: string, fault?: { at: number; mode: 'kill' 
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, output: () => output };
 }
 
@@ -57,11 +78,16 @@ async function archiveToTheEnd(dir: string, group: string, log?: string) {
       group: (await admin.describeGroups([group])).groups[0],
       committed: (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions,
     }),
-    ({ group: g, committed }) => g.state === 'Stable' && g.members.some((m) => !before.has(m.memberId)) && ends.every((end, p) => Number(committed.find((c) => c.partition === p)?.offset ?? -1) === end),
+    ({ group: g, committed }) =>
+      g.state === 'Stable' &&
+      g.members.some((m) => !before.has(m.memberId)) &&
+      ends.every((end, p) => Number(committed.find((c) => c.partition === p)?.offset ?? -1) === end),
     120_000,
     `archive ${group} caught up`,
   );
-  const exitedFirst = run.exited.then(({ code }) => Promise.reject(new Error(`archive exited (${code}) first: ${run.output().slice(-2000)}`)));
+  const exitedFirst = run.exited.then(({ code }) =>
+    Promise.reject(new Error(`archive exited (${code}) first: ${run.output().slice(-2000)}`)),
+  );
   await Promise.race([caughtUp, exitedFirst]);
   run.child.kill('SIGTERM');
   const { code } = await run.exited;
@@ -87,7 +113,16 @@ async function rowsOf(dataset: string): Promise<ArchivedRow[]> {
       `SELECT symbol, CAST(date AS VARCHAR) AS date, ts, raw, kafka_partition, kafka_offset, kafka_timestamp
        FROM read_parquet('${dataset}/symbol=*/date=*/*.parquet', hive_partitioning = true) ORDER BY kafka_partition, kafka_offset`,
     );
-    return reader.getRowObjects().map((r) => ({ ...r, ts: Number(r.ts), kafka_partition: Number(r.kafka_partition), kafka_offset: Number(r.kafka_offset), kafka_timestamp: Number(r.kafka_timestamp) }) as unknown as ArchivedRow);
+    return reader.getRowObjects().map(
+      (r) =>
+        ({
+          ...r,
+          ts: Number(r.ts),
+          kafka_partition: Number(r.kafka_partition),
+          kafka_offset: Number(r.kafka_offset),
+          kafka_timestamp: Number(r.kafka_timestamp),
+        }) as unknown as ArchivedRow,
+    );
   } finally {
     con.closeSync();
   }
@@ -102,9 +137,14 @@ beforeAll(async () => {
   const producer = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const start = Date.UTC(2024, 0, 1, 23, 45);
-  const candle = (symbol: string, i: number) => JSON.stringify({ symbol, ts: start + i * 60_000, open: 100 + i, high: 101 + i, low: 99 + i, close: 100.5 + i, volume: 1 + i });
+  const candle = (symbol: string, i: number) =>
+    JSON.stringify({ symbol, ts: start + i * 60_000, open: 100 + i, high: 101 + i, low: 99 + i, close: 100.5 + i, volume: 1 + i });
   const messages = (partition: number, symbols: string[]) =>
-    Array.from({ length: PER_PARTITION }, (_, i) => ({ partition, key: symbols[i % symbols.length], value: candle(symbols[i % symbols.length], Math.floor(i / symbols.length)) }));
+    Array.from({ length: PER_PARTITION }, (_, i) => ({
+      partition,
+      key: symbols[i % symbols.length],
+      value: candle(symbols[i % symbols.length], Math.floor(i / symbols.length)),
+    }));
   await producer.send({ topic, messages: [...messages(0, ['BTCUSDT', 'ETHUSDT']), ...messages(1, ['SOLUSDT'])], acks: -1 });
   await producer.disconnect();
   ends = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition).map((p) => Number(p.high));
@@ -126,7 +166,7 @@ describe('archive interrupted at every file-system mutation', () => {
   const fresh = async (name: string) => {
     const dir = join(root, name);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'NOTES.txt'), 'not candlestream\'s\n');
+    await writeFile(join(dir, 'NOTES.txt'), "not candlestream's\n");
     return dir;
   };
 
@@ -164,7 +204,10 @@ describe('archive interrupted at every file-system mutation', () => {
     const rows = await rowsOf(join(dir, 'lake'));
     expect(rows, where).toEqual(reference);
     const files = await digest(dir);
-    expect(Object.keys(files).filter((f) => f.startsWith('lake/.staging/')), where).toEqual([]);
+    expect(
+      Object.keys(files).filter((f) => f.startsWith('lake/.staging/')),
+      where,
+    ).toEqual([]);
     expect(leftovers(files), where).toEqual([]);
     expect(files['NOTES.txt'], where).toBe(notes);
     await rm(dir, { recursive: true, force: true });
@@ -180,6 +223,8 @@ describe('archive interrupted at every file-system mutation', () => {
   it('out of disk space at each one: stops with an error that says so, then started again, the same as never interrupted', async () => {
     const started = Date.now();
     await forEachPoint(points.length, 2, (at) => check(at, 'enospc'));
-    console.log(`archive: ${points.length} mutations, each failed with ENOSPC and restarted in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `archive: ${points.length} mutations, each failed with ENOSPC and restarted in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
   }, 3_600_000);
 });

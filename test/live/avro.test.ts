@@ -11,10 +11,17 @@ const registryUrl = inject('registryUrl');
 const newWorld = worldsFor(brokers);
 
 const PRICE_SCHEMA = {
-  type: 'record', name: 'Candle', namespace: 'test.exchange',
+  type: 'record',
+  name: 'Candle',
+  namespace: 'test.exchange',
   fields: [
-    { name: 'symbol', type: 'string' }, { name: 'open_time', type: 'long' },
-    { name: 'open', type: 'double' }, { name: 'high', type: 'double' }, { name: 'low', type: 'double' }, { name: 'close', type: 'double' }, { name: 'volume', type: 'double' },
+    { name: 'symbol', type: 'string' },
+    { name: 'open_time', type: 'long' },
+    { name: 'open', type: 'double' },
+    { name: 'high', type: 'double' },
+    { name: 'low', type: 'double' },
+    { name: 'close', type: 'double' },
+    { name: 'volume', type: 'double' },
   ],
 };
 
@@ -27,8 +34,13 @@ describe('Avro through the schema registry', () => {
 
     // An upstream producer that writes its candles in Avro, Confluent wire format.
     const registry = new SchemaRegistry({ host: registryUrl });
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(PRICE_SCHEMA) }, { subject: `${w.topics.prices}-value` });
-    const messages = await Promise.all((await syntheticRows(dir)).map(async (row) => ({ key: row.symbol.replace('USDT', '-USDT'), value: await registry.encode(id, row) })));
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(PRICE_SCHEMA) },
+      { subject: `${w.topics.prices}-value` },
+    );
+    const messages = await Promise.all(
+      (await syntheticRows(dir)).map(async (row) => ({ key: row.symbol.replace('USDT', '-USDT'), value: await registry.encode(id, row) })),
+    );
     const producer = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     await producer.send({ topic: w.topics.prices, messages: messages.map(({ key, value }) => ({ key, value })) });
@@ -36,7 +48,12 @@ describe('Avro through the schema registry', () => {
 
     const service = new Service(w.serviceArgs(['--format', 'avro', '--registry', registryUrl], { features: false }));
     await service.started();
-    const raw = await eventually(() => readTopic([brokers], w.topics.signals), (m) => m.length >= expected.length, 60_000, 'Avro signals');
+    const raw = await eventually(
+      () => readTopic([brokers], w.topics.signals),
+      (m) => m.length >= expected.length,
+      60_000,
+      'Avro signals',
+    );
     expect(raw.every((m) => m.value![0] === 0)).toBe(true); // Confluent wire format: magic byte, schema id, body
     const decoded = (await Promise.all(raw.map((m) => registry.decode(m.value!)))) as Row[];
     expect(difference(decoded, expected)).toEqual({ extra: [], missing: [] });
@@ -46,9 +63,16 @@ describe('Avro through the schema registry', () => {
     expect(registered).toMatchObject({ name: 'io.candlestream.Signal' });
     // The subject evolves under the registry's BACKWARD rule: a field with a default may be added, a type may not change.
     const evolved = { ...registered, fields: [...registered.fields, { name: 'horizon', type: ['null', 'int'], default: null }] };
-    await expect(registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(evolved) }, { subject: `${w.topics.signals}-value` })).resolves.toMatchObject({ id: expect.any(Number) });
-    const broken = { ...registered, fields: registered.fields.map((f: { name: string }) => (f.name === 'close' ? { name: 'close', type: 'string' } : f)) };
-    await expect(registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(broken) }, { subject: `${w.topics.signals}-value` })).rejects.toThrow();
+    await expect(
+      registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(evolved) }, { subject: `${w.topics.signals}-value` }),
+    ).resolves.toMatchObject({ id: expect.any(Number) });
+    const broken = {
+      ...registered,
+      fields: registered.fields.map((f: { name: string }) => (f.name === 'close' ? { name: 'close', type: 'string' } : f)),
+    };
+    await expect(
+      registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(broken) }, { subject: `${w.topics.signals}-value` }),
+    ).rejects.toThrow();
     expect(await w.read(w.topics.deadLetter).catch(() => [])).toEqual([]);
     expect(await service.stop('SIGTERM')).toBe(0);
   });

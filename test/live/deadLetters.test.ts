@@ -10,7 +10,17 @@ const newWorld = worldsFor(brokers);
 
 const T0 = Date.UTC(2023, 2, 1);
 const MIN = 60_000;
-const candle = (minute: number, extra: Record<string, unknown> = {}) => ({ symbol: 'BTCUSDT', exchange: 'binance', ts: T0 + minute * MIN, open: 100, high: 101, low: 99, close: 100.5, volume: 2, ...extra });
+const candle = (minute: number, extra: Record<string, unknown> = {}) => ({
+  symbol: 'BTCUSDT',
+  exchange: 'binance',
+  ts: T0 + minute * MIN,
+  open: 100,
+  high: 101,
+  low: 99,
+  close: 100.5,
+  volume: 2,
+  ...extra,
+});
 
 /** Every class of bad input, each with the reason it must be dead-lettered with. */
 const BAD: [string, Buffer | null][] = [
@@ -31,7 +41,10 @@ const BAD: [string, Buffer | null][] = [
   ['bad_interval:7q', json(candle(3, { interval: '7q' }))],
   ['duplicate', json(candle(1))],
   ['late:1m', json(candle(0, { exchange: 'coinbase' }))],
-  ['kline_not_closed', json({ e: 'kline', s: 'BTCUSDT', k: { t: T0 + 3 * MIN, i: '1m', o: '1', h: '1', l: '1', c: '1', v: '1', x: false } })],
+  [
+    'kline_not_closed',
+    json({ e: 'kline', s: 'BTCUSDT', k: { t: T0 + 3 * MIN, i: '1m', o: '1', h: '1', l: '1', c: '1', v: '1', x: false } }),
+  ],
 ];
 
 describe('bad input on the live service', () => {
@@ -41,7 +54,8 @@ describe('bad input on the live service', () => {
     const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
-    const send = (values: (Buffer | null)[]) => producer.send({ topic: w.topics.prices, messages: values.map((value) => ({ key: 'BTC-USDT', value })) });
+    const send = (values: (Buffer | null)[]) =>
+      producer.send({ topic: w.topics.prices, messages: values.map((value) => ({ key: 'BTC-USDT', value })) });
 
     const port = await freePort();
     const service = new Service(w.serviceArgs(['--metrics-port', String(port)]));
@@ -59,7 +73,12 @@ describe('bad input on the live service', () => {
       ...Array.from({ length: 10 }, (_, i) => json(candle(5 + i))),
     ]);
 
-    const all = await eventually(() => readTopic([brokers], w.topics.deadLetter), (m) => m.length >= BAD.length + 1, 60_000, 'dead letters');
+    const all = await eventually(
+      () => readTopic([brokers], w.topics.deadLetter),
+      (m) => m.length >= BAD.length + 1,
+      60_000,
+      'dead letters',
+    );
     const global = all.filter((m) => m.headers.topic === w.topics.external);
     expect(global).toHaveLength(1);
     expect(global[0].value).toEqual(badSignal);
@@ -68,13 +87,23 @@ describe('bad input on the live service', () => {
     const letters = all.filter((m) => m.headers.topic === w.topics.prices);
     expect(letters.map((m) => m.headers.reason.replace(/^unreadable:.*/, 'unreadable')).sort()).toEqual(BAD.map(([r]) => r).sort());
     for (const [reason, value] of BAD) {
-      const letter = letters.find((m) => m.headers.reason.startsWith(reason) && (m.value?.equals(value ?? Buffer.alloc(0)) || (value === null && m.value === null)));
+      const letter = letters.find(
+        (m) => m.headers.reason.startsWith(reason) && (m.value?.equals(value ?? Buffer.alloc(0)) || (value === null && m.value === null)),
+      );
       expect(letter, `dead letter for ${reason} with the original bytes`).toBeDefined();
-      expect(letter!.headers).toMatchObject({ topic: w.topics.prices, stage: reason === 'unreadable' ? 'deserialize' : reason.startsWith('late') ? 'candles' : 'clean' });
+      expect(letter!.headers).toMatchObject({
+        topic: w.topics.prices,
+        stage: reason === 'unreadable' ? 'deserialize' : reason.startsWith('late') ? 'candles' : 'clean',
+      });
       expect(Number(letter!.headers.offset)).toBeGreaterThanOrEqual(3);
     }
 
-    const signals = await eventually(() => w.read(w.topics.signals), (rows) => rows.length >= 14, 60_000, 'signals after the bad input');
+    const signals = await eventually(
+      () => w.read(w.topics.signals),
+      (rows) => rows.length >= 14,
+      60_000,
+      'signals after the bad input',
+    );
     expect(signals.map((s) => (s.ts - T0) / MIN)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     expect(signals[4]).toMatchObject({ close: 100.2 }); // the trade's minute
 

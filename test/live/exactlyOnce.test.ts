@@ -31,15 +31,24 @@ describe('guarantees under SIGKILL', () => {
       await service.stop('SIGKILL');
       progress.push((await w.read(w.topics.signals)).length);
     }
-    expect(progress.at(-1)!, `killed before the end (committed after each kill: ${progress}; delays ${delays})`).toBeLessThan(signals.length);
+    expect(progress.at(-1)!, `killed before the end (committed after each kill: ${progress}; delays ${delays})`).toBeLessThan(
+      signals.length,
+    );
     // Killed mid-stream, with signals committed by then (a kill can land before the first commit).
     expect(progress.some((p) => p > 0)).toBe(true);
-    console.log(`exactly_once: ${KILLS} SIGKILLs after ${delays.join(', ')} ms of processing; committed signals after each: ${progress.join(', ')} of ${signals.length}`);
+    console.log(
+      `exactly_once: ${KILLS} SIGKILLs after ${delays.join(', ')} ms of processing; committed signals after each: ${progress.join(', ')} of ${signals.length}`,
+    );
     await publishing;
 
     const last = new Service(w.serviceArgs(['--guarantee', 'exactly_once']));
     await last.started();
-    const live = await eventually(() => w.read(w.topics.features), (rows) => rows.length >= features.length, 180_000, 'all features');
+    const live = await eventually(
+      () => w.read(w.topics.features),
+      (rows) => rows.length >= features.length,
+      180_000,
+      'all features',
+    );
     await new Promise((r) => setTimeout(r, 1000)); // anything beyond the expected would show now
     expect(difference(await w.read(w.topics.features), features)).toEqual({ extra: [], missing: [] });
     expect(difference(await w.read(w.topics.signals), signals)).toEqual({ extra: [], missing: [] });
@@ -65,7 +74,12 @@ describe('guarantees under SIGKILL', () => {
     await publishing;
     const last = new Service(args);
     await last.started();
-    const missing = await eventually(async () => difference(await w.read(w.topics.signals), signals).missing, (m) => m.length === 0, 120_000, 'every signal at least once');
+    const missing = await eventually(
+      async () => difference(await w.read(w.topics.signals), signals).missing,
+      (m) => m.length === 0,
+      120_000,
+      'every signal at least once',
+    );
     expect(missing).toEqual([]);
     expect(await last.stop('SIGTERM')).toBe(0);
   });

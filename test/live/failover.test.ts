@@ -19,7 +19,12 @@ describe('two instances of one application', () => {
     await a.started();
     const b = instance('b');
     await b.started();
-    await eventually(async () => a.lines.filter((l) => l.msg === 'partitions assigned').length, (n) => n >= 2, 30_000, 'a rebalance that gives b its share');
+    await eventually(
+      async () => a.lines.filter((l) => l.msg === 'partitions assigned').length,
+      (n) => n >= 2,
+      30_000,
+      'a rebalance that gives b its share',
+    );
     const publishing = w.publish(['--source', candles, '--rate', '2000']);
     await new Promise((r) => setTimeout(r, 3000));
     const before = await w.read(w.topics.signals);
@@ -32,7 +37,12 @@ describe('two instances of one application', () => {
     await a.stop('SIGKILL');
     await publishing;
 
-    const live = await eventually(() => w.read(w.topics.signals), (rows) => rows.length >= signals.length, 120_000, 'all signals');
+    const live = await eventually(
+      () => w.read(w.topics.signals),
+      (rows) => rows.length >= signals.length,
+      120_000,
+      'all signals',
+    );
     const takenOver = b.lines.filter((l) => l.msg === 'task restored' && aTasks.includes(l.task));
     expect(takenOver.length).toBe(new Set(aTasks).size);
     expect(takenOver.some((l) => (l.restoredRecords as number) > 0)).toBe(true);

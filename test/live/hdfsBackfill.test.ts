@@ -35,7 +35,12 @@ async function hdfsDataset(path: string) {
   const rows: string[] = [];
   for await (const entry of walk(storage, `${base}${path}`, (d) => !d.name.startsWith('.'))) {
     if (/^[._]/.test(entry.name)) continue; // the dataset's marker; temporary files are checked below
-    const partition = Object.fromEntries(entry.path.split('/').filter((s) => s.includes('=')).map((s) => s.split('=')));
+    const partition = Object.fromEntries(
+      entry.path
+        .split('/')
+        .filter((s) => s.includes('='))
+        .map((s) => s.split('=')),
+    );
     const source = storedParquet(storage, entry);
     for await (const batch of readParquetRows(source)) for (const { row } of batch) rows.push(JSON.stringify({ ...partition, ...row }));
   }
@@ -45,15 +50,46 @@ async function hdfsDataset(path: string) {
 describe('backfill with HDFS', () => {
   it('reads history from HDFS as from local files: the same features, byte for byte', async () => {
     for (const file of readdirSync(sampleCandles)) await upload(join(sampleCandles, file), `/history/${file}`);
-    const local = await run(['--source', sampleCandles, '--external', fearGreed, '--sink', `jsonl:${work}/local.jsonl`, '--state-dir', `${work}/s1`, '--fresh']);
-    const remote = await run(['--source', hdfsUri('/history'), '--external', fearGreed, '--sink', `jsonl:${work}/remote.jsonl`, '--state-dir', `${work}/s2`, '--fresh']);
+    const local = await run([
+      '--source',
+      sampleCandles,
+      '--external',
+      fearGreed,
+      '--sink',
+      `jsonl:${work}/local.jsonl`,
+      '--state-dir',
+      `${work}/s1`,
+      '--fresh',
+    ]);
+    const remote = await run([
+      '--source',
+      hdfsUri('/history'),
+      '--external',
+      fearGreed,
+      '--sink',
+      `jsonl:${work}/remote.jsonl`,
+      '--state-dir',
+      `${work}/s2`,
+      '--fresh',
+    ]);
     expect([local.code, remote.code], remote.stderr).toEqual([0, 0]);
     expect(jsonl(`${work}/remote.jsonl`)).toBe(jsonl(`${work}/local.jsonl`));
     expect(jsonl(`${work}/local.jsonl`).split('\n').length).toBeGreaterThan(60_000);
   });
 
   it('killed midway while writing Parquet to HDFS, resumes to the same dataset as an uninterrupted run', async () => {
-    const args = (out: string, state: string) => ['--source', hdfsUri('/history'), '--external', fearGreed, '--sink', `parquet:${hdfsUri(out)}`, '--state-dir', state, '--commit-every', '9000'];
+    const args = (out: string, state: string) => [
+      '--source',
+      hdfsUri('/history'),
+      '--external',
+      fearGreed,
+      '--sink',
+      `parquet:${hdfsUri(out)}`,
+      '--state-dir',
+      state,
+      '--commit-every',
+      '9000',
+    ];
     expect((await run([...args('/whole', `${work}/w`), '--fresh'])).code).toBe(0);
     expect((await run([...args('/broken', `${work}/b`), '--fresh', '--stop-after', '20000'])).code).toBe(0);
     expect((await run([...args('/broken', `${work}/b`), '--stop-after', '41111'])).code).toBe(0);
@@ -64,28 +100,55 @@ describe('backfill with HDFS', () => {
     expect(whole.length).toBeGreaterThan(60_000);
     expect(await hdfsDataset('/broken')).toEqual(whole);
     // No temporary file is left beside the parts.
-    for await (const entry of walk(storage, `${base}/broken`)) expect(entry.name).toMatch(/^(part-\d{6}-[0-9a-f]{12}\.parquet|_candlestream\.json)$/);
+    for await (const entry of walk(storage, `${base}/broken`))
+      expect(entry.name).toMatch(/^(part-\d{6}-[0-9a-f]{12}\.parquet|_candlestream\.json)$/);
   });
 
   it('a file without a needed column, or that is not Parquet, stops the run naming it; --on-error skip goes on without it', async () => {
     await upload(join(sampleCandles, 'binance_BTCUSDT_1m_2023-03-01_2023-03-21.csv'), '/bad/good/BTCUSDT_1m.csv');
     const csv = jsonl(join(sampleCandles, 'binance_BTCUSDT_1m_2023-03-01_2023-03-21.csv')).split('\n');
     const header = csv[0].split(',');
-    const withoutClose = csv.map((line) => line.split(',').filter((_, i) => header[i] !== 'close').join(',')).join('\n');
+    const withoutClose = csv
+      .map((line) =>
+        line
+          .split(',')
+          .filter((_, i) => header[i] !== 'close')
+          .join(','),
+      )
+      .join('\n');
     await storage.write(`${base}/bad/noclose/ETHUSDT_1m.csv`, new TextEncoder().encode(withoutClose));
     const parquet = readFileSync(join(root, 'test/fixtures/models/lightgbm-tensor/1/model.onnx')); // not Parquet at all
     await storage.write(`${base}/bad/broken/SOLUSDT_1m.parquet`, parquet.subarray(0, 5000));
 
     const fail = await run(['--source', hdfsUri('/bad'), '--sink', `jsonl:${work}/bad.jsonl`, '--state-dir', `${work}/bad1`, '--fresh']);
     expect(fail.code).toBe(1);
-    expect(fail.stderr).toMatch(new RegExp(`${base}/bad/(broken/SOLUSDT_1m\\.parquet: not a readable Parquet file|noclose/ETHUSDT_1m\\.csv: missing column 'close')`));
+    expect(fail.stderr).toMatch(
+      new RegExp(`${base}/bad/(broken/SOLUSDT_1m\\.parquet: not a readable Parquet file|noclose/ETHUSDT_1m\\.csv: missing column 'close')`),
+    );
 
-    const skip = await cli(['backfill', ...hdfs, '--source', hdfsUri('/bad'), '--sink', `jsonl:${work}/skip.jsonl`, '--state-dir', `${work}/bad2`, '--fresh', '--on-error', 'skip', '--dead-letter', `jsonl:${work}/d2.jsonl`]);
+    const skip = await cli([
+      'backfill',
+      ...hdfs,
+      '--source',
+      hdfsUri('/bad'),
+      '--sink',
+      `jsonl:${work}/skip.jsonl`,
+      '--state-dir',
+      `${work}/bad2`,
+      '--fresh',
+      '--on-error',
+      'skip',
+      '--dead-letter',
+      `jsonl:${work}/d2.jsonl`,
+    ]);
     expect(skip.code, skip.stderr).toBe(0);
     expect(skip.stderr).toMatch(/skipped hdfs:\/\/127\.0\.0\.1:8020\/.*\/bad\/noclose\/ETHUSDT_1m\.csv: missing column 'close'/);
     expect(skip.stderr).toMatch(/skipped hdfs:\/\/127\.0\.0\.1:8020\/.*\/bad\/broken\/SOLUSDT_1m\.parquet: not a readable Parquet file/);
     expect(skip.stderr).toMatch(/2 file\(s\) skipped/);
-    const rows = jsonl(`${work}/skip.jsonl`).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = jsonl(`${work}/skip.jsonl`)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(new Set(rows.map((r) => r.symbol))).toEqual(new Set(['BTC-USDT']));
   });
 
@@ -102,7 +165,16 @@ describe('backfill with HDFS', () => {
   });
 
   it('import of exchange exports into HDFS, then backfill of that dataset, equals backfill of the exports', async () => {
-    const imported = await cli(['import', ...hdfs, '--source', sampleCandles, '--out', hdfsUri('/imported'), '--dead-letter', `jsonl:${work}/import-dead.jsonl`]);
+    const imported = await cli([
+      'import',
+      ...hdfs,
+      '--source',
+      sampleCandles,
+      '--out',
+      hdfsUri('/imported'),
+      '--dead-letter',
+      `jsonl:${work}/import-dead.jsonl`,
+    ]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stderr).toMatch(/60,480 rows in, 60,480 written/);
     // Partitioned by symbol and UTC day: 2 symbols × 21 days.
@@ -110,14 +182,53 @@ describe('backfill with HDFS', () => {
     for await (const entry of walk(storage, `${base}/imported`)) partitions.add(entry.path.split('/').slice(-3, -1).join('/'));
     expect(partitions.size).toBe(42);
     expect(partitions).toContain('symbol=BTC-USDT/date=2023-03-01');
-    const fromImport = await run(['--source', hdfsUri('/imported'), '--external', fearGreed, '--sink', `jsonl:${work}/from-import.jsonl`, '--state-dir', `${work}/i1`, '--fresh']);
-    const fromExports = await run(['--source', sampleCandles, '--external', fearGreed, '--sink', `jsonl:${work}/from-exports.jsonl`, '--state-dir', `${work}/i2`, '--fresh']);
+    const fromImport = await run([
+      '--source',
+      hdfsUri('/imported'),
+      '--external',
+      fearGreed,
+      '--sink',
+      `jsonl:${work}/from-import.jsonl`,
+      '--state-dir',
+      `${work}/i1`,
+      '--fresh',
+    ]);
+    const fromExports = await run([
+      '--source',
+      sampleCandles,
+      '--external',
+      fearGreed,
+      '--sink',
+      `jsonl:${work}/from-exports.jsonl`,
+      '--state-dir',
+      `${work}/i2`,
+      '--fresh',
+    ]);
     expect([fromImport.code, fromExports.code], fromImport.stderr).toEqual([0, 0]);
     expect(jsonl(`${work}/from-import.jsonl`)).toBe(jsonl(`${work}/from-exports.jsonl`));
     // --symbol and --from/--to on a partitioned dataset: only that symbol and those days (pruned by path).
-    const pruned = await run(['--source', hdfsUri('/imported'), '--symbol', 'BTC-USDC', '--from', '2023-03-05', '--to', '2023-03-07', '--intervals', '1m', '--sink', `jsonl:${work}/pruned.jsonl`, '--state-dir', `${work}/i3`, '--fresh']);
+    const pruned = await run([
+      '--source',
+      hdfsUri('/imported'),
+      '--symbol',
+      'BTC-USDC',
+      '--from',
+      '2023-03-05',
+      '--to',
+      '2023-03-07',
+      '--intervals',
+      '1m',
+      '--sink',
+      `jsonl:${work}/pruned.jsonl`,
+      '--state-dir',
+      `${work}/i3`,
+      '--fresh',
+    ]);
     expect(pruned.code, pruned.stderr).toBe(0);
-    const rows = jsonl(`${work}/pruned.jsonl`).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = jsonl(`${work}/pruned.jsonl`)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(new Set(rows.map((r) => r.symbol))).toEqual(new Set(['BTC-USDC']));
     expect(rows.length).toBe(2 * 1440);
   });
@@ -135,7 +246,8 @@ describe('backfill with HDFS', () => {
     const records = async (location: string) => {
       const out: unknown[] = [];
       const options = { from: -Infinity, to: Infinity, source: 'prices', symbol: 'BTCUSDT', hdfs: { webhdfs } };
-      for (const input of await candleFileInputs([location], options)) for await (const batch of input.batches()) for (const r of batch) out.push([r.key, r.timestamp, r.value]);
+      for (const input of await candleFileInputs([location], options))
+        for await (const batch of input.batches()) for (const r of batch) out.push([r.key, r.timestamp, r.value]);
       return out;
     };
     for (const name of names) {

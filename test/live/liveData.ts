@@ -16,13 +16,34 @@ export const fearGreed = join(root, 'data/external/fear_and_greed_index_daily.cs
 export async function testWorld(brokers: string) {
   const id = randomUUID().slice(0, 8);
   const work = await mkdtemp(join(tmpdir(), `cs-live-${id}-`));
-  const topics = { prices: `prices-${id}`, external: `external-${id}`, signals: `signals-${id}`, features: `features-${id}`, deadLetter: `dead-letter-${id}` };
+  const topics = {
+    prices: `prices-${id}`,
+    external: `external-${id}`,
+    signals: `signals-${id}`,
+    features: `features-${id}`,
+    deadLetter: `dead-letter-${id}`,
+  };
   /** `state`: the instance's own state directory; two instances of one application need two. */
   const serviceArgs = (extra: string[] = [], { features = true, state = 'state' } = {}) => [
-    '--brokers', brokers, '--app-id', `app-${id}`,
-    '--input', topics.prices, '--external', topics.external, '--output', topics.signals,
-    ...(features ? ['--features-topic', topics.features] : []), '--dead-letter-topic', topics.deadLetter,
-    '--state-dir', join(work, state), '--metrics-port', '0', '--session-timeout-ms', '6000',
+    '--brokers',
+    brokers,
+    '--app-id',
+    `app-${id}`,
+    '--input',
+    topics.prices,
+    '--external',
+    topics.external,
+    '--output',
+    topics.signals,
+    ...(features ? ['--features-topic', topics.features] : []),
+    '--dead-letter-topic',
+    topics.deadLetter,
+    '--state-dir',
+    join(work, state),
+    '--metrics-port',
+    '0',
+    '--session-timeout-ms',
+    '6000',
     ...extra,
   ];
   return {
@@ -35,19 +56,49 @@ export async function testWorld(brokers: string) {
       const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
       await admin.connect();
-      await createTopics(admin, [{ topic: topics.prices, numPartitions: partitions }, { topic: topics.external, numPartitions: 1 }]);
+      await createTopics(admin, [
+        { topic: topics.prices, numPartitions: partitions },
+        { topic: topics.external, numPartitions: 1 },
+      ]);
       await admin.disconnect();
     },
     async publish(args: string[]) {
-      const r = await cli(['publish', '--brokers', brokers, '--topic', topics.prices, '--external-topic', topics.external, '--quiet', ...args]);
+      const r = await cli([
+        'publish',
+        '--brokers',
+        brokers,
+        '--topic',
+        topics.prices,
+        '--external-topic',
+        topics.external,
+        '--quiet',
+        ...args,
+      ]);
       if (r.code !== 0) throw new Error(`publish failed (${r.code}): ${r.stderr}`);
     },
     /** What backfill makes of the same input: the reference a live run must equal. */
     async backfill(args: string[]): Promise<{ features: Row[]; signals: Row[] }> {
       const dir = join(work, `backfill-${randomUUID().slice(0, 4)}`);
-      const r = await cli(['backfill', '--fresh', '--quiet', '--state-dir', join(dir, 'state'), '--sink', `jsonl:${dir}/features.jsonl`, '--signals', `jsonl:${dir}/signals.jsonl`, '--dead-letter', `jsonl:${dir}/dead.jsonl`, ...args]);
+      const r = await cli([
+        'backfill',
+        '--fresh',
+        '--quiet',
+        '--state-dir',
+        join(dir, 'state'),
+        '--sink',
+        `jsonl:${dir}/features.jsonl`,
+        '--signals',
+        `jsonl:${dir}/signals.jsonl`,
+        '--dead-letter',
+        `jsonl:${dir}/dead.jsonl`,
+        ...args,
+      ]);
       if (r.code !== 0) throw new Error(`backfill failed (${r.code}): ${r.stderr}`);
-      const read = async (f: string) => (await readFile(join(dir, f), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+      const read = async (f: string) =>
+        (await readFile(join(dir, f), 'utf8'))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Row);
       return { features: await read('features.jsonl'), signals: await read('signals.jsonl') };
     },
     async read(topic: string, options: { readUncommitted?: boolean } = {}): Promise<Row[]> {
@@ -97,7 +148,7 @@ export function withoutLastWindows(rows: Row[]): Row[] {
 export async function writeSyntheticCandles(dir: string, symbols: number, minutes: number): Promise<string> {
   await mkdir(dir, { recursive: true });
   let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   for (let s = 0; s < symbols; s++) {
     const lines = ['open_time,open,high,low,close,volume'];
     let close = 100 + s;
@@ -106,7 +157,9 @@ export async function writeSyntheticCandles(dir: string, symbols: number, minute
       close = open * (1 + (random() - 0.5) * 0.004);
       const high = Math.max(open, close) * (1 + random() * 0.001);
       const low = Math.min(open, close) * (1 - random() * 0.001);
-      lines.push(`${1677628800000 + m * 60_000},${open.toFixed(4)},${high.toFixed(4)},${low.toFixed(4)},${close.toFixed(4)},${(random() * 5).toFixed(3)}`);
+      lines.push(
+        `${1677628800000 + m * 60_000},${open.toFixed(4)},${high.toFixed(4)},${low.toFixed(4)},${close.toFixed(4)},${(random() * 5).toFixed(3)}`,
+      );
     }
     await writeFile(join(dir, `SYM${String.fromCharCode(65 + s)}USDT_1m.csv`), lines.join('\n') + '\n');
   }
@@ -123,7 +176,8 @@ export function difference(actual: Row[], expected: Row[]) {
   };
   const a = count(actual);
   const e = count(expected);
-  const over = (x: Map<string, number>, y: Map<string, number>) => [...x].filter(([k, n]) => n > (y.get(k) ?? 0)).map(([k, n]) => `${n - (y.get(k) ?? 0)}× ${k.slice(0, 200)}`);
+  const over = (x: Map<string, number>, y: Map<string, number>) =>
+    [...x].filter(([k, n]) => n > (y.get(k) ?? 0)).map(([k, n]) => `${n - (y.get(k) ?? 0)}× ${k.slice(0, 200)}`);
   return { extra: over(a, e).slice(0, 5), missing: over(e, a).slice(0, 5) };
 }
 

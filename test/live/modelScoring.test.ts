@@ -33,10 +33,17 @@ describe('run --model on a real broker', () => {
     expect(new Set(withV1.map((s) => s.signal))).toEqual(new Set(['BUY', 'SELL', 'HOLD']));
 
     await w.publish([...input, ...FIRST]);
-    const service = new Service(w.serviceArgs(['--external-names', 'fear_greed', '--model', models, '--model-poll-ms', '300'], { features: false }));
+    const service = new Service(
+      w.serviceArgs(['--external-names', 'fear_greed', '--model', models, '--model-poll-ms', '300'], { features: false }),
+    );
     await service.started();
     const firstPart = withV1.filter((s) => s.ts < SWITCH - 60_000);
-    const live1 = await eventually(() => w.read(w.topics.signals), (rows) => rows.length >= firstPart.length, 120_000, 'signals of the first part');
+    const live1 = await eventually(
+      () => w.read(w.topics.signals),
+      (rows) => rows.length >= firstPart.length,
+      120_000,
+      'signals of the first part',
+    );
     expect(difference(live1, firstPart)).toEqual({ extra: [], missing: [] });
 
     // Version 2 lands while the service runs; then the rest of the data.
@@ -45,7 +52,12 @@ describe('run --model on a real broker', () => {
     await w.publish(['--source', sampleCandles, ...SECOND]);
     const withV2 = withoutLastWindows((await w.backfill([...input, ...WHOLE, '--model', v2])).signals);
     const total = withV2.length;
-    const live = await eventually(() => w.read(w.topics.signals), (rows) => rows.length >= total, 120_000, 'all signals');
+    const live = await eventually(
+      () => w.read(w.topics.signals),
+      (rows) => rows.length >= total,
+      120_000,
+      'all signals',
+    );
     expect(await service.stop('SIGTERM')).toBe(0);
     expect(live.length).toBe(total);
 
@@ -53,7 +65,12 @@ describe('run --model on a real broker', () => {
     // closes with the first candle after it): each part as backfill scores it with that version.
     const byVersion = (v: string) => live.filter((s) => s.model_version === v);
     expect(difference(byVersion('1'), firstPart)).toEqual({ extra: [], missing: [] });
-    expect(difference(byVersion('2'), withV2.filter((s) => s.ts >= SWITCH - 60_000))).toEqual({ extra: [], missing: [] });
+    expect(
+      difference(
+        byVersion('2'),
+        withV2.filter((s) => s.ts >= SWITCH - 60_000),
+      ),
+    ).toEqual({ extra: [], missing: [] });
     expect(await w.read(w.topics.deadLetter)).toEqual([]);
   });
 });

@@ -31,7 +31,11 @@ export class Service {
   #waiters: { test: (line: Record<string, unknown>) => boolean; resolve: () => void }[] = [];
 
   constructor(args: string[], env: Record<string, string> = {}, command = 'run') {
-    this.child = spawn(process.execPath, ['cli/candlestream.ts', command, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['cli/candlestream.ts', command, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const onLine = (text: string) => {
       let line: Record<string, unknown>;
       try {
@@ -74,7 +78,10 @@ export class Service {
   }
 
   tail(n = 15): string {
-    return this.lines.slice(-n).map((l) => JSON.stringify(l).slice(0, 400)).join('\n');
+    return this.lines
+      .slice(-n)
+      .map((l) => JSON.stringify(l).slice(0, 400))
+      .join('\n');
   }
 }
 
@@ -91,5 +98,7 @@ export async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => b
     }
     await new Promise((r) => setTimeout(r, 500));
   } while (Date.now() < deadline);
-  throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last).slice(0, 300)})`);
+  throw new Error(
+    `${what}: not reached within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last).slice(0, 300)})`,
+  );
 }

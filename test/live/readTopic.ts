@@ -32,7 +32,10 @@ export async function readTopic(brokers: string[], topic: string, options: { rea
       if (!ends.size) finish();
     };
     await consumer.connect();
-    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => e.payload.topic === topic && advance(e.payload.partition, Number(e.payload.lastOffset) + 1));
+    consumer.on(
+      consumer.events.END_BATCH_PROCESS,
+      (e) => e.payload.topic === topic && advance(e.payload.partition, Number(e.payload.lastOffset) + 1),
+    );
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
@@ -40,7 +43,10 @@ export async function readTopic(brokers: string[], topic: string, options: { rea
         for (const m of batch.messages) out.push(toRead(batch.partition, m));
       },
     });
-    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`reading ${topic}: end offsets not reached in 60 s`)), 60_000))]);
+    await Promise.race([
+      done,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`reading ${topic}: end offsets not reached in 60 s`)), 60_000)),
+    ]);
     return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   } finally {
     await consumer.disconnect();

@@ -33,12 +33,18 @@ describe('at_least_once across rebalances', () => {
 
     // Every instance's changelog writes take 400 ms: longer than a new owner needs to start restoring.
     const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${slowChangelogWrites}`, CS_CHANGELOG_DELAY_MS: '400' };
-    const instance = (state: string) => new Service(w.serviceArgs(['--guarantee', 'at_least_once', '--commit-interval-ms', '1000'], { state }), env);
+    const instance = (state: string) =>
+      new Service(w.serviceArgs(['--guarantee', 'at_least_once', '--commit-interval-ms', '1000'], { state }), env);
     const a = instance('a');
     await a.started();
     const b = instance('b');
     await b.started();
-    await eventually(async () => a.lines.filter((l) => l.msg === 'partitions assigned').length, (n) => n >= 2, 30_000, 'a rebalance that gives b its share');
+    await eventually(
+      async () => a.lines.filter((l) => l.msg === 'partitions assigned').length,
+      (n) => n >= 2,
+      30_000,
+      'a rebalance that gives b its share',
+    );
 
     // A third member joins and leaves again and again while the head of the feed flows: each time
     // partitions move between members that hold uncommitted state.
@@ -64,7 +70,12 @@ describe('at_least_once across rebalances', () => {
     const d = new Service(w.serviceArgs(['--guarantee', 'at_least_once', '--commit-interval-ms', '1000'], { state: 'd' }));
     await d.started();
     await w.publish(['--source', tail]);
-    const live = await eventually(async () => distinct(await w.read(w.topics.features)), (rows) => rows.length >= features.length, 120_000, 'every feature row');
+    const live = await eventually(
+      async () => distinct(await w.read(w.topics.features)),
+      (rows) => rows.length >= features.length,
+      120_000,
+      'every feature row',
+    );
     await new Promise((r) => setTimeout(r, 1000)); // a wrong row after the last expected one would show now
     const all = await w.read(w.topics.features);
     console.log(

@@ -49,8 +49,18 @@ export default function setup(project: TestProject) {
       return false;
     }
   })();
-  const out = execFileSync('stack/stack.sh', ['up'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
-  const vars = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => l.split('=', 2)));
+  const out = execFileSync('stack/stack.sh', ['up'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 600_000,
+  });
+  const vars = Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => l.split('=', 2)),
+  );
   if (!vars.KAFKA_BROKERS || !vars.SCHEMA_REGISTRY_URL) throw new Error(`stack/stack.sh up printed no addresses:\n${out}`);
   project.provide('brokers', vars.KAFKA_BROKERS);
   project.provide('saslBrokers', vars.KAFKA_SASL_BROKERS ?? '');

@@ -31,10 +31,30 @@ describe('exchange stream messages', () => {
     [{ channel: 'trade', type: 'update', data: [] }, ['empty_message']],
     [[0, [], 'trade', 'XBT/EUR'], ['empty_message']],
     [{ channel: 'ohlc', type: 'update', data: [null] }, ['missing_field:symbol']],
-    [{ channel: 'trade', type: 'update', data: [42, { symbol: 'SOL/USD', price: 60, qty: 4, timestamp: '2023-03-01T00:00:07Z' }] }, ['missing_field:symbol']],
+    [
+      { channel: 'trade', type: 'update', data: [42, { symbol: 'SOL/USD', price: 60, qty: 4, timestamp: '2023-03-01T00:00:07Z' }] },
+      ['missing_field:symbol'],
+    ],
     [{ stream: 'a', data: { stream: 'b', data: MESSAGES[0][1] } }, ['nested_envelope']],
     [[42, ['1677628830', JSON.parse('{"toString": 0}'), '3', '4', '2', '3.5', '3.2', '7', 5], 'ohlc-1', 'DOT/USD'], ['missing_field:ts']],
-    [{ channel: 'ohlc', data: [{ symbol: 'ADA/USD', open: 1, high: 2, low: 0.5, close: 1.5, volume: 9, interval_begin: '2023-03-01T00:00:00Z', interval: JSON.parse('{"toString": 0}') }] }, ['bad_interval']],
+    [
+      {
+        channel: 'ohlc',
+        data: [
+          {
+            symbol: 'ADA/USD',
+            open: 1,
+            high: 2,
+            low: 0.5,
+            close: 1.5,
+            volume: 9,
+            interval_begin: '2023-03-01T00:00:00Z',
+            interval: JSON.parse('{"toString": 0}'),
+          },
+        ],
+      },
+      ['bad_interval'],
+    ],
   ])('%j is rejected with its reason, and Clean goes on', async (message, reasons) => {
     const driver = await marketDriver(only1m);
     driver.pipeInput('prices', null, message, T0);

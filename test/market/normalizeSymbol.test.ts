@@ -3,10 +3,23 @@ import { normalizeSymbol, symbolProblem } from '../../market/normalizeSymbol.ts'
 
 describe('normalizeSymbol', () => {
   it.each([
-    ['BTCUSDT', 'BTC-USDT'], ['btcusdt', 'BTC-USDT'], ['ETHBTC', 'ETH-BTC'], ['OPUSDT', 'OP-USDT'], ['BTCTUSD', 'BTC-TUSD'],
-    ['BTC-USD', 'BTC-USD'], ['eth-eur', 'ETH-EUR'], ['XBT/USD', 'BTC-USD'], ['ETH/USDT', 'ETH-USDT'], ['BTC_USDT', 'BTC-USDT'],
-    ['XXBTZUSD', 'BTC-USD'], ['XETHZEUR', 'ETH-EUR'], ['XBTUSD', 'BTC-USD'], ['XBTUSDT', 'BTC-USDT'],
-    ['1000SHIBUSDT', '1000SHIB-USDT'], ['1000SHIB-USDT', '1000SHIB-USDT'], [' btc-usd ', 'BTC-USD'],
+    ['BTCUSDT', 'BTC-USDT'],
+    ['btcusdt', 'BTC-USDT'],
+    ['ETHBTC', 'ETH-BTC'],
+    ['OPUSDT', 'OP-USDT'],
+    ['BTCTUSD', 'BTC-TUSD'],
+    ['BTC-USD', 'BTC-USD'],
+    ['eth-eur', 'ETH-EUR'],
+    ['XBT/USD', 'BTC-USD'],
+    ['ETH/USDT', 'ETH-USDT'],
+    ['BTC_USDT', 'BTC-USDT'],
+    ['XXBTZUSD', 'BTC-USD'],
+    ['XETHZEUR', 'ETH-EUR'],
+    ['XBTUSD', 'BTC-USD'],
+    ['XBTUSDT', 'BTC-USDT'],
+    ['1000SHIBUSDT', '1000SHIB-USDT'],
+    ['1000SHIB-USDT', '1000SHIB-USDT'],
+    [' btc-usd ', 'BTC-USD'],
     [`${'A'.repeat(20)}-${'B'.repeat(20)}`, `${'A'.repeat(20)}-${'B'.repeat(20)}`],
   ])('%s → %s', (raw, expected) => expect(normalizeSymbol(raw)).toBe(expected));
 

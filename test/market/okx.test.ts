@@ -99,7 +99,12 @@ describe('OKX stream messages', () => {
         await driver.close();
       }
     };
-    for (const [channel, interval] of [['candle5m', '5m'], ['candle4H', '4h'], ['candle6Hutc', '6h'], ['candle1Dutc', '1d']]) {
+    for (const [channel, interval] of [
+      ['candle5m', '5m'],
+      ['candle4H', '4h'],
+      ['candle6Hutc', '6h'],
+      ['candle1Dutc', '1d'],
+    ]) {
       const [reasons] = await read(channel);
       expect(reasons, `${channel} → ${interval}`).toEqual([]);
     }
@@ -144,7 +149,10 @@ describe('OKX history files', () => {
       { symbol: 'BTC-USDT', ts: T0, close: 100, volume: 2, exchange: 'okx', interval: '1m' },
       { symbol: 'BTC-USDT', ts: T0 + MIN, close: 101, volume: 2, exchange: 'okx', interval: '1m' },
     ]);
-    const dead = (await readFile(deadLetterPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const dead = (await readFile(deadLetterPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dead.map((d) => d.reason)).toEqual(['bad_symbol:not_spot']);
   });
 

@@ -30,12 +30,21 @@ function publishVersion(dir: string, fixture: string, version: string, edit: (m:
 async function openDirectory(dir: string, pollMs = 0) {
   const log: string[] = [];
   let failures = 0;
-  const models = await ModelDirectory.open(dir, { pollMs, columns: COLUMNS, log: (_level, message) => log.push(message), onReloadFailure: () => failures++ });
+  const models = await ModelDirectory.open(dir, {
+    pollMs,
+    columns: COLUMNS,
+    log: (_level, message) => log.push(message),
+    onReloadFailure: () => failures++,
+  });
   return { models, log, failures: () => failures };
 }
 
 async function scoreRows(source: ModelDirectory, rows: Record<string, unknown>[]): Promise<Signal[]> {
-  const topology = new Topology().addSource('features', ['features']).addProcessor('score', () => new ScoreProcessor(source), ['features']).addSink('signals', 'signals', ['score']).build();
+  const topology = new Topology()
+    .addSource('features', ['features'])
+    .addProcessor('score', () => new ScoreProcessor(source), ['features'])
+    .addSink('signals', 'signals', ['score'])
+    .build();
   const driver = await TopologyTestDriver.create(topology);
   rows.forEach((row) => driver.pipeInput('features', 'BTC-USDT', { ...row, interval: '1m' }, row.ts as number));
   await driver.flush();
@@ -98,8 +107,16 @@ describe('hot reload of a model directory', () => {
 
   it.each([
     ['another interval', (m: Record<string, any>) => (m.interval = '5m'), /scores 5m candles, the running topology signals 1m/],
-    ['a manifest version unlike its directory', (m: Record<string, any>) => (m.version = '7'), /"version" is "7" but the directory is named "2"/],
-    ['a feature column the topology does not produce', (m: Record<string, any>) => (m.features[6] = 'ext_funding'), /feature column "ext_funding" is not produced by this topology/],
+    [
+      'a manifest version unlike its directory',
+      (m: Record<string, any>) => (m.version = '7'),
+      /"version" is "7" but the directory is named "2"/,
+    ],
+    [
+      'a feature column the topology does not produce',
+      (m: Record<string, any>) => (m.features[6] = 'ext_funding'),
+      /feature column "ext_funding" is not produced by this topology/,
+    ],
   ])('refuses a version with %s, and goes on with the current one', async (_what, edit, message) => {
     const dir = mkdtempSync(join(work, 'refuse-'));
     publishVersion(dir, 'sklearn-logreg-tensor', '1');

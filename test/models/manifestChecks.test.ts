@@ -52,15 +52,60 @@ describe('manifest', () => {
 
 describe('a model that does not match its manifest is refused at load, saying what differs', () => {
   it.each([
-    ['an input name the model lacks', 'sklearn-logreg-tensor', (m: any) => (m.input.name = 'X'), /input "X" is not among the model's inputs \(features\)/],
-    ['another input type', 'sklearn-logreg-tensor', (m: any) => (m.input.type = 'float64'), /input "features" is float32, the manifest says float64/],
-    ['fewer features than the model takes', 'sklearn-forest-tensor', (m: any) => m.features.pop(), /has shape \[.*, 7\]; the manifest lists 6 features/],
-    ['an output the model lacks', 'sklearn-gbt-tensor', (m: any) => (m.outputs.probabilities = 'proba'), /output "proba" is not among the model's outputs/],
-    ['a third class the model does not have', 'lightgbm-tensor', (m: any) => m.classes.push(2), /gives 2 probabilities per row, the manifest lists 3 classes/],
-    ['classes in another order than the linear classifier has (tensor output)', 'sklearn-logreg-tensor', (m: any) => m.classes.reverse(), /the classifier's classes are \[0,1\], .*manifest.json says "classes": \[1,0\]/],
-    ['classes in another order than the tree ensemble has (tensor output)', 'sklearn-forest-tensor', (m: any) => m.classes.reverse(), /the classifier's classes are \[0,1\]/],
-    ['classes in another order than the ZipMap says', 'sklearn-logreg-zipmap', (m: any) => m.classes.reverse(), /the model's classes are \[0,1\], .*manifest.json says "classes": \[1,0\]/],
-    ['string classes unlike the ZipMap', 'sklearn-logreg-3class-zipmap', (m: any) => ((m.classes = ['down', 'up', 'flat']), (m.up_class = 'up')), /the model's classes are \["down","flat","up"\]/],
+    [
+      'an input name the model lacks',
+      'sklearn-logreg-tensor',
+      (m: any) => (m.input.name = 'X'),
+      /input "X" is not among the model's inputs \(features\)/,
+    ],
+    [
+      'another input type',
+      'sklearn-logreg-tensor',
+      (m: any) => (m.input.type = 'float64'),
+      /input "features" is float32, the manifest says float64/,
+    ],
+    [
+      'fewer features than the model takes',
+      'sklearn-forest-tensor',
+      (m: any) => m.features.pop(),
+      /has shape \[.*, 7\]; the manifest lists 6 features/,
+    ],
+    [
+      'an output the model lacks',
+      'sklearn-gbt-tensor',
+      (m: any) => (m.outputs.probabilities = 'proba'),
+      /output "proba" is not among the model's outputs/,
+    ],
+    [
+      'a third class the model does not have',
+      'lightgbm-tensor',
+      (m: any) => m.classes.push(2),
+      /gives 2 probabilities per row, the manifest lists 3 classes/,
+    ],
+    [
+      'classes in another order than the linear classifier has (tensor output)',
+      'sklearn-logreg-tensor',
+      (m: any) => m.classes.reverse(),
+      /the classifier's classes are \[0,1\], .*manifest.json says "classes": \[1,0\]/,
+    ],
+    [
+      'classes in another order than the tree ensemble has (tensor output)',
+      'sklearn-forest-tensor',
+      (m: any) => m.classes.reverse(),
+      /the classifier's classes are \[0,1\]/,
+    ],
+    [
+      'classes in another order than the ZipMap says',
+      'sklearn-logreg-zipmap',
+      (m: any) => m.classes.reverse(),
+      /the model's classes are \[0,1\], .*manifest.json says "classes": \[1,0\]/,
+    ],
+    [
+      'string classes unlike the ZipMap',
+      'sklearn-logreg-3class-zipmap',
+      (m: any) => ((m.classes = ['down', 'up', 'flat']), (m.up_class = 'up')),
+      /the model's classes are \["down","flat","up"\]/,
+    ],
   ])('%s', async (_what, fixture, edit, message) => {
     await expect(OnnxSignalModel.load(variant(fixture, edit))).rejects.toThrow(message);
   });

@@ -6,7 +6,6 @@ import { encodeClassifier } from '../../models/onnx/encodeClassifier.ts';
 import { readOnnxGraph } from '../../models/onnx/readOnnxGraph.ts';
 import { fieldFloats, fieldInts, fieldString, I32, LEN, ProtoWriter, readFields, VARINT } from '../../models/onnx/protobuf.ts';
 
-
 const F = 6;
 
 function randomLinear(random: () => number, classes: number[]): LinearModel {
@@ -36,7 +35,11 @@ function randomTree(random: () => number, depth: number, leaf: () => number): Tr
   return nodes;
 }
 
-function randomTrees(random: () => number, classes: number[], opts: { trees: number; leaf?: () => number; baseScores?: number }): TreeEnsembleModel {
+function randomTrees(
+  random: () => number,
+  classes: number[],
+  opts: { trees: number; leaf?: () => number; baseScores?: number },
+): TreeEnsembleModel {
   const leaf = opts.leaf ?? (() => Math.fround(random() * 0.6 - 0.3));
   const width = opts.baseScores ?? (classes.length === 2 ? 1 : classes.length);
   const trees: TreeEnsembleModel['trees'] = [];
@@ -173,7 +176,9 @@ describe('encodeClassifier in onnxruntime-node', () => {
     expect(() => encodeClassifier(trees, { inputName: 'x', featureCount: 1 })).toThrow(/feature/);
     trees.trees[0].nodes[1].left = 0;
     expect(() => encodeClassifier(trees, { inputName: 'x', featureCount: F })).toThrow(/twice/);
-    expect(() => encodeClassifier({ ...randomTrees(seededRandom(9), [0, 1, 2], { trees: 1 }), baseScores: [0] }, { inputName: 'x', featureCount: F })).toThrow(/base scores/);
+    expect(() =>
+      encodeClassifier({ ...randomTrees(seededRandom(9), [0, 1, 2], { trees: 1 }), baseScores: [0] }, { inputName: 'x', featureCount: F }),
+    ).toThrow(/base scores/);
     const unrounded = randomTrees(seededRandom(9), [0, 1], { trees: 1 });
     unrounded.trees[0].nodes[0].threshold = 0.1;
     expect(() => encodeClassifier(unrounded, { inputName: 'x', featureCount: F })).toThrow(/float32/);
@@ -186,7 +191,10 @@ describe('readOnnxGraph', () => {
     const g = readOnnxGraph(encodeClassifier(model, { inputName: 'features', featureCount: F, producer: 'test-producer' }));
     expect(g.irVersion).toBe(8);
     expect(g.producer).toBe('test-producer');
-    expect(g.opsetImports).toEqual([{ domain: '', version: 17 }, { domain: 'ai.onnx.ml', version: 3 }]);
+    expect(g.opsetImports).toEqual([
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ]);
     expect(g.inputs).toEqual([{ name: 'features', kind: 'tensor', elemType: 'float32', shape: ['N', F] }]);
     expect(g.outputs).toEqual([
       { name: 'label', kind: 'tensor', elemType: 'int64', shape: ['N'] },
@@ -194,7 +202,12 @@ describe('readOnnxGraph', () => {
     ]);
     expect(g.nodes).toHaveLength(1);
     const [node] = g.nodes;
-    expect(node).toMatchObject({ opType: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['features'], outputs: ['label', 'probabilities'] });
+    expect(node).toMatchObject({
+      opType: 'TreeEnsembleClassifier',
+      domain: 'ai.onnx.ml',
+      inputs: ['features'],
+      outputs: ['label', 'probabilities'],
+    });
     const a = node.attributes;
     expect(a.classlabels_int64s.ints).toEqual([-1, 0, 1]);
     expect(a.post_transform.s).toBe('SOFTMAX');
@@ -225,7 +238,16 @@ describe('protobuf', () => {
     expect(Array.from(new ProtoWriter().varint(1, -1).finish())).toEqual([8, 255, 255, 255, 255, 255, 255, 255, 255, 255, 1]);
     const f = readFields(bytes);
     expect(f.map((x) => [x.field, x.wireType])).toEqual([
-      [1, VARINT], [2, VARINT], [3, VARINT], [4, VARINT], [5, VARINT], [6, VARINT], [7, I32], [8, LEN], [9, LEN], [10, LEN],
+      [1, VARINT],
+      [2, VARINT],
+      [3, VARINT],
+      [4, VARINT],
+      [5, VARINT],
+      [6, VARINT],
+      [7, I32],
+      [8, LEN],
+      [9, LEN],
+      [10, LEN],
     ]);
     expect(f.slice(0, 6).map((x) => x.varint)).toEqual([0, 300, -1, -(2 ** 40), 2 ** 53 - 1, Number(big)]);
     expect(fieldFloats(f[6])).toEqual([Math.fround(0.1)]);

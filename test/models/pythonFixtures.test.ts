@@ -17,8 +17,15 @@ interface Expected {
 describe('models people bring (skl2onnx, onnxmltools), scored as onnxruntime scores them in Python', () => {
   it('has the fixtures: logistic regression, random forest, gradient boosting, LightGBM; tensor and ZipMap outputs', () => {
     expect(names).toEqual([
-      'lightgbm-tensor', 'lightgbm-zipmap', 'sklearn-forest-tensor', 'sklearn-forest-zipmap', 'sklearn-gbt-tensor', 'sklearn-gbt-zipmap',
-      'sklearn-logreg-3class-zipmap', 'sklearn-logreg-tensor', 'sklearn-logreg-zipmap',
+      'lightgbm-tensor',
+      'lightgbm-zipmap',
+      'sklearn-forest-tensor',
+      'sklearn-forest-zipmap',
+      'sklearn-gbt-tensor',
+      'sklearn-gbt-zipmap',
+      'sklearn-logreg-3class-zipmap',
+      'sklearn-logreg-tensor',
+      'sklearn-logreg-zipmap',
     ]);
   });
 

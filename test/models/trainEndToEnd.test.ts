@@ -16,8 +16,19 @@ function candlestream(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: work, encoding: 'utf8' });
   return { code: r.status, stderr: r.stderr };
 }
-const history = ['--source', join(root, 'data/candles'), '--external', join(root, 'data/external/fear_and_greed_index_daily.csv'), '--dead-letter', 'jsonl:dead.jsonl'];
-const readJsonl = (file: string) => readFileSync(join(work, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const history = [
+  '--source',
+  join(root, 'data/candles'),
+  '--external',
+  join(root, 'data/external/fear_and_greed_index_daily.csv'),
+  '--dead-letter',
+  'jsonl:dead.jsonl',
+];
+const readJsonl = (file: string) =>
+  readFileSync(join(work, file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 let trained: ReturnType<typeof candlestream>;
 beforeAll(() => {
@@ -34,12 +45,22 @@ describe('backfill → train → backfill with the model', () => {
     expect(trained.stderr).toMatch(/majority baseline/);
     const dir = join(work, 'models/btc-1m/1');
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ name: 'btc-1m', version: '1', interval: '1m', horizon: 15, classes: [0, 1], up_class: 1, down_class: 0 });
+    expect(manifest).toMatchObject({
+      name: 'btc-1m',
+      version: '1',
+      interval: '1m',
+      horizon: 15,
+      classes: [0, 1],
+      up_class: 1,
+      down_class: 0,
+    });
     expect(manifest.features).toContain('ext_fear_greed'); // the external signal joins the inputs
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(report.models.map((m: { name: string }) => m.name)).toEqual(['logistic regression', 'gradient-boosted trees']);
     expect(report.models.filter((m: { chosen: boolean }) => m.chosen)).toHaveLength(1);
-    for (const m of report.models) for (const e of [m.validation, m.test]) expect(Object.keys(e)).toEqual(expect.arrayContaining(['accuracy', 'rocAuc', 'logLoss', 'confusion', 'calibration']));
+    for (const m of report.models)
+      for (const e of [m.validation, m.test])
+        expect(Object.keys(e)).toEqual(expect.arrayContaining(['accuracy', 'rocAuc', 'logLoss', 'confusion', 'calibration']));
     expect(report.onnxMaxDifference).toBeLessThanOrEqual(1e-6);
     // Time order with a gap of more than one horizon (15 minutes) between the parts.
     const { train, validation, test } = report.split;
@@ -52,7 +73,18 @@ describe('backfill → train → backfill with the model', () => {
   });
 
   it('scores every 1m candle with it: p_up is what onnxruntime gives for the row, HOLD with null during lookback', async () => {
-    const r = candlestream('backfill', ...history, '--sink', 'jsonl:features.jsonl', '--state-dir', 'state-2', '--model', 'models/btc-1m', '--signals', 'jsonl:signals.jsonl');
+    const r = candlestream(
+      'backfill',
+      ...history,
+      '--sink',
+      'jsonl:features.jsonl',
+      '--state-dir',
+      'state-2',
+      '--model',
+      'models/btc-1m',
+      '--signals',
+      'jsonl:signals.jsonl',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/scored with btc-1m v1, not scored: missing:/);
     const features = readJsonl('features.jsonl').filter((f) => f.interval === '1m');
@@ -115,13 +147,40 @@ describe('a model that does not fit is refused at start-up, with the reason', ()
 
   it('backfill: a manifest listing fewer features than the model takes', () => {
     const dir = model('short', (m) => m.features.pop());
-    const r = candlestream('backfill', ...history, '--sink', 'jsonl:x.jsonl', '--state-dir', 'state-bad', '--fresh', '--model', dir, '--signals', 'jsonl:s.jsonl');
+    const r = candlestream(
+      'backfill',
+      ...history,
+      '--sink',
+      'jsonl:x.jsonl',
+      '--state-dir',
+      'state-bad',
+      '--fresh',
+      '--model',
+      dir,
+      '--signals',
+      'jsonl:s.jsonl',
+    );
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--model .*short: .*model\.onnx does not match .*manifest\.json: input "features" has shape \[.*, 7\]; the manifest lists 6 features/);
+    expect(r.stderr).toMatch(
+      /--model .*short: .*model\.onnx does not match .*manifest\.json: input "features" has shape \[.*, 7\]; the manifest lists 6 features/,
+    );
   });
 
   it('backfill: a feature the topology does not produce (no --external given)', () => {
-    const r = candlestream('backfill', '--source', join(root, 'data/candles'), '--sink', 'jsonl:x.jsonl', '--state-dir', 'state-bad2', '--fresh', '--model', model('ok', () => undefined), '--signals', 'jsonl:s.jsonl');
+    const r = candlestream(
+      'backfill',
+      '--source',
+      join(root, 'data/candles'),
+      '--sink',
+      'jsonl:x.jsonl',
+      '--state-dir',
+      'state-bad2',
+      '--fresh',
+      '--model',
+      model('ok', () => undefined),
+      '--signals',
+      'jsonl:s.jsonl',
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/feature column "ext_fear_greed" is not produced by this topology/);
   });
@@ -134,8 +193,20 @@ describe('a model that does not fit is refused at start-up, with the reason', ()
     expect(r.stderr).toMatch(/the classifier's classes are \[0,1\], .*manifest\.json says "classes": \[0,1,2\]/);
   });
 
-  it('run: --signal-intervals other than the model\'s interval', () => {
-    const r = candlestream('run', '--brokers', '127.0.0.1:1', '--external-names', 'fear_greed', '--model', model('ok2', () => undefined), '--signal-intervals', '5m', '--metrics-port', '0');
+  it("run: --signal-intervals other than the model's interval", () => {
+    const r = candlestream(
+      'run',
+      '--brokers',
+      '127.0.0.1:1',
+      '--external-names',
+      'fear_greed',
+      '--model',
+      model('ok2', () => undefined),
+      '--signal-intervals',
+      '5m',
+      '--metrics-port',
+      '0',
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--signal-intervals 5m: with --model, signals are of the model's interval, 1m/);
   });

@@ -12,7 +12,6 @@ import { withoutZipMap } from '../../models/onnx/withoutZipMap.ts';
 const F = 4;
 const ROWS = 50;
 
-
 function threeClassTrees(random: () => number): TreeEnsembleModel {
   const tree = (d: number, nodes: TreeNode[] = []): TreeNode[] => {
     const i = nodes.length;
@@ -103,12 +102,22 @@ describe('withoutZipMap', () => {
   const plain = encodeClassifier(threeClassTrees(random), { inputName: 'features', featureCount: F });
   const x = Float32Array.from({ length: ROWS * F }, () => random() * 2 - 1);
 
-  for (const labels of [[-1, 0, 1], ['down', 'flat', 'up']]) {
+  for (const labels of [
+    [-1, 0, 1],
+    ['down', 'flat', 'up'],
+  ]) {
     it(`cuts off a ZipMap with ${typeof labels[0] === 'string' ? 'string' : 'int64'} labels`, async () => {
       const zipped = withZipMapAdded(plain, labels as number[] | string[]);
       const g = readOnnxGraph(zipped);
-      expect(g.outputs.map((o) => [o.name, o.kind])).toEqual([['label', 'tensor'], ['output_probability', 'sequence']]);
-      expect(g.outputs[1].valueType).toEqual({ kind: 'map', elemType: typeof labels[0] === 'string' ? 'string' : 'int64', valueType: { kind: 'tensor', elemType: 'float32' } });
+      expect(g.outputs.map((o) => [o.name, o.kind])).toEqual([
+        ['label', 'tensor'],
+        ['output_probability', 'sequence'],
+      ]);
+      expect(g.outputs[1].valueType).toEqual({
+        kind: 'map',
+        elemType: typeof labels[0] === 'string' ? 'string' : 'int64',
+        valueType: { kind: 'tensor', elemType: 'float32' },
+      });
 
       // The need: onnxruntime-node cannot hand back the sequence of maps.
       await expect(run(zipped, x)).rejects.toThrow(/[Nn]on.tensor/);
@@ -135,7 +144,8 @@ describe('withoutZipMap', () => {
       before.forEach((f, i) => {
         if (f.field !== MODEL_GRAPH) expect(Buffer.from(after[i].raw).equals(Buffer.from(f.raw))).toBe(true);
       });
-      const keep = (fs: ReturnType<typeof readFields>) => fs.filter((f) => f.field !== GRAPH_NODE && f.field !== GRAPH_OUTPUT).map((f) => Buffer.from(f.raw).toString('hex'));
+      const keep = (fs: ReturnType<typeof readFields>) =>
+        fs.filter((f) => f.field !== GRAPH_NODE && f.field !== GRAPH_OUTPUT).map((f) => Buffer.from(f.raw).toString('hex'));
       const graphBefore = readFields(before.find((f) => f.field === MODEL_GRAPH)!.data);
       const graphAfter = readFields(after.find((f) => f.field === MODEL_GRAPH)!.data);
       expect(keep(graphAfter)).toEqual(keep(graphBefore));
@@ -172,7 +182,11 @@ describe('withoutZipMap on converter output (test/fixtures/models/*-zipmap)', ()
       expect(cut.outputs.map((o) => o.name)).toContain(zipMap.input);
 
       // Inputs and what Python's onnxruntime gave for them (through the ZipMap), from the fixture generator.
-      const expected = JSON.parse(readFileSync(join(path, '..', '..', 'expected.json'), 'utf8')) as { inputs: number[][]; probabilities: number[][]; labels: (number | string)[] };
+      const expected = JSON.parse(readFileSync(join(path, '..', '..', 'expected.json'), 'utf8')) as {
+        inputs: number[][];
+        probabilities: number[][];
+        labels: (number | string)[];
+      };
       const [input] = cut.inputs;
       expect(input.elemType).toBe('float32');
       const rows = expected.inputs.length;
@@ -185,7 +199,9 @@ describe('withoutZipMap on converter output (test/fixtures/models/*-zipmap)', ()
       const p = out[zipMap.input];
       expect(p.dims).toEqual([rows, k]);
       let worst = 0;
-      expected.probabilities.forEach((row, r) => row.forEach((v, c) => (worst = Math.max(worst, Math.abs((p.data as Float32Array)[r * k + c] - v)))));
+      expected.probabilities.forEach((row, r) =>
+        row.forEach((v, c) => (worst = Math.max(worst, Math.abs((p.data as Float32Array)[r * k + c] - v)))),
+      );
       expect(worst).toBeLessThan(1e-6);
       const label = out[cut.outputs.find((o) => o.name !== zipMap.input)!.name];
       expect(Array.from(label.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v))).toEqual(expected.labels);

@@ -7,9 +7,31 @@ describe('Clean', () => {
   it('turns every accepted shape into one canonical candle', async () => {
     const driver = await marketDriver(only1m);
     const shapes: [Record<string, unknown>, Record<string, string>][] = [
-      [{ open_time: '2023-03-01 00:00:00+00:00', open: '10', high: '11', low: '9', close: '10.5', volume: '2' }, { symbol: 'BTCUSDT', exchange: 'binance' }],
-      [{ open_time: String((T0 + MIN) * 1000), open: '10', high: '11', low: '9', close: '10', volume: '1', close_time: '0', quote_volume: '0', trades: '3', taker_buy_base: '0', taker_buy_quote: '0', ignore: '0' }, { symbol: 'BTCUSDT' }],
-      [{ time: String((T0 + 2 * MIN) / 1000), open: '10', high: '11', low: '9', close: '10', volume: '1' }, { symbol: 'XBTUSDT', exchange: 'kraken' }],
+      [
+        { open_time: '2023-03-01 00:00:00+00:00', open: '10', high: '11', low: '9', close: '10.5', volume: '2' },
+        { symbol: 'BTCUSDT', exchange: 'binance' },
+      ],
+      [
+        {
+          open_time: String((T0 + MIN) * 1000),
+          open: '10',
+          high: '11',
+          low: '9',
+          close: '10',
+          volume: '1',
+          close_time: '0',
+          quote_volume: '0',
+          trades: '3',
+          taker_buy_base: '0',
+          taker_buy_quote: '0',
+          ignore: '0',
+        },
+        { symbol: 'BTCUSDT' },
+      ],
+      [
+        { time: String((T0 + 2 * MIN) / 1000), open: '10', high: '11', low: '9', close: '10', volume: '1' },
+        { symbol: 'XBTUSDT', exchange: 'kraken' },
+      ],
       [{ product_id: 'BTC-USD', ts: '2023-03-01T00:03:00Z', o: 10, h: 11, l: 9, c: 10, v: 1 }, {}],
       [{ symbol: 'XBT/USD', timestamp: `${BigInt(T0 + 4 * MIN) * 1_000_000n}`, open: 10, high: 11, low: 9, close: 10, volume: 0 }, {}],
       [{ pair: 'XXBTZUSD', t: '2023-03-01T05:35:00+05:30', open: 10, high: 11, low: 9, close: 10, volume: 1 }, {}],
@@ -19,7 +41,12 @@ describe('Clean', () => {
     const out = driver.readValues('features').map((f) => [f.symbol, f.ts]);
     expect(driver.readDeadLetters()).toEqual([]);
     expect(out).toEqual([
-      ['BTC-USDT', T0], ['BTC-USDT', T0 + MIN], ['BTC-USDT', T0 + 2 * MIN], ['BTC-USD', T0 + 3 * MIN], ['BTC-USD', T0 + 4 * MIN], ['BTC-USD', T0 + 5 * MIN],
+      ['BTC-USDT', T0],
+      ['BTC-USDT', T0 + MIN],
+      ['BTC-USDT', T0 + 2 * MIN],
+      ['BTC-USD', T0 + 3 * MIN],
+      ['BTC-USD', T0 + 4 * MIN],
+      ['BTC-USD', T0 + 5 * MIN],
     ]);
     await driver.close();
   });
@@ -87,9 +114,19 @@ describe('Clean', () => {
       driver.pipeInput('prices', 'BTC-USDT', candle('BTCUSDT', T0 + 3 * MIN, 20), T0 + 3 * MIN);
       driver.advanceStreamTime(T0 + 10 * MIN);
       const out = driver.readValues('features').map((f) => [f.ts, f.open, f.high, f.low, f.close, f.volume]);
-      expect(out).toEqual(fillGaps
-        ? [[T0, 10, 11, 9, 10, 1], [T0 + MIN, 10, 10, 10, 10, 0], [T0 + 2 * MIN, 10, 10, 10, 10, 0], [T0 + 3 * MIN, 20, 21, 19, 20, 1]]
-        : [[T0, 10, 11, 9, 10, 1], [T0 + 3 * MIN, 20, 21, 19, 20, 1]]);
+      expect(out).toEqual(
+        fillGaps
+          ? [
+              [T0, 10, 11, 9, 10, 1],
+              [T0 + MIN, 10, 10, 10, 10, 0],
+              [T0 + 2 * MIN, 10, 10, 10, 10, 0],
+              [T0 + 3 * MIN, 20, 21, 19, 20, 1],
+            ]
+          : [
+              [T0, 10, 11, 9, 10, 1],
+              [T0 + 3 * MIN, 20, 21, 19, 20, 1],
+            ],
+      );
       await driver.close();
     }
   });

@@ -12,7 +12,12 @@ function rollUp(s: Series, size: number): Series {
     const start = Math.floor(s.ts[i] / size) * size;
     const last = out.ts.length - 1;
     if (out.ts[last] !== start) {
-      out.ts.push(start); out.open.push(s.open[i]); out.high.push(s.high[i]); out.low.push(s.low[i]); out.close.push(s.close[i]); out.volume.push(s.volume[i]);
+      out.ts.push(start);
+      out.open.push(s.open[i]);
+      out.high.push(s.high[i]);
+      out.low.push(s.low[i]);
+      out.close.push(s.close[i]);
+      out.volume.push(s.volume[i]);
     } else {
       out.high[last] = Math.max(out.high[last], s.high[i]);
       out.low[last] = Math.min(out.low[last], s.low[i]);
@@ -31,7 +36,15 @@ describe('Indicators through the whole topology', () => {
     // Interleave the two symbols in event-time order, as backfill and a live topic would.
     for (let i = 0; i < series['BTC-USDT'].ts.length; i++) {
       for (const [symbol, s] of Object.entries(series)) {
-        const row = { symbol: symbol.replace('-', ''), ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] };
+        const row = {
+          symbol: symbol.replace('-', ''),
+          ts: s.ts[i],
+          open: s.open[i],
+          high: s.high[i],
+          low: s.low[i],
+          close: s.close[i],
+          volume: s.volume[i],
+        };
         driver.pipeInput('prices', symbol, row, s.ts[i]);
       }
     }
@@ -42,11 +55,24 @@ describe('Indicators through the whole topology', () => {
     for (const [symbol, raw] of Object.entries(series)) {
       for (const [interval, size] of Object.entries(SIZES)) {
         const s = rollUp(raw, size);
-        const got = features.filter((f) => f.symbol === symbol && f.interval === interval).sort((a, b) => (a.ts as number) - (b.ts as number));
+        const got = features
+          .filter((f) => f.symbol === symbol && f.interval === interval)
+          .sort((a, b) => (a.ts as number) - (b.ts as number));
         const label = `${symbol} ${interval}`;
-        expect(got.map((f) => f.ts), label).toEqual(s.ts);
-        for (const field of ['open', 'high', 'low', 'close'] as const) expect(got.map((f) => f[field]), `${label} ${field}`).toEqual(s[field]);
-        expectMatches(got.map((f) => f.volume as number), s.volume, `${label} volume`);
+        expect(
+          got.map((f) => f.ts),
+          label,
+        ).toEqual(s.ts);
+        for (const field of ['open', 'high', 'low', 'close'] as const)
+          expect(
+            got.map((f) => f[field]),
+            `${label} ${field}`,
+          ).toEqual(s[field]);
+        expectMatches(
+          got.map((f) => f.volume as number),
+          s.volume,
+          `${label} volume`,
+        );
         const col = (name: string) => got.map((f) => f[name] as number | null);
         expectMatches(col('sma_14'), ta('SMA', { inReal: s.close }, { optInTimePeriod: 14 }).outReal, `${label} sma_14`);
         expectMatches(col('sma_50'), ta('SMA', { inReal: s.close }, { optInTimePeriod: 50 }).outReal, `${label} sma_50`);
@@ -61,7 +87,11 @@ describe('Indicators through the whole topology', () => {
         expectMatches(col('bb_upper'), bb.outRealUpperBand, `${label} bb_upper`);
         expectMatches(col('bb_middle'), bb.outRealMiddleBand, `${label} bb_middle`);
         expectMatches(col('bb_lower'), bb.outRealLowerBand, `${label} bb_lower`);
-        expectMatches(col('atr_14'), ta('ATR', { high: s.high, low: s.low, close: s.close }, { optInTimePeriod: 14 }).outReal, `${label} atr_14`);
+        expectMatches(
+          col('atr_14'),
+          ta('ATR', { high: s.high, low: s.low, close: s.close }, { optInTimePeriod: 14 }).outReal,
+          `${label} atr_14`,
+        );
         const stochOptions = { optInFastK_Period: 14, optInSlowK_Period: 3, optInSlowK_MAType: 0, optInSlowD_Period: 3 };
         const stoch = ta('STOCH', { high: s.high, low: s.low, close: s.close }, { ...stochOptions, optInSlowD_MAType: 0 });
         expectMatches(col('stoch_k'), stoch.outSlowK, `${label} stoch_k`);

@@ -78,7 +78,8 @@ describe('Score', () => {
     const model = new LinearStandIn('1');
     let fail = true;
     const flaky: SignalModel = Object.assign(Object.create(model), {
-      predict: (input: Float32Array | Float64Array, rows: number) => (fail ? Promise.reject(new Error('inference failed')) : model.predict(input, rows)),
+      predict: (input: Float32Array | Float64Array, rows: number) =>
+        fail ? Promise.reject(new Error('inference failed')) : model.predict(input, rows),
     });
     const driver = await scoring({ interval: '1m', current: () => flaky });
     driver.pipeInput('features', 'BTC-USDT', feature(0, 0.9), 0);
@@ -88,7 +89,11 @@ describe('Score', () => {
     driver.pipeInput('features', 'BTC-USDT', feature(2, 0.5), 2);
     fail = false;
     await driver.flush();
-    expect(driver.readValues<Signal>('signals').map((s) => [s.ts, s.signal])).toEqual([[0, 'BUY'], [1, 'SELL'], [2, 'HOLD']]);
+    expect(driver.readValues<Signal>('signals').map((s) => [s.ts, s.signal])).toEqual([
+      [0, 'BUY'],
+      [1, 'SELL'],
+      [2, 'HOLD'],
+    ]);
     await driver.close();
   });
 

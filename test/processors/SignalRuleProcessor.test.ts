@@ -14,10 +14,24 @@ describe('Signals (the built-in rule)', () => {
     expect(signals).toHaveLength(features.length); // one per 1m candle, none for 5m
     signals.forEach((s, i) => {
       const f = features[i];
-      const expected = f.macd_hist === null || f.rsi_14 === null ? 'HOLD'
-        : (f.macd_hist as number) > 0 && (f.rsi_14 as number) < 70 ? 'BUY'
-        : (f.macd_hist as number) < 0 && (f.rsi_14 as number) > 30 ? 'SELL' : 'HOLD';
-      expect(s).toEqual({ symbol: 'BTC-USDT', interval: '1m', ts: f.ts, close: f.close, p_up: null, signal: expected, model: RULE_MODEL, model_version: '1' });
+      const expected =
+        f.macd_hist === null || f.rsi_14 === null
+          ? 'HOLD'
+          : (f.macd_hist as number) > 0 && (f.rsi_14 as number) < 70
+            ? 'BUY'
+            : (f.macd_hist as number) < 0 && (f.rsi_14 as number) > 30
+              ? 'SELL'
+              : 'HOLD';
+      expect(s).toEqual({
+        symbol: 'BTC-USDT',
+        interval: '1m',
+        ts: f.ts,
+        close: f.close,
+        p_up: null,
+        signal: expected,
+        model: RULE_MODEL,
+        model_version: '1',
+      });
     });
     const kinds = new Set(signals.map((s) => s.signal));
     expect(kinds).toEqual(new Set(['HOLD', 'BUY', 'SELL']));

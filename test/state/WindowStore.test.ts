@@ -16,7 +16,9 @@ describe('WindowStore', () => {
       store.put('BTC-USDT', 0, 3);
       store.put('BTC-USDT', 900_000, 4);
       expect([...store.endedBy(900_000)].map((w) => [w.key, w.start, w.value])).toEqual([
-        ['BTC-USDT', 0, 3], ['ETH-USDT', 0, 2], ['BTC-USDT', 600_000, 1],
+        ['BTC-USDT', 0, 3],
+        ['ETH-USDT', 0, 2],
+        ['BTC-USDT', 600_000, 1],
       ]);
       store.delete('ETH-USDT', 0);
       await store.flush('m1');

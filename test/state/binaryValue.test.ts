@@ -33,7 +33,13 @@ describe('binaryValue', () => {
     }
     const value = { z: 1, a: new Snapshot(), nested: { deep: [[], {}] }, missing: undefined, text: 'BTC-USDT ✓' };
     const back = decodeValue(encodeValue(value)) as Record<string, unknown>;
-    expect(back).toEqual({ z: 1, a: { hidden: 7, list: [1, 'two', null, undefined, true, false] }, nested: { deep: [[], {}] }, missing: undefined, text: 'BTC-USDT ✓' });
+    expect(back).toEqual({
+      z: 1,
+      a: { hidden: 7, list: [1, 'two', null, undefined, true, false] },
+      nested: { deep: [[], {}] },
+      missing: undefined,
+      text: 'BTC-USDT ✓',
+    });
     expect(Object.keys(back)).toEqual(['z', 'a', 'nested', 'missing', 'text']);
     const proto = decodeValue(encodeValue(JSON.parse('{"__proto__": {"polluted": 1}}'))) as Record<string, unknown>;
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
@@ -56,14 +62,31 @@ describe('binaryValue', () => {
   it('round-trips any JSON-like value with any float64 (property)', () => {
     const anyFloat = fc.double();
     const value = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, anyFloat, fc.string(), fc.boolean(), fc.constant(null), fc.array(tie('node')), fc.dictionary(fc.string(), tie('node'))),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        anyFloat,
+        fc.string(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('node')),
+        fc.dictionary(fc.string(), tie('node')),
+      ),
     })).node;
     // Numbers compared by their bits, so NaN and −0 count.
     const canonical = (v: unknown): unknown =>
-      typeof v === 'number' ? bits(v) : Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, canonical(x)])) : v;
-    fc.assert(fc.property(value, (v) => {
-      expect(canonical(decodeValue(encodeValue(v)))).toEqual(canonical(v));
-    }), fuzzSettings({ numRuns: 20_000 }));
+      typeof v === 'number'
+        ? bits(v)
+        : Array.isArray(v)
+          ? v.map(canonical)
+          : v && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, canonical(x)]))
+            : v;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonical(decodeValue(encodeValue(v)))).toEqual(canonical(v));
+      }),
+      fuzzSettings({ numRuns: 20_000 }),
+    );
   });
 
   it('a store reopened from disk holds NaN, ±Infinity and −0 as they were put', async () => {
@@ -78,7 +101,9 @@ describe('binaryValue', () => {
     const reopened = new CachedKeyValueStore<typeof state>('kv');
     await reopened.open(dir);
     const back = reopened.get('BTC-USDT')!;
-    expect([back.sum, back.variance, back.high, back.low, ...back.window].map(bits)).toEqual([-0, NaN, Infinity, -Infinity, 1e200, 1e-300].map(bits));
+    expect([back.sum, back.variance, back.high, back.low, ...back.window].map(bits)).toEqual(
+      [-0, NaN, Infinity, -Infinity, 1e200, 1e-300].map(bits),
+    );
     expect(reopened.committedMarker).toBe('1');
     await reopened.close();
   });

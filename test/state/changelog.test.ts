@@ -20,7 +20,12 @@ describe('store changelogs', () => {
     kv.put('a', { n: 3 });
     kv.delete('b');
     await kv.flush('2', (k, v) => log.push([k, v]));
-    expect(log.map(readable)).toEqual([['a', { n: 1 }], ['b', { n: 2 }], ['a', { n: 3 }], ['b', null]]);
+    expect(log.map(readable)).toEqual([
+      ['a', { n: 1 }],
+      ['b', { n: 2 }],
+      ['a', { n: 3 }],
+      ['b', null],
+    ]);
 
     const restored = new CachedKeyValueStore<{ n: number }>('kv');
     await restored.open(undefined);
@@ -43,7 +48,11 @@ describe('store changelogs', () => {
     await ws.flush('2', (k, v) => log.push([k, v]));
     await ws.flush('3', (k, v) => log.push([k, v])); // nothing changed: nothing logged
     expect(log.map(readable).map(([k, v]) => [(k as string).replace('\u0001', '@'), v])).toEqual([
-      ['BTC@0', { v: 1 }], ['ETH@0', { v: 2 }], ['BTC@0', { v: 5 }], ['ETH@0', null], ['BTC@60000', { v: 7 }],
+      ['BTC@0', { v: 1 }],
+      ['ETH@0', { v: 2 }],
+      ['BTC@0', { v: 5 }],
+      ['ETH@0', null],
+      ['BTC@60000', { v: 7 }],
     ]);
 
     const restored = new WindowStore<{ v: number }>('w', 60_000);

@@ -15,7 +15,11 @@ function ticking() {
   };
 }
 
-const topology = new Topology().addSource('in', ['t'], []).addProcessor('tick', ticking, ['in'], { writes: ['at'] }).addSink('out', 'ticks', ['tick'], ['at']).build();
+const topology = new Topology()
+  .addSource('in', ['t'], [])
+  .addProcessor('tick', ticking, ['in'], { writes: ['at'] })
+  .addSink('out', 'ticks', ['tick'], ['at'])
+  .build();
 const record = (minute: number) => ({ key: 'k', value: {}, timestamp: minute * 60_000, headers: {} });
 
 describe('StreamTask', () => {

@@ -12,8 +12,12 @@ describe('Topology.build', () => {
       .addSource('in', ['prices'], ['symbol', 'close'])
       .addProcessor('features', pass, ['in'], { reads: ['close_price'] });
     expect(() => t.build()).toThrow(TopologyError);
-    expect(() => new Topology().addSource('in', ['p'], ['symbol', 'close']).addProcessor('features', pass, ['in'], { reads: ['close_price'] }).build())
-      .toThrow(/processor "features" reads field "close_price".*from in: symbol, close/);
+    expect(() =>
+      new Topology()
+        .addSource('in', ['p'], ['symbol', 'close'])
+        .addProcessor('features', pass, ['in'], { reads: ['close_price'] })
+        .build(),
+    ).toThrow(/processor "features" reads field "close_price".*from in: symbol, close/);
   });
 
   it('passes fields through and adds writes; a replacing processor emits only its writes', () => {
@@ -42,7 +46,9 @@ describe('Topology.build', () => {
   it('refuses unknown parents, duplicate names, sinks as parents, orphan sources and bad store wiring', () => {
     expect(() => new Topology().addSource('in', ['t']).addProcessor('p', pass, ['nope'])).toThrow(/parent "nope", which does not exist/);
     expect(() => new Topology().addSource('in', ['t']).addSource('in', ['u'])).toThrow(/"in" already exists/);
-    expect(() => new Topology().addSource('in', ['t']).addSink('s', 'x', ['in']).addProcessor('p', pass, ['s'])).toThrow(/sinks have no children/);
+    expect(() => new Topology().addSource('in', ['t']).addSink('s', 'x', ['in']).addProcessor('p', pass, ['s'])).toThrow(
+      /sinks have no children/,
+    );
     expect(() => new Topology().addSource('in', ['t']).build()).toThrow(/source "in" has no downstream/);
     expect(() => new Topology().addSource('in', ['t']).addStateStore(keyValueStore('s'), 'in')).toThrow(/"in", which is not a processor/);
     expect(() => new Topology().addSource('in', ['t']).addProcessor('dead-letter', pass, ['in'])).toThrow(/reserved/);

@@ -17,7 +17,8 @@ class Summer implements Processor<{ amount: number }, { key: string; total: numb
     this.ctx = ctx;
     this.store = ctx.getStateStore('totals');
     ctx.schedule(10_000, (time) => {
-      for (const [key, total] of this.store.entries()) ctx.forward({ key, value: { key, total }, timestamp: time, headers: {} }, 'totals-out');
+      for (const [key, total] of this.store.entries())
+        ctx.forward({ key, value: { key, total }, timestamp: time, headers: {} }, 'totals-out');
     });
   }
   process(r: { key: string | null; value: { amount: number }; timestamp: number; headers: Record<string, string> }) {
@@ -50,7 +51,11 @@ describe('TopologyTestDriver', () => {
     driver.pipeInput('in', 'a', { amount: 1 }, 1000);
     driver.pipeInput('in', 'b', { amount: 5 }, 2000);
     driver.pipeInput('in', 'a', { amount: 2 }, 3000);
-    expect(driver.readValues('running-out')).toEqual([{ key: 'a', total: 1 }, { key: 'b', total: 5 }, { key: 'a', total: 3 }]);
+    expect(driver.readValues('running-out')).toEqual([
+      { key: 'a', total: 1 },
+      { key: 'b', total: 5 },
+      { key: 'a', total: 3 },
+    ]);
     expect(driver.readValues('totals-out')).toEqual([]);
     expect(driver.getStateStore<KeyValueStore<number>>('totals').get('a')).toBe(3);
     await driver.close();
@@ -73,13 +78,15 @@ describe('TopologyTestDriver', () => {
     const driver = await TopologyTestDriver.create(summing());
     driver.pipeInput('in', 'a', { amount: -1 }, 1000);
     driver.pipeInput('in', 'a', { amount: 1 }, 2000);
-    expect(driver.readDeadLetters()).toEqual([{ reason: 'negative_amount', processor: 'sum', original: { amount: -1 }, source: 'in', partition: 0, offset: 0 }]);
+    expect(driver.readDeadLetters()).toEqual([
+      { reason: 'negative_amount', processor: 'sum', original: { amount: -1 }, source: 'in', partition: 0, offset: 0 },
+    ]);
     expect(driver.readValues('running-out')).toEqual([{ key: 'a', total: 1 }]);
     expect(driver.tasks[0].metrics.deadLetters.get('negative_amount')).toBe(1);
     await driver.close();
   });
 
-  it('gives each partition its own task and stores, placed by Kafka\'s partitioner', async () => {
+  it("gives each partition its own task and stores, placed by Kafka's partitioner", async () => {
     const driver = await TopologyTestDriver.create(summing(), { partitions: 3 });
     for (const key of ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT']) driver.pipeInput('in', key, { amount: 1 }, 1000);
     const holders = [0, 1, 2].map((p) => [...driver.getStateStore<KeyValueStore<number>>('totals', p).entries()].map(([k]) => k));

@@ -25,7 +25,13 @@ async function visibleRows(dir: string) {
   const rows: { path: string; offset: number; ts: number; raw: string }[] = [];
   for await (const entry of walk(storage, dir, (d) => !d.name.startsWith('.'))) {
     for await (const batch of readParquetRows(entry.path)) {
-      for (const { row } of batch) rows.push({ path: entry.path.slice(dir.length + 1), offset: row.kafka_offset as number, ts: row.ts as number, raw: row.raw as string });
+      for (const { row } of batch)
+        rows.push({
+          path: entry.path.slice(dir.length + 1),
+          offset: row.kafka_offset as number,
+          ts: row.ts as number,
+          raw: row.raw as string,
+        });
     }
   }
   return rows.sort((a, b) => a.offset - b.offset);
@@ -35,7 +41,13 @@ async function visibleRows(dir: string) {
  * A consumer of one partition: from the committed offset, archive messages, rolling every `every`;
  * `crash` stops the roll after that step, as a kill there would. Returns the committed offset.
  */
-async function consume(dir: string, committed: number, until: number, every: number, crash?: { at: number; step: RollStep }): Promise<{ committed: number; crashed: boolean }> {
+async function consume(
+  dir: string,
+  committed: number,
+  until: number,
+  every: number,
+  crash?: { at: number; step: RollStep },
+): Promise<{ committed: number; crashed: boolean }> {
   const archive = new PartitionArchive(storage, dir, 'prices', 3);
   const commit = async (next: number) => {
     committed = next;
@@ -62,26 +74,34 @@ describe('PartitionArchive: exactly-once rolls', () => {
     expect(rows.map((r) => r.offset)).toEqual(messages.map((m) => m.offset));
     expect(rows.map((r) => r.raw)).toEqual(messages.map((m) => m.raw));
     expect(new Set(rows.map((r) => r.path.split('/').slice(0, 2).join('/')))).toEqual(
-      new Set(['symbol=BTC-USDT/date=2023-03-01', 'symbol=BTC-USDT/date=2023-03-02', 'symbol=ETH-USDT/date=2023-03-01', 'symbol=ETH-USDT/date=2023-03-02']),
+      new Set([
+        'symbol=BTC-USDT/date=2023-03-01',
+        'symbol=BTC-USDT/date=2023-03-02',
+        'symbol=ETH-USDT/date=2023-03-01',
+        'symbol=ETH-USDT/date=2023-03-02',
+      ]),
     );
     for (const r of rows) expect(r.path.split('/')[1]).toBe(`date=${new Date(Math.floor(r.ts / DAY) * DAY).toISOString().slice(0, 10)}`);
     expect(rows[0].path).toMatch(/^symbol=ETH-USDT\/date=2023-03-01\/prices\+3\+0{20}\+0{18}05\.parquet$/);
   });
 
-  it.each<RollStep>(['files', 'ready', 'renames', 'commit'])('killed after the "%s" step of a roll: after recovery no row is missing, none is twice, nothing partial is visible', async (step) => {
-    const dir = join(work, `crash-${step}`);
-    const first = await consume(dir, 0, 20, 6, { at: 12, step });
-    expect(first.crashed).toBe(true);
-    // What a reader sees right after the kill: whole rolls only.
-    const during = await visibleRows(dir);
-    expect(during.map((r) => r.offset)).toEqual(Array.from({ length: step === 'files' || step === 'ready' ? 6 : 12 }, (_, i) => i));
-    // A new instance takes over from the committed offset.
-    const second = await consume(dir, first.committed, 20, 6);
-    expect(second.committed).toBe(20);
-    const rows = await visibleRows(dir);
-    expect(rows.map((r) => r.offset)).toEqual(messages.map((m) => m.offset));
-    expect(await storage.list(join(dir, '.staging'))).toEqual([]);
-  });
+  it.each<RollStep>(['files', 'ready', 'renames', 'commit'])(
+    'killed after the "%s" step of a roll: after recovery no row is missing, none is twice, nothing partial is visible',
+    async (step) => {
+      const dir = join(work, `crash-${step}`);
+      const first = await consume(dir, 0, 20, 6, { at: 12, step });
+      expect(first.crashed).toBe(true);
+      // What a reader sees right after the kill: whole rolls only.
+      const during = await visibleRows(dir);
+      expect(during.map((r) => r.offset)).toEqual(Array.from({ length: step === 'files' || step === 'ready' ? 6 : 12 }, (_, i) => i));
+      // A new instance takes over from the committed offset.
+      const second = await consume(dir, first.committed, 20, 6);
+      expect(second.committed).toBe(20);
+      const rows = await visibleRows(dir);
+      expect(rows.map((r) => r.offset)).toEqual(messages.map((m) => m.offset));
+      expect(await storage.list(join(dir, '.staging'))).toEqual([]);
+    },
+  );
 });
 
 describe('PartitionArchive: bad input and failed writes', () => {
@@ -100,20 +120,23 @@ describe('PartitionArchive: bad input and failed writes', () => {
     ['another offset than the roll name gives', '{"nextOffset":7}\n'],
     ['not a number', 'NaN'],
     ['too big to be a marker', `{"nextOffset":6}\n${' '.repeat(1000)}`],
-  ])('treats a _READY marker that is %s as absent: the roll is discarded, no offset is committed, nothing is lost', async (what, content) => {
-    const dir = join(work, `marker-${what.replace(/\W+/g, '-')}`);
-    writeFileSync(await stagedRoll(dir), content);
-    const commits: number[] = [];
-    await new PartitionArchive(storage, dir, 'prices', 3).recover(async (next) => {
-      commits.push(next);
-    });
-    expect(commits).toEqual([]); // never offset 0: the roll was not completed
-    expect(await storage.list(join(dir, '.staging'))).toEqual([]);
-    expect(await visibleRows(dir)).toEqual([]);
-    // Consumed again from the group's offset (0): every message once.
-    await consume(dir, 0, 20, 6);
-    expect((await visibleRows(dir)).map((r) => r.offset)).toEqual(messages.map((m) => m.offset));
-  });
+  ])(
+    'treats a _READY marker that is %s as absent: the roll is discarded, no offset is committed, nothing is lost',
+    async (what, content) => {
+      const dir = join(work, `marker-${what.replace(/\W+/g, '-')}`);
+      writeFileSync(await stagedRoll(dir), content);
+      const commits: number[] = [];
+      await new PartitionArchive(storage, dir, 'prices', 3).recover(async (next) => {
+        commits.push(next);
+      });
+      expect(commits).toEqual([]); // never offset 0: the roll was not completed
+      expect(await storage.list(join(dir, '.staging'))).toEqual([]);
+      expect(await visibleRows(dir)).toEqual([]);
+      // Consumed again from the group's offset (0): every message once.
+      await consume(dir, 0, 20, 6);
+      expect((await visibleRows(dir)).map((r) => r.offset)).toEqual(messages.map((m) => m.offset));
+    },
+  );
 
   it.each([
     ['written by this version', '{"nextOffset":6}\n'],

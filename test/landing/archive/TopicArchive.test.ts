@@ -18,7 +18,8 @@ function message(offset: number, value: string | null): ConsumedMessage {
   return { key: null, value: value === null ? null : Buffer.from(value), offset: String(offset), timestamp: String(T0 + offset) };
 }
 
-const price = (offset: number, symbol = 'BTCUSDT') => message(offset, JSON.stringify({ symbol, ts: T0 + offset * 60_000, close: 100 + offset }));
+const price = (offset: number, symbol = 'BTCUSDT') =>
+  message(offset, JSON.stringify({ symbol, ts: T0 + offset * 60_000, close: 100 + offset }));
 
 /** A TopicArchive whose commits, dead letters and consumed offsets are recorded, in the order they happen. */
 function archiveIn(dir: string, rollBytes = 1 << 30) {
@@ -47,7 +48,12 @@ async function rowsOf(dir: string) {
   const rows: { path: string; offset: number; partition: number }[] = [];
   for await (const entry of walk(storage, dir, (d) => !d.name.startsWith('.'))) {
     for await (const batch of readParquetRows(entry.path)) {
-      for (const { row } of batch) rows.push({ path: entry.path.slice(dir.length + 1).replace(/\/[^/]+$/, ''), offset: row.kafka_offset as number, partition: row.kafka_partition as number });
+      for (const { row } of batch)
+        rows.push({
+          path: entry.path.slice(dir.length + 1).replace(/\/[^/]+$/, ''),
+          offset: row.kafka_offset as number,
+          partition: row.kafka_partition as number,
+        });
     }
   }
   return rows.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
@@ -91,7 +97,10 @@ describe('TopicArchive', () => {
       ['3', 'bad_timestamp'],
       ['4', 'unreadable'],
     ]);
-    expect(deadLetters[0]).toMatchObject({ value: Buffer.from('{not json'), headers: { stage: 'archive', topic: 'prices', partition: '0' } });
+    expect(deadLetters[0]).toMatchObject({
+      value: Buffer.from('{not json'),
+      headers: { stage: 'archive', topic: 'prices', partition: '0' },
+    });
     await archive.rollAll();
     expect(events).toEqual(['dead letters 1,2,3,4', 'commit 0:6']);
     expect((await rowsOf(dir)).map((r) => r.offset)).toEqual([0, 5]);

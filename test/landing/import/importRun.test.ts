@@ -78,16 +78,33 @@ async function columnTypes(dataset: string): Promise<string[]> {
 
 /** Every file under a directory, relative to it. */
 async function files(path: string): Promise<string[]> {
-  return (await readdir(path, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(path, join(e.parentPath, e.name))).sort();
+  return (await readdir(path, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => relative(path, join(e.parentPath, e.name)))
+    .sort();
 }
 
 /** The source rows, read here independently of the importer: time in the given unit → ms, prices as numbers. */
 function expected(text: string, symbol: string, exchange: string, unitToMs: (t: string) => number, header: boolean) {
-  const lines = text.trim().split('\n').slice(header ? 1 : 0);
+  const lines = text
+    .trim()
+    .split('\n')
+    .slice(header ? 1 : 0);
   return lines.map((line) => {
     const c = line.split(',');
     const ts = unitToMs(c[0]);
-    return { symbol, date: new Date(ts).toISOString().slice(0, 10), ts, open: Number(c[1]), high: Number(c[2]), low: Number(c[3]), close: Number(c[4]), volume: Number(c[5]), exchange, interval: '1m' };
+    return {
+      symbol,
+      date: new Date(ts).toISOString().slice(0, 10),
+      ts,
+      open: Number(c[1]),
+      high: Number(c[2]),
+      low: Number(c[3]),
+      close: Number(c[4]),
+      volume: Number(c[5]),
+      exchange,
+      interval: '1m',
+    };
   });
 }
 
@@ -95,7 +112,14 @@ describe('import: exchange exports → Parquet', () => {
   it('lands a data-vision zip (header-less klines, µs times), a Kraken OHLCVT CSV and a Binance CSV with a header, as the source rows', async () => {
     const out = join(dir, 'three');
     const summary = await run(out, [ZIP, KRAKEN, WITH_HEADER]);
-    expect({ files: summary.files, archives: summary.archives, rowsIn: summary.rowsIn, written: summary.written, rejected: summary.rejected.size, partitions: summary.partitions }).toEqual({
+    expect({
+      files: summary.files,
+      archives: summary.archives,
+      rowsIn: summary.rowsIn,
+      written: summary.written,
+      rejected: summary.rejected.size,
+      partitions: summary.partitions,
+    }).toEqual({
       files: 3,
       archives: 1,
       rowsIn: 75,
@@ -111,9 +135,24 @@ describe('import: exchange exports → Parquet', () => {
       'symbol=SOL-USDT/date=2024-03-10/part-000001.parquet',
       'symbol=SOL-USDT/date=2024-03-11/part-000001.parquet',
     ]);
-    expect(await columnTypes(out)).toEqual(['ts BIGINT', 'open DOUBLE', 'high DOUBLE', 'low DOUBLE', 'close DOUBLE', 'volume DOUBLE', 'exchange VARCHAR', 'interval VARCHAR']);
+    expect(await columnTypes(out)).toEqual([
+      'ts BIGINT',
+      'open DOUBLE',
+      'high DOUBLE',
+      'low DOUBLE',
+      'close DOUBLE',
+      'volume DOUBLE',
+      'exchange VARCHAR',
+      'interval VARCHAR',
+    ]);
 
-    const zipped = new TextDecoder().decode(Buffer.concat(await collect(openEntry(new LocalStorage(), ZIP, (await readZipDirectory(new LocalStorage(), ZIP, (await readFile(ZIP)).length))[0]))));
+    const zipped = new TextDecoder().decode(
+      Buffer.concat(
+        await collect(
+          openEntry(new LocalStorage(), ZIP, (await readZipDirectory(new LocalStorage(), ZIP, (await readFile(ZIP)).length))[0]),
+        ),
+      ),
+    );
     expect(zipped.split('\n')[0]).toMatch(/^1735775100000000,94000\.00000000,/); // microseconds in the source
     const want = [
       ...expected(await readFile(KRAKEN, 'utf8'), 'BTC-USD', 'unknown', (t) => Number(t) * 1000, false),
@@ -123,7 +162,10 @@ describe('import: exchange exports → Parquet', () => {
     const got = await readBack(out);
     expect(got).toHaveLength(75);
     expect(got).toEqual(want);
-    expect(got.filter((r) => r.symbol === 'BTC-USDT').map((r) => r.date)).toEqual([...Array(15).fill('2025-01-01'), ...Array(15).fill('2025-01-02')]);
+    expect(got.filter((r) => r.symbol === 'BTC-USDT').map((r) => r.date)).toEqual([
+      ...Array(15).fill('2025-01-01'),
+      ...Array(15).fill('2025-01-02'),
+    ]);
   });
 
   it('takes --exchange, --interval and --symbol for rows without them, and keeps only from ≤ ts < to', async () => {
@@ -143,7 +185,9 @@ describe('import: exchange exports → Parquet', () => {
       ['ETH-USDT', '1h', Date.UTC(2024, 0, 1)],
       ['ETH-USDT', '1h', Date.UTC(2024, 0, 1, 0, 1)],
     ]);
-    await expect(run(join(dir, 'unnamed'), [join(dir, 'klines.csv')])).rejects.toThrow(/klines\.csv: missing column 'symbol', and neither the path nor the file name names one; pass --symbol/);
+    await expect(run(join(dir, 'unnamed'), [join(dir, 'klines.csv')])).rejects.toThrow(
+      /klines\.csv: missing column 'symbol', and neither the path nor the file name names one; pass --symbol/,
+    );
   });
 
   it('writes rows that cannot be read to the dead-letter file with their reason, and counts them', async () => {
@@ -162,8 +206,13 @@ describe('import: exchange exports → Parquet', () => {
     await writeFile(join(dir, 'bad', 'ADAUSDT_1m.csv'), lines.join('\r\n') + '\r\n');
     const r = candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/import: 7 rows in, 3 written to 1 partition\(s\) of ds .*; rejected: 4 \(bad_timestamp 1, non_numeric:open 1, wrong_column_count 2\) in import-dead-letter\.jsonl; 1 file\(s\); [\d.]+ s/);
-    const letters = (await readFile(join(dir, 'bad', 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(r.stderr).toMatch(
+      /import: 7 rows in, 3 written to 1 partition\(s\) of ds .*; rejected: 4 \(bad_timestamp 1, non_numeric:open 1, wrong_column_count 2\) in import-dead-letter\.jsonl; 1 file\(s\); [\d.]+ s/,
+    );
+    const letters = (await readFile(join(dir, 'bad', 'import-dead-letter.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(letters).toEqual([
       { reason: 'bad_timestamp', detail: 'open_time="yesterday"', source: 'ADAUSDT_1m.csv', line: 4, original: lines[3] },
       { reason: 'non_numeric:open', detail: 'open="ten"', source: 'ADAUSDT_1m.csv', line: 5, original: lines[4] },
@@ -177,13 +226,17 @@ describe('import: exchange exports → Parquet', () => {
     ]);
     // The same import again (a crash's re-run) replaces its dead letters, as it does its rows; another import appends its own.
     const deadLetters = async () => (await readFile(join(dir, 'bad', 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n');
-    expect(candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance', '--quiet').code).toBe(0);
+    expect(
+      candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance', '--quiet').code,
+    ).toBe(0);
     expect(await deadLetters()).toHaveLength(4);
     await writeFile(join(dir, 'bad', 'ADAUSDT_1m-b.csv'), [lines[0], lines[3]].join('\n') + '\n');
     expect(candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m-b.csv', '--out', 'ds', '--quiet').code).toBe(0);
     expect((await deadLetters()).map((l) => JSON.parse(l).source)).toEqual([...Array(4).fill('ADAUSDT_1m.csv'), 'ADAUSDT_1m-b.csv']);
     // So does the first again: the last import to start was another one.
-    expect(candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance', '--quiet').code).toBe(0);
+    expect(
+      candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance', '--quiet').code,
+    ).toBe(0);
     expect(await deadLetters()).toHaveLength(9);
   });
 
@@ -192,13 +245,38 @@ describe('import: exchange exports → Parquet', () => {
     await mkdir(work, { recursive: true });
     const t = Date.UTC(2024, 5, 1);
     const good = `${t},1,2,0.5,1.5,1\n`;
-    await writeFile(join(work, 'ETCUSDT-1m-2024-06-01.zip'), makeZip([{ name: 'ETCUSDT-1m-2024-06-01.csv', data: good + '7'.repeat(50_000_000) + '\n' + good }]));
+    await writeFile(
+      join(work, 'ETCUSDT-1m-2024-06-01.zip'),
+      makeZip([{ name: 'ETCUSDT-1m-2024-06-01.csv', data: good + '7'.repeat(50_000_000) + '\n' + good }]),
+    );
     await writeFile(join(work, 'ETCUSDT-1m-2024-06-02.csv'), `${t + 86_400_000},1,2,0.5,1.5,1\n`);
     const started = performance.now();
-    const failed = candlestream(work, 'import', '--source', 'ETCUSDT-1m-2024-06-01.zip', '--source', 'ETCUSDT-1m-2024-06-02.csv', '--out', 'ds');
-    expect(failed.stderr).toMatch(/ETCUSDT-1m-2024-06-01\.zip!ETCUSDT-1m-2024-06-01\.csv: line 2 is longer than 1048576 bytes \(--max-line-bytes\)/);
+    const failed = candlestream(
+      work,
+      'import',
+      '--source',
+      'ETCUSDT-1m-2024-06-01.zip',
+      '--source',
+      'ETCUSDT-1m-2024-06-02.csv',
+      '--out',
+      'ds',
+    );
+    expect(failed.stderr).toMatch(
+      /ETCUSDT-1m-2024-06-01\.zip!ETCUSDT-1m-2024-06-01\.csv: line 2 is longer than 1048576 bytes \(--max-line-bytes\)/,
+    );
     expect(failed.code).toBe(1);
-    const skipped = candlestream(work, 'import', '--source', 'ETCUSDT-1m-2024-06-01.zip', '--source', 'ETCUSDT-1m-2024-06-02.csv', '--out', 'ds', '--on-error', 'skip');
+    const skipped = candlestream(
+      work,
+      'import',
+      '--source',
+      'ETCUSDT-1m-2024-06-01.zip',
+      '--source',
+      'ETCUSDT-1m-2024-06-02.csv',
+      '--out',
+      'ds',
+      '--on-error',
+      'skip',
+    );
     expect(skipped.stderr).toMatch(/import: skipped the rest of .*ETCUSDT-1m-2024-06-01\.csv: line 2 is longer than 1048576 bytes/);
     expect(skipped.code).toBe(0);
     expect((await readBack(join(work, 'ds'))).map((r) => r.date)).toEqual(['2024-06-01', '2024-06-02']);
@@ -214,14 +292,25 @@ describe('import: exchange exports → Parquet', () => {
     await mkdir(work, { recursive: true });
     const long = `${'A'.repeat(296)}USDT`;
     const t = Date.UTC(2024, 6, 1);
-    const lines = ['symbol,open_time,open,high,low,close,volume', `BTCUSDT,${t},1,2,0.5,1.5,1`, `${long},${t},1,2,0.5,1.5,2`, `ETHUSDT,${t},1,2,0.5,1.5,3`];
+    const lines = [
+      'symbol,open_time,open,high,low,close,volume',
+      `BTCUSDT,${t},1,2,0.5,1.5,1`,
+      `${long},${t},1,2,0.5,1.5,2`,
+      `ETHUSDT,${t},1,2,0.5,1.5,3`,
+    ];
     await writeFile(join(work, 'mixed.csv'), lines.join('\n') + '\n');
     const r = candlestream(work, 'import', '--source', 'mixed.csv', '--out', 'ds', '--commit-every', '1');
     expect(r.stderr).toMatch(/3 rows in, 2 written to 2 partition\(s\) .*rejected: 1 \(bad_symbol:too_long 1\)/);
     expect(r.code).toBe(0);
-    const [letter] = (await readFile(join(work, 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const [letter] = (await readFile(join(work, 'import-dead-letter.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(letter).toMatchObject({ reason: 'bad_symbol:too_long', source: 'mixed.csv', line: 3, original: lines[2] });
-    expect(await files(join(work, 'ds'))).toEqual(['symbol=BTC-USDT/date=2024-07-01/part-000001.parquet', 'symbol=ETH-USDT/date=2024-07-01/part-000002.parquet']);
+    expect(await files(join(work, 'ds'))).toEqual([
+      'symbol=BTC-USDT/date=2024-07-01/part-000001.parquet',
+      'symbol=ETH-USDT/date=2024-07-01/part-000002.parquet',
+    ]);
   });
 
   it('removes the hidden part files a killed run left in a partition it writes', async () => {
@@ -271,7 +360,9 @@ describe('import: exchange exports → Parquet', () => {
     await mkdir(join(out, 'symbol=BTC-USD'), { recursive: true });
     await writeFile(join(out, 'symbol=BTC-USD', 'date=2024-01-01'), 'a file where the partition directory should be');
     const skips: string[] = [];
-    await expect(run(out, [KRAKEN, WITH_HEADER], { onError: 'skip', commitEvery: 5, onSkip: (m) => skips.push(m) })).rejects.toThrow(/date=2024-01-01/);
+    await expect(run(out, [KRAKEN, WITH_HEADER], { onError: 'skip', commitEvery: 5, onSkip: (m) => skips.push(m) })).rejects.toThrow(
+      /date=2024-01-01/,
+    );
     expect(skips).toEqual([]);
   });
 
@@ -281,8 +372,28 @@ describe('import: exchange exports → Parquet', () => {
     const imported = candlestream(work, 'import', '--source', join(root, 'data/candles'), '--out', 'landed', '--commit-every', '20000');
     expect(imported.stderr).toMatch(/60,480 rows in, 60,480 written to 42 partition\(s\)/);
     expect(imported.code).toBe(0);
-    const original = candlestream(work, 'backfill', '--source', join(root, 'data/candles'), '--sink', 'jsonl:original.jsonl', '--state-dir', 'state-original', '--quiet');
-    const replayed = candlestream(work, 'backfill', '--source', 'landed', '--sink', 'jsonl:landed.jsonl', '--state-dir', 'state-landed', '--quiet');
+    const original = candlestream(
+      work,
+      'backfill',
+      '--source',
+      join(root, 'data/candles'),
+      '--sink',
+      'jsonl:original.jsonl',
+      '--state-dir',
+      'state-original',
+      '--quiet',
+    );
+    const replayed = candlestream(
+      work,
+      'backfill',
+      '--source',
+      'landed',
+      '--sink',
+      'jsonl:landed.jsonl',
+      '--state-dir',
+      'state-landed',
+      '--quiet',
+    );
     expect([original.code, replayed.code, original.stderr, replayed.stderr]).toEqual([0, 0, '', '']);
     const [a, b] = [await readFile(join(work, 'original.jsonl')), await readFile(join(work, 'landed.jsonl'))];
     expect(a.length).toBeGreaterThan(1_000_000);
@@ -293,7 +404,8 @@ describe('import: exchange exports → Parquet', () => {
 describe('import: zip archives', () => {
   it('reads stored and deflated members, in folders, leaving out non-CSV, __MACOSX and hidden members; ZIP64 too', async () => {
     for (const zip64 of [false, true]) {
-      const csv = (n: number, day = 0) => Array.from({ length: n }, (_, i) => `${1704067200 + day * 86_400 + i * 60},1,2,0.5,1.5,${i + 1}`).join('\n') + '\n';
+      const csv = (n: number, day = 0) =>
+        Array.from({ length: n }, (_, i) => `${1704067200 + day * 86_400 + i * 60},1,2,0.5,1.5,${i + 1}`).join('\n') + '\n';
       const archive = makeZip(
         [
           { name: 'klines/', data: '' },
@@ -346,7 +458,16 @@ describe('import: zip archives', () => {
     expect(failed.stderr).toMatch(/^candlestream import: in\/LTCUSDT-1m-2024-01\.zip!LTCUSDT-1m-2024-01\.csv: corrupt \(CRC-32/);
     expect(failed.code).toBe(1);
     expect(await readdir(work)).not.toContain('ds'); // every file is checked before anything is written
-    const bad = candlestream(work, 'import', '--source', 'in/LTCUSDT-1m-2024-01.zip', '--source', 'in/LTCUSDT-1m-2024-03.zip', '--out', 'ds');
+    const bad = candlestream(
+      work,
+      'import',
+      '--source',
+      'in/LTCUSDT-1m-2024-01.zip',
+      '--source',
+      'in/LTCUSDT-1m-2024-03.zip',
+      '--out',
+      'ds',
+    );
     expect(bad.stderr).toMatch(/^candlestream import: in\/LTCUSDT-1m-2024-01\.zip!LTCUSDT-1m-2024-01\.csv: corrupt \(CRC-32/);
     expect(bad.code).toBe(1);
     expect(await readdir(work)).not.toContain('ds');
@@ -371,11 +492,35 @@ describe('import: zip archives', () => {
     await mkdir(work, { recursive: true });
     await writeFile(join(work, 'XRPUSDT-1m-2024-05-01.zip'), archive);
     await writeFile(join(work, 'XRPUSDT-1m-2024-04-30.csv'), `${t - 120_000},1,2,0.5,1.5,1\n${t - 60_000},1,2,0.5,1.5,2\n`);
-    const failed = candlestream(work, 'import', '--source', 'XRPUSDT-1m-2024-04-30.csv', '--source', 'XRPUSDT-1m-2024-05-01.zip', '--out', 'ds', '--commit-every', '5');
+    const failed = candlestream(
+      work,
+      'import',
+      '--source',
+      'XRPUSDT-1m-2024-04-30.csv',
+      '--source',
+      'XRPUSDT-1m-2024-05-01.zip',
+      '--out',
+      'ds',
+      '--commit-every',
+      '5',
+    );
     expect(failed.stderr).toMatch(/XRPUSDT-1m-2024-05-01\.zip!XRPUSDT-1m-2024-05-01\.csv: corrupt \(CRC-32/);
     expect(failed.code).toBe(1);
     expect(await readdir(work)).not.toContain('ds');
-    const skipped = candlestream(work, 'import', '--source', 'XRPUSDT-1m-2024-05-01.zip', '--source', 'XRPUSDT-1m-2024-04-30.csv', '--out', 'ds', '--commit-every', '5', '--on-error', 'skip');
+    const skipped = candlestream(
+      work,
+      'import',
+      '--source',
+      'XRPUSDT-1m-2024-05-01.zip',
+      '--source',
+      'XRPUSDT-1m-2024-04-30.csv',
+      '--out',
+      'ds',
+      '--commit-every',
+      '5',
+      '--on-error',
+      'skip',
+    );
     expect(skipped.code).toBe(0);
     expect(skipped.stderr).toMatch(/skipped XRPUSDT-1m-2024-05-01\.zip!XRPUSDT-1m-2024-05-01\.csv: corrupt/);
     expect((await readBack(join(work, 'ds'))).map((r) => r.date)).toEqual(['2024-04-30', '2024-04-30']);
@@ -403,7 +548,9 @@ describe('import: zip archives', () => {
     const path = join(dir, 'crc.zip');
     await writeFile(path, archive);
     const [entry] = await readZipDirectory(new LocalStorage(), path, archive.length);
-    await expect(collect(openEntry(new LocalStorage(), path, entry))).rejects.toThrow(/crc\.zip!x\.csv: corrupt \(CRC-32 [0-9a-f]{8}, the directory says [0-9a-f]{8}\)/);
+    await expect(collect(openEntry(new LocalStorage(), path, entry))).rejects.toThrow(
+      /crc\.zip!x\.csv: corrupt \(CRC-32 [0-9a-f]{8}, the directory says [0-9a-f]{8}\)/,
+    );
   });
 });
 
@@ -423,7 +570,10 @@ describe('candlestream import (command line)', () => {
     [['--source', 'x.csv', '--out', 'x', '--on-error', 'ignore'], /--on-error must be fail or skip/],
     [['--source', 'x.csv', '--out', 'x', '--dead-letter', 'kafka:topic'], /--dead-letter: cannot write to "kafka:topic"/],
     [['--source', 'x.csv', '--out', 'x', '--from', 'soon'], /--from: cannot read "soon"/],
-    [['--source', 'x.csv', '--out', 'x', '--commit-every', '1e9'], /--commit-every must be a whole number from 1 to 10000000 \(rows are held in memory/],
+    [
+      ['--source', 'x.csv', '--out', 'x', '--commit-every', '1e9'],
+      /--commit-every must be a whole number from 1 to 10000000 \(rows are held in memory/,
+    ],
   ])('stops with exit 2 and names the bad setting: %j', (args, message) => {
     const r = candlestream(dir, 'import', ...args);
     expect(r.stderr).toMatch(message);
@@ -444,7 +594,9 @@ describe('candlestream import (command line)', () => {
     await writeFile(join(work, 'BTCUSDT-1s-2025-01-01.csv'), '1735689600000000,1,2,0.5,1.5,1,1735689600999999,0,1,0,0,0\n');
     await writeFile(join(work, 'BTCUSDT-8h-2025-01.csv'), '1735689600000000,1,2,0.5,1.5,1,1735718399999999,0,1,0,0,0\n');
     const seconds = candlestream(work, 'import', '--source', 'BTCUSDT-1s-2025-01-01.csv', '--out', 'ds');
-    expect(seconds.stderr).toMatch(/BTCUSDT-1s-2025-01-01\.csv: the file name says interval "1s", which candlestream does not handle; pass --interval/);
+    expect(seconds.stderr).toMatch(
+      /BTCUSDT-1s-2025-01-01\.csv: the file name says interval "1s", which candlestream does not handle; pass --interval/,
+    );
     expect(seconds.code).toBe(1);
     const hours = candlestream(work, 'import', '--source', 'BTCUSDT-8h-2025-01.csv', '--out', 'ds');
     expect(hours.stderr).toMatch(/BTCUSDT-8h-2025-01\.csv: the file name says interval "8h": unknown interval "8h"/);

@@ -11,7 +11,9 @@ export function makeZip(members: { name: string; data: string; method?: 0 | 8; b
     const stored = method === 8 ? deflateRawSync(data) : data;
     const name = Buffer.from(m.name);
     const crc = crc32(data);
-    const zipExtra = zip64 ? Buffer.concat([Buffer.from(u16s(0x0001, 24)), u64(data.length), u64(stored.length), u64(offset)]) : Buffer.alloc(0);
+    const zipExtra = zip64
+      ? Buffer.concat([Buffer.from(u16s(0x0001, 24)), u64(data.length), u64(stored.length), u64(offset)])
+      : Buffer.alloc(0);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(zip64 ? 45 : 20, 4);

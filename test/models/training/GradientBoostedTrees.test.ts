@@ -6,7 +6,6 @@ import { trainLogisticRegression } from '../../../models/training/LogisticRegres
 import { predictProbabilities, predictScores } from '../../../models/training/predict.ts';
 import type { TreeEnsembleModel } from '../../../models/training/TrainedModel.ts';
 
-
 /** rows × features uniform in [-1, 1), labelled by `label` (given the row and a uniform draw for noise). */
 function make(seed: number, rows: number, features: number, classes: number[], label: (x: Float64Array, u: number) => number): Dataset {
   const rnd = seededRandom(seed);
@@ -40,7 +39,7 @@ function logLoss(model: TreeEnsembleModel, data: Dataset): number {
   return loss / data.rows;
 }
 
-const xorLabel = (x: Float64Array, u: number): number => ((x[0] > 0) !== (x[1] > 0) ? 1 : 0) ^ (u < 0.1 ? 1 : 0);
+const xorLabel = (x: Float64Array, u: number): number => (x[0] > 0 !== x[1] > 0 ? 1 : 0) ^ (u < 0.1 ? 1 : 0);
 const thresholdLabel = (x: Float64Array, u: number): number => (x[2] > 0.3 ? 1 : 0) ^ (u < 0.05 ? 1 : 0);
 
 describe('trainGradientBoostedTrees', () => {
@@ -114,11 +113,20 @@ describe('trainGradientBoostedTrees', () => {
       }
       return data;
     };
-    for (const classes of [[0, 1], [-1, 0, 1]]) {
+    for (const classes of [
+      [0, 1],
+      [-1, 0, 1],
+    ]) {
       it(`with ${classes.length} classes`, () => {
         const data = awkward(classes.length * 10, classes);
         let tracked = new Float64Array(0);
-        const { model } = trainGradientBoostedTrees(data, { trees: 30, maxDepth: 4, minLeaf: 5, bins: 16, onRound: (_, s) => (tracked = Float64Array.from(s)) });
+        const { model } = trainGradientBoostedTrees(data, {
+          trees: 30,
+          maxDepth: 4,
+          minLeaf: 5,
+          bins: 16,
+          onRound: (_, s) => (tracked = Float64Array.from(s)),
+        });
         expect(predictScores(model, data.x, data.rows, 4)).toEqual(tracked);
         for (const b of model.baseScores) expect(Math.fround(b)).toBe(b);
         let splits = 0;
@@ -161,9 +169,20 @@ describe('trainGradientBoostedTrees', () => {
     for (let j = 0; j < f; j++) {
       const values = [...new Set(Array.from({ length: rows }, (_, i) => x[i * f + j]))].sort((a, b) => a - b);
       for (const v of values.slice(0, -1)) {
-        let gl = 0, hl = 0, nl = 0, gr = 0, hr = 0;
+        let gl = 0,
+          hl = 0,
+          nl = 0,
+          gr = 0,
+          hr = 0;
         for (let i = 0; i < rows; i++) {
-          if (Math.fround(x[i * f + j]) <= Math.fround(v)) { gl += g[i]; hl += h; nl++; } else { gr += g[i]; hr += h; }
+          if (Math.fround(x[i * f + j]) <= Math.fround(v)) {
+            gl += g[i];
+            hl += h;
+            nl++;
+          } else {
+            gr += g[i];
+            hr += h;
+          }
         }
         if (nl < minLeaf || rows - nl < minLeaf) continue;
         const gain = score(gl, hl) + score(gr, hr) - score(gl + gr, hl + hr);
@@ -204,13 +223,15 @@ describe('trainGradientBoostedTrees', () => {
     const train = make(11, 500, 3, [0, 1], xorLabel);
     const { model } = trainGradientBoostedTrees(train, { trees: 10, maxDepth: 2, minLeaf: 60 });
     for (const tree of model.trees) {
-      const depth = (n: number): number => (tree.nodes[n].feature === -1 ? 0 : 1 + Math.max(depth(tree.nodes[n].left), depth(tree.nodes[n].right)));
+      const depth = (n: number): number =>
+        tree.nodes[n].feature === -1 ? 0 : 1 + Math.max(depth(tree.nodes[n].left), depth(tree.nodes[n].right));
       expect(depth(0)).toBeLessThanOrEqual(2);
       const counts = new Map<number, number>();
       for (let i = 0; i < train.rows; i++) {
         const row = Float64Array.from(train.x.subarray(i * 3, i * 3 + 3), Math.fround);
         let n = 0;
-        while (tree.nodes[n].feature !== -1) n = row[tree.nodes[n].feature] <= tree.nodes[n].threshold ? tree.nodes[n].left : tree.nodes[n].right;
+        while (tree.nodes[n].feature !== -1)
+          n = row[tree.nodes[n].feature] <= tree.nodes[n].threshold ? tree.nodes[n].left : tree.nodes[n].right;
         counts.set(n, (counts.get(n) ?? 0) + 1);
       }
       for (const c of counts.values()) expect(c).toBeGreaterThanOrEqual(60);

@@ -5,7 +5,6 @@ import { fitLogisticRegression, trainLogisticRegression } from '../../../models/
 import { predictProbabilities } from '../../../models/training/predict.ts';
 import type { LinearModel } from '../../../models/training/TrainedModel.ts';
 
-
 function normal(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
 }
@@ -133,7 +132,10 @@ describe('trainLogisticRegression', () => {
 
     it('is at a stationary point of the objective (gradient ~0), and a nudged model is not', () => {
       expect(objectiveGradientNorm(model, data, l2)).toBeLessThan(1e-5);
-      const nudged: LinearModel = { ...model, coefficients: [model.coefficients[0], model.coefficients[1].map((w, j) => (j === 0 ? w + 0.05 : w))] };
+      const nudged: LinearModel = {
+        ...model,
+        coefficients: [model.coefficients[0], model.coefficients[1].map((w, j) => (j === 0 ? w + 0.05 : w))],
+      };
       expect(objectiveGradientNorm(nudged, data, l2)).toBeGreaterThan(1e-3);
     });
 
@@ -202,7 +204,18 @@ describe('trainLogisticRegression', () => {
 
   it('keeps float32 evaluation close for features near 1 with a tiny spread (ratios like close/sma)', () => {
     // onnxruntime sums in float32: emulate that (rounding after every operation) and compare.
-    const data = draw(13, 20000, [50, 1, 1], [10, 0.001, 0.003], [[0, 0, 0], [0.05, 800, -300]], [0, -2.5 - 500], [0, 1]);
+    const data = draw(
+      13,
+      20000,
+      [50, 1, 1],
+      [10, 0.001, 0.003],
+      [
+        [0, 0, 0],
+        [0.05, 800, -300],
+      ],
+      [0, -2.5 - 500],
+      [0, 1],
+    );
     const model = trainLogisticRegression(data);
     const p = predictProbabilities(model, data.x, data.rows, 3);
     const z = modelInputs(model, data);
@@ -216,12 +229,34 @@ describe('trainLogisticRegression', () => {
   });
 
   it('is deterministic', () => {
-    const data = draw(3, 2000, means, scales, [[0, 0, 0], [1, 0, 1]], [0, 0], [0, 1]);
+    const data = draw(
+      3,
+      2000,
+      means,
+      scales,
+      [
+        [0, 0, 0],
+        [1, 0, 1],
+      ],
+      [0, 0],
+      [0, 1],
+    );
     expect(trainLogisticRegression(data)).toEqual(trainLogisticRegression(data));
   });
 
   it('keeps a constant feature at coefficient 0', () => {
-    const data = draw(5, 2000, [0, 3], [1, 0], [[0, 0], [1, 0]], [0, 0], [0, 1]);
+    const data = draw(
+      5,
+      2000,
+      [0, 3],
+      [1, 0],
+      [
+        [0, 0],
+        [1, 0],
+      ],
+      [0, 0],
+      [0, 1],
+    );
     const model = trainLogisticRegression(data);
     expect(model.coefficients[1][1]).toBe(0);
     expect(model.coefficients[1][0]).toBeGreaterThan(0.5);

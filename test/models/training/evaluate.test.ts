@@ -65,10 +65,18 @@ describe('evaluate', () => {
 
   it('handles three classes: argmax ties go to the first class, log loss is clipped', () => {
     const p = Float64Array.from([
-      0.5, 0.5, 0, // actual 2: predicted 0 (tie → first), p(actual) = 0 → clipped to 1e-15
-      0.2, 0.3, 0.5, // actual 2: predicted 2
-      0.1, 0.8, 0.1, // actual 1: predicted 1
-      0.6, 0.3, 0.1, // actual 1: predicted 0
+      0.5,
+      0.5,
+      0, // actual 2: predicted 0 (tie → first), p(actual) = 0 → clipped to 1e-15
+      0.2,
+      0.3,
+      0.5, // actual 2: predicted 2
+      0.1,
+      0.8,
+      0.1, // actual 1: predicted 1
+      0.6,
+      0.3,
+      0.1, // actual 1: predicted 0
     ]);
     const e3 = evaluate(p, Int32Array.from([2, 2, 1, 1]), [-1, 0, 1], 2);
     expect(e3.accuracy).toBe(0.5);

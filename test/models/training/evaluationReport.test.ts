@@ -31,8 +31,21 @@ function sampleReport(): EvaluationReport {
       test: { rows: 5, from: '2024-10-01T00:00:00Z', to: '2024-12-31T23:59:00Z' },
     },
     models: [
-      { name: 'logistic regression', validation: lrVal, test: lrTest, importance: importance([0.5, 0.3, 0.2]), parameters: { l2: 1e-4, iterations: 12 } },
-      { name: 'gradient-boosted trees', chosen: true, validation: gbVal, test: gbTest, importance: importance([0.1, 0.7, 0.2]), importanceMeasure: 'total split <gain>' },
+      {
+        name: 'logistic regression',
+        validation: lrVal,
+        test: lrTest,
+        importance: importance([0.5, 0.3, 0.2]),
+        parameters: { l2: 1e-4, iterations: 12 },
+      },
+      {
+        name: 'gradient-boosted trees',
+        chosen: true,
+        validation: gbVal,
+        test: gbTest,
+        importance: importance([0.1, 0.7, 0.2]),
+        importanceMeasure: 'total split <gain>',
+      },
     ],
     baseline: { validation: majorityBaseline(trainY, yVal, [0, 1], 1), test: majorityBaseline(trainY, yTest, [0, 1], 1) },
     onnxMaxDifference: 3.2e-8,
@@ -73,7 +86,18 @@ describe('renderReport', () => {
       expect(html).toContain((ev.rocAuc as number).toFixed(4));
       expect(html).toContain(ev.logLoss.toFixed(4));
     }
-    for (const label of ['accuracy', 'ROC AUC', 'log loss', 'logistic regression', 'gradient-boosted trees (chosen)', 'Majority baseline', '3.20e-8', '|coefficient| × feature std', 'total split &lt;gain&gt;']) expect(html).toContain(label);
+    for (const label of [
+      'accuracy',
+      'ROC AUC',
+      'log loss',
+      'logistic regression',
+      'gradient-boosted trees (chosen)',
+      'Majority baseline',
+      '3.20e-8',
+      '|coefficient| × feature std',
+      'total split &lt;gain&gt;',
+    ])
+      expect(html).toContain(label);
   });
 
   it('shows the confusion matrices and the splits', () => {
@@ -96,8 +120,25 @@ describe('renderReport', () => {
 describe('linearImportance', () => {
   it('is |coefficient| × population std, summed over classes, normalised', () => {
     // Feature 0 takes 1, 5 (std 2); feature 1 takes 0, 2 (std 1); feature 2 is constant.
-    const data: Dataset = { features: ['p', 'q', 'r'], x: Float64Array.from([1, 0, 7, 5, 2, 7]), y: Int32Array.from([0, 1]), rows: 2, classes: [0, 1] };
-    const importance = linearImportance({ kind: 'linear', classes: [0, 1], coefficients: [[0, 0, 0], [1, -3, 9]], intercepts: [0, 0] }, data);
+    const data: Dataset = {
+      features: ['p', 'q', 'r'],
+      x: Float64Array.from([1, 0, 7, 5, 2, 7]),
+      y: Int32Array.from([0, 1]),
+      rows: 2,
+      classes: [0, 1],
+    };
+    const importance = linearImportance(
+      {
+        kind: 'linear',
+        classes: [0, 1],
+        coefficients: [
+          [0, 0, 0],
+          [1, -3, 9],
+        ],
+        intercepts: [0, 0],
+      },
+      data,
+    );
     // 1·2 = 2 and 3·1 = 3 of 5; the constant feature gets 0.
     expect(importance[0]).toBeCloseTo(0.4, 15);
     expect(importance[1]).toBeCloseTo(0.6, 15);
@@ -105,8 +146,23 @@ describe('linearImportance', () => {
   });
 
   it('counts the scaler: coefficients on scaled inputs weigh by std × |scale|', () => {
-    const data: Dataset = { features: ['p', 'q', 'r'], x: Float64Array.from([1, 0, 7, 5, 2, 7]), y: Int32Array.from([0, 1]), rows: 2, classes: [0, 1] };
-    const model = { kind: 'linear' as const, classes: [0, 1], scaler: { offset: [3, 1, 7], scale: [0.5, -1, 0] }, coefficients: [[0, 0, 0], [1, -3, 9]], intercepts: [0, 0] };
+    const data: Dataset = {
+      features: ['p', 'q', 'r'],
+      x: Float64Array.from([1, 0, 7, 5, 2, 7]),
+      y: Int32Array.from([0, 1]),
+      rows: 2,
+      classes: [0, 1],
+    };
+    const model = {
+      kind: 'linear' as const,
+      classes: [0, 1],
+      scaler: { offset: [3, 1, 7], scale: [0.5, -1, 0] },
+      coefficients: [
+        [0, 0, 0],
+        [1, -3, 9],
+      ],
+      intercepts: [0, 0],
+    };
     // 1·2·0.5 = 1 and 3·1·1 = 3 of 4; scale 0 (constant feature) gives 0.
     expect(linearImportance(model, data)).toEqual([0.25, 0.75, 0]);
   });

@@ -31,7 +31,12 @@ describe('labelled rows', () => {
   });
 
   it('leaves out rows with a feature in its lookback, and counts them', () => {
-    const r = labelledRows(new Map([['BTC-USDT', [row(0, 1, null), row(MIN, 2), row(2 * MIN, 3)]]]), { features: ['x'], intervalMs: MIN, horizon: 1, band: 0 });
+    const r = labelledRows(new Map([['BTC-USDT', [row(0, 1, null), row(MIN, 2), row(2 * MIN, 3)]]]), {
+      features: ['x'],
+      intervalMs: MIN,
+      horizon: 1,
+      band: 0,
+    });
     expect(r.rows).toBe(1);
     expect(r.dropped.missingFeature).toBe(1);
   });

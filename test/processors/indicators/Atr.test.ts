@@ -7,7 +7,11 @@ describe('Atr', () => {
     it.each([14, 5])(`equals TA-Lib ATR(%i) on ${file}`, (period) => {
       const { high, low, close } = loadCandles(file);
       const atr = new Atr(period);
-      expectMatches(close.map((c, i) => atr.update(high[i], low[i], c)), ta('ATR', { high, low, close }, { optInTimePeriod: period }).outReal, `ATR(${period})`);
+      expectMatches(
+        close.map((c, i) => atr.update(high[i], low[i], c)),
+        ta('ATR', { high, low, close }, { optInTimePeriod: period }).outReal,
+        `ATR(${period})`,
+      );
     });
   }
 
@@ -15,7 +19,12 @@ describe('Atr', () => {
     const { high, low, close } = loadCandles('BTCUSDC');
     const whole = new Atr(14);
     const expected = close.map((c, i) => whole.update(high[i], low[i], c));
-    expect(splitRun(close.length, 8, (saved) => { const a = new Atr(14, saved as never); return { update: (i: number) => a.update(high[i], low[i], close[i]), snapshot: () => a.snapshot() }; })).toEqual(expected);
+    expect(
+      splitRun(close.length, 8, (saved) => {
+        const a = new Atr(14, saved as never);
+        return { update: (i: number) => a.update(high[i], low[i], close[i]), snapshot: () => a.snapshot() };
+      }),
+    ).toEqual(expected);
   });
 
   it('refuses a bad period', () => expect(() => new Atr(0)).toThrow(/ATR period/));

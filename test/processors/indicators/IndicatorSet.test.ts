@@ -8,8 +8,19 @@ import { loadCandles } from './reference.ts';
 describe('IndicatorSet', () => {
   it('names its default columns as the shared convention does', () => {
     expect(indicatorColumns(DEFAULT_PERIODS)).toEqual([
-      'sma_14', 'sma_50', 'ema_12', 'ema_26', 'rsi_14', 'macd', 'macd_signal', 'macd_hist',
-      'bb_upper', 'bb_middle', 'bb_lower', 'vwap', 'atr_14',
+      'sma_14',
+      'sma_50',
+      'ema_12',
+      'ema_26',
+      'rsi_14',
+      'macd',
+      'macd_signal',
+      'macd_hist',
+      'bb_upper',
+      'bb_middle',
+      'bb_lower',
+      'vwap',
+      'atr_14',
     ]);
   });
 
@@ -18,7 +29,17 @@ describe('IndicatorSet', () => {
     ['the stochastic oscillator too', { ...DEFAULT_PERIODS, stoch: STOCH.defaults }],
   ])('survives a JSON round trip of its state mid-stream, as the store does at commit: %s', (_, periods) => {
     const s = loadCandles('BTCUSDT');
-    const candle = (i: number) => ({ symbol: 'BTC-USDT', exchange: 'binance', interval: '1m', ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
+    const candle = (i: number) => ({
+      symbol: 'BTC-USDT',
+      exchange: 'binance',
+      interval: '1m',
+      ts: s.ts[i],
+      open: s.open[i],
+      high: s.high[i],
+      low: s.low[i],
+      close: s.close[i],
+      volume: s.volume[i],
+    });
     const whole = new IndicatorSet(periods);
     const expected = s.ts.map((_, i) => {
       const out: Record<string, unknown> = {};
@@ -40,8 +61,15 @@ describe('IndicatorSet', () => {
     const { afterCandles, state } = JSON.parse(readFileSync(fixture, 'utf8'));
     const s = loadCandles('BTCUSDT');
     const candle = (i: number) => ({
-      symbol: 'BTC-USDT', exchange: 'binance', interval: '1m',
-      ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i],
+      symbol: 'BTC-USDT',
+      exchange: 'binance',
+      interval: '1m',
+      ts: s.ts[i],
+      open: s.open[i],
+      high: s.high[i],
+      low: s.low[i],
+      close: s.close[i],
+      volume: s.volume[i],
     });
     const whole = new IndicatorSet(DEFAULT_PERIODS);
     for (let i = 0; i < afterCandles; i++) whole.update(candle(i), {});

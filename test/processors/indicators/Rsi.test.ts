@@ -22,14 +22,22 @@ describe('Rsi', () => {
     it.each([14, 7, 2])(`equals TA-Lib RSI(%i) on ${file}`, (period) => {
       const { close } = loadCandles(file);
       const rsi = new Rsi(period);
-      expectMatches(close.map((c) => rsi.update(c)), ta('RSI', { inReal: close }, { optInTimePeriod: period }).outReal, `RSI(${period})`);
+      expectMatches(
+        close.map((c) => rsi.update(c)),
+        ta('RSI', { inReal: close }, { optInTimePeriod: period }).outReal,
+        `RSI(${period})`,
+      );
     });
   }
 
   it('offers the simple-average RSI of the seed pipeline', () => {
     const { close } = loadCandles('BTCUSDT');
     const rsi = new Rsi(14, { smoothing: 'simple' });
-    expectMatches(close.map((c) => rsi.update(c)), simpleRsi(close, 14), 'simple RSI(14)');
+    expectMatches(
+      close.map((c) => rsi.update(c)),
+      simpleRsi(close, 14),
+      'simple RSI(14)',
+    );
   });
 
   it('continues identically from a snapshot, in both forms', () => {
@@ -37,7 +45,12 @@ describe('Rsi', () => {
     for (const smoothing of ['wilder', 'simple'] as const) {
       const whole = new Rsi(14, { smoothing });
       const expected = close.map((c) => whole.update(c));
-      expect(splitRun(close.length, 9_999, (saved) => { const r = new Rsi(14, { smoothing }, saved as never); return { update: (i: number) => r.update(close[i]), snapshot: () => r.snapshot() }; })).toEqual(expected);
+      expect(
+        splitRun(close.length, 9_999, (saved) => {
+          const r = new Rsi(14, { smoothing }, saved as never);
+          return { update: (i: number) => r.update(close[i]), snapshot: () => r.snapshot() };
+        }),
+      ).toEqual(expected);
     }
   });
 

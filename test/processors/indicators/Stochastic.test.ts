@@ -16,7 +16,13 @@ function run(high: number[], low: number[], close: number[], fastK: number, slow
 
 describe('Stochastic', () => {
   for (const file of ['BTCUSDT', 'BTCUSDC'] as const) {
-    const periods = [[14, 3, 3], [5, 3, 3], [14, 1, 1], [3, 5, 2], [50, 10, 7]];
+    const periods = [
+      [14, 3, 3],
+      [5, 3, 3],
+      [14, 1, 1],
+      [3, 5, 2],
+      [50, 10, 7],
+    ];
     it.each(periods)(`equals TA-Lib STOCH(%i,%i,%i) on ${file}`, (fastK, slowK, slowD) => {
       const { high, low, close } = loadCandles(file);
       const got = run(high, low, close, fastK, slowK, slowD);

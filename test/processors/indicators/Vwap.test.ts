@@ -23,7 +23,11 @@ describe('Vwap', () => {
     it(`equals a daily-anchored typical-price VWAP on ${file}`, () => {
       const s = loadCandles(file);
       const vwap = new Vwap();
-      expectMatches(s.ts.map((t, i) => vwap.update(t, s.high[i], s.low[i], s.close[i], s.volume[i])), dailyVwap(s), 'vwap');
+      expectMatches(
+        s.ts.map((t, i) => vwap.update(t, s.high[i], s.low[i], s.close[i], s.volume[i])),
+        dailyVwap(s),
+        'vwap',
+      );
     });
   }
 
@@ -39,6 +43,11 @@ describe('Vwap', () => {
     const s = loadCandles('BTCUSDT');
     const whole = new Vwap();
     const expected = s.ts.map((t, i) => whole.update(t, s.high[i], s.low[i], s.close[i], s.volume[i]));
-    expect(splitRun(s.ts.length, 3000, (saved) => { const v = new Vwap(saved as never); return { update: (i: number) => v.update(s.ts[i], s.high[i], s.low[i], s.close[i], s.volume[i]), snapshot: () => v.snapshot() }; })).toEqual(expected);
+    expect(
+      splitRun(s.ts.length, 3000, (saved) => {
+        const v = new Vwap(saved as never);
+        return { update: (i: number) => v.update(s.ts[i], s.high[i], s.low[i], s.close[i], s.volume[i]), snapshot: () => v.snapshot() };
+      }),
+    ).toEqual(expected);
   });
 });

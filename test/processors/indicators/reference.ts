@@ -34,7 +34,11 @@ export function loadCandles(file: 'BTCUSDT' | 'BTCUSDC'): Series {
 }
 
 /** Run a TA-Lib function over the whole series; outputs aligned to input indices, null in lookback. */
-export function ta(name: string, inputs: Record<string, number[]>, options: Record<string, number> = {}): Record<string, (number | null)[]> {
+export function ta(
+  name: string,
+  inputs: Record<string, number[]>,
+  options: Record<string, number> = {},
+): Record<string, (number | null)[]> {
   const n = Object.values(inputs)[0].length;
   const r = talib.execute({ name, startIdx: 0, endIdx: n - 1, ...inputs, ...options });
   if ((r as unknown as { error?: string }).error) throw new Error(`TA-Lib ${name}: ${(r as unknown as { error: string }).error}`);
