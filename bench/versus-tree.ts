@@ -5,15 +5,15 @@ import { join, resolve } from 'node:path';
 import { writeSyntheticCandles } from './syntheticCandles.ts';
 
 /**
- * What durability costs: the same Parquet-to-Parquet replay run by this tree (files, directories,
- * stores and checkpoint fsynced) and by a checkout of the version before it (no fsync but JSON lines),
- * alternately, three times each; wall and CPU seconds, medians.
- * Usage: node bench/fsync-cost.ts BASELINE_TREE [symbols=500] [minutes=2000]
+ * This tree against another version of candlestream: the same Parquet-to-Parquet replay run by each,
+ * alternately, three times each; wall and CPU seconds, medians. How a change's cost is measured
+ * (durability's fsyncs, a refactoring that must not be slower).
+ * Usage: node bench/versus-tree.ts BASELINE_TREE [symbols=500] [minutes=2000]
  *   e.g. git worktree add /tmp/before 71e9e75 && cp -al node_modules /tmp/before/
  */
 const baseline = process.argv[2];
 if (!baseline || !existsSync(join(baseline, 'cli/candlestream.ts')))
-  throw new Error('usage: node bench/fsync-cost.ts BASELINE_TREE [symbols] [minutes]');
+  throw new Error('usage: node bench/versus-tree.ts BASELINE_TREE [symbols] [minutes]');
 const symbols = Number(process.argv[3] ?? 500);
 const minutes = Number(process.argv[4] ?? 2_000);
 const dir = resolve('bench/data');
@@ -23,7 +23,7 @@ if (!existsSync(input)) await writeSyntheticCandles(input, symbols, minutes);
 
 /** One backfill; CPU seconds from /usr/bin/time (user + system, the fsync threads included). */
 function backfill(tree: string, label: string) {
-  const out = `${dir}/fsync-${label}`;
+  const out = `${dir}/versus-${label}`;
   rmSync(out, { recursive: true, force: true });
   const started = performance.now();
   const r = spawnSync(
@@ -71,6 +71,6 @@ input: ${(symbols * minutes).toLocaleString('en-US')} 1m candles, ${symbols} sym
 | run (median of 3) | wall s | CPU s | of which system | peak RSS |
 |---|---:|---:|---:|---:|
 ${row(`before (${baseline})`, runs.before)}
-${row('now: fsync on', runs.now)}
+${row('now (this tree)', runs.now)}
 
 now / before: wall ${ratio((r) => r.wall)}×, CPU ${ratio((r) => r.cpu)}×`);
