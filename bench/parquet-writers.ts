@@ -18,7 +18,7 @@ import {
 } from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { ColumnBuffer, type ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
-import { ParquetEncoder, type ColumnData } from '../io/parquet/ParquetEncoder.ts';
+import { ParquetEncoder, type Codec, type ColumnData } from '../io/parquet/ParquetEncoder.ts';
 import { defaultMarketOptions, featureColumns } from '../processors/marketTopology.ts';
 
 /**
@@ -29,7 +29,8 @@ import { defaultMarketOptions, featureColumns } from '../processors/marketTopolo
  * clock starts, in the form each writer takes), median of RUNS, each run a fresh process; bytes written;
  * and DuckDB reads every writer's output to check they hold the same data.
  *
- * - ours: io/parquet/ParquetEncoder from Float64Arrays and interned symbol ids;
+ * - ours: io/parquet/ParquetEncoder from Float64Arrays and interned symbol ids, with snappy (hyparquet-writer's
+ *   JavaScript compressor, today's codec), zstd level 1 (node:zlib) and uncompressed;
  * - hyparquet-writer as ColumnBuffer + ParquetDatasetWriter use it today (ColumnBuffer.encode: a BigInt per
  *   ts, an array of doubles with nulls per column, an array of strings);
  * - parquet-wasm (Rust parquet crate): an Arrow table made from the same typed arrays (no copy per value),
@@ -94,17 +95,19 @@ interface Writer {
   prepare(rows: Rows, from: number, to: number): () => Uint8Array;
 }
 
-const ours: Writer = {
-  name: 'ours (ParquetEncoder)',
-  prepare(rows, from, to) {
-    const columns = COLUMNS.map((name): ColumnData => {
-      if (name === 'symbol') return { name, type: 'string', ids: rows.symbol.subarray(from, to), names: rows.names };
-      return { name, type: typeOf(name) as 'int64' | 'double', values: rows.numbers.get(name)!.subarray(from, to) };
-    });
-    const encoder = new ParquetEncoder({ rowGroupSize: 100_000 });
-    return () => encoder.encode(columns, to - from);
-  },
-};
+function ours(codec: Codec): Writer {
+  return {
+    name: `ours (ParquetEncoder, ${codec.toLowerCase()})`,
+    prepare(rows, from, to) {
+      const columns = COLUMNS.map((name): ColumnData => {
+        if (name === 'symbol') return { name, type: 'string', ids: rows.symbol.subarray(from, to), names: rows.names };
+        return { name, type: typeOf(name) as 'int64' | 'double', values: rows.numbers.get(name)!.subarray(from, to) };
+      });
+      const encoder = new ParquetEncoder({ rowGroupSize: 100_000, codec });
+      return () => encoder.encode(columns, to - from);
+    },
+  };
+}
 
 const hyparquetWriter: Writer = {
   name: 'hyparquet-writer (ColumnBuffer, as today)',
@@ -160,7 +163,7 @@ const parquetWasm: Writer = {
   },
 };
 
-const WRITERS = [ours, hyparquetWriter, parquetWasm];
+const WRITERS = [ours('SNAPPY'), ours('ZSTD'), ours('UNCOMPRESSED'), hyparquetWriter, parquetWasm];
 
 interface Measure {
   cpuSeconds: number;
@@ -246,7 +249,7 @@ console.log(
       .map((l) => l.toFixed(1))
       .join(' ')})\n`,
 );
-console.log('| writer | CPU s | rows per CPU-s | runs (CPU s) | wall s | MB | peak RSS MB | same data as ours (DuckDB) |');
+console.log('| writer | CPU s | rows per CPU-s | runs (CPU s) | wall s | MB | peak RSS MB | same data as the first (DuckDB) |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const writer of WRITERS) {
   const failure = failures.get(writer);
@@ -257,7 +260,8 @@ for (const writer of WRITERS) {
   const ms = results.get(writer)!;
   const median = (f: (m: Measure) => number) => ms.map(f).sort((a, b) => a - b)[Math.floor(ms.length / 2)];
   const cpu = median((m) => m.cpuSeconds);
-  const same = writer === ours ? 'reference' : (await contents(join(OUT, String(WRITERS.indexOf(writer))))) === reference ? 'yes' : 'NO';
+  const same =
+    writer === WRITERS[0] ? 'reference' : (await contents(join(OUT, String(WRITERS.indexOf(writer))))) === reference ? 'yes' : 'NO';
   console.log(
     `| ${writer.name} | ${cpu.toFixed(2)} | ${Math.round(ROWS / cpu).toLocaleString('en-US')} | ${ms.map((m) => m.cpuSeconds.toFixed(2)).join(', ')} | ` +
       `${median((m) => m.wallSeconds).toFixed(2)} | ${(ms[0].bytes / 1e6).toFixed(1)} | ${Math.max(...ms.map((m) => m.peakRssMb))} | ${same} |`,

@@ -4,6 +4,7 @@ import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
+import { constants, zstdCompressSync } from 'node:zlib';
 import type { ColumnChunk, Encoding, RowGroup, SchemaElement, Statistics } from 'hyparquet';
 
 /**
@@ -18,9 +19,11 @@ export type ColumnData =
 export interface ParquetEncoderOptions {
   /** Rows per row group (default 100,000, as ColumnBuffer.encode). */
   rowGroupSize?: number;
-  /** Page compression (default SNAPPY, as hyparquet-writer). */
-  codec?: 'SNAPPY' | 'UNCOMPRESSED';
+  /** Page compression: SNAPPY (default, as hyparquet-writer: JavaScript), ZSTD (node:zlib, level 1) or none. */
+  codec?: Codec;
 }
+
+export type Codec = 'SNAPPY' | 'ZSTD' | 'UNCOMPRESSED';
 
 const PAR1 = 0x31524150;
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
@@ -38,7 +41,7 @@ const EXACT_INT64 = 2 ** 51;
  */
 export class ParquetEncoder {
   readonly #rowGroupSize: number;
-  readonly #codec: 'SNAPPY' | 'UNCOMPRESSED';
+  readonly #codec: Codec;
   #levels = new Uint8Array(0);
   #dense = new Float64Array(0);
   #indices = new Int32Array(0);
@@ -63,7 +66,8 @@ export class ParquetEncoder {
       this.#indices = new Int32Array(size);
     }
     if (this.#utf8.size > 100_000) this.#utf8.clear();
-    const writer = new ByteWriter();
+    // Sized for the values up front: growing by doubling would copy the file several times over.
+    const writer = new ByteWriter(1024 + columns.length * (rows * 9 + 4096));
     writer.appendUint32(PAR1);
     const rowGroups: RowGroup[] = [];
     for (let start = 0; start < rows; start += this.#rowGroupSize) {
@@ -85,7 +89,8 @@ export class ParquetEncoder {
       row_groups: rowGroups,
     } as never);
     writer.appendUint32(PAR1);
-    return new Uint8Array(writer.getBuffer());
+    // A copy of exactly the file: a view would carry the rest of the sized buffer along (and into `.buffer`).
+    return writer.getBytes().slice();
   }
 
   #chunk(writer: ByteWriter, column: ColumnData, start: number, end: number): ColumnChunk {
@@ -93,6 +98,7 @@ export class ParquetEncoder {
     const rows = end - start;
     const page = new ByteWriter();
     const levels = new ByteWriter();
+    let pageBytes: Uint8Array | undefined;
     let statistics: Statistics;
     let encoding: Encoding;
     let nulls = 0;
@@ -138,7 +144,8 @@ export class ParquetEncoder {
       }
       nulls = rows - k;
       writeRleBitPackedHybrid(levels, present.subarray(0, rows), 1);
-      if (LITTLE_ENDIAN) page.appendBytes(new Uint8Array(dense.buffer, 0, k * 8));
+      // PLAIN doubles are their little-endian bytes: the scratch array itself, not a copy.
+      if (LITTLE_ENDIAN) pageBytes = new Uint8Array(dense.buffer, 0, k * 8);
       else for (let i = 0; i < k; i++) page.appendFloat64(dense[i]);
       // As hyparquet-writer: NaN never counted (it is null here), a zero minimum is -0 and a zero maximum +0.
       const range = k ? { min_value: min === 0 ? -0 : min, max_value: max === 0 ? 0 : max } : {};
@@ -199,7 +206,7 @@ export class ParquetEncoder {
     }
 
     const dataPageOffset = BigInt(writer.offset);
-    const raw = page.getBytes();
+    const raw = pageBytes ?? page.getBytes();
     const compressed = this.#compress(raw);
     const headerStart = writer.offset;
     writePageHeader(writer, {
@@ -242,7 +249,9 @@ export class ParquetEncoder {
   }
 
   #compress(bytes: Uint8Array): Uint8Array {
-    return this.#codec === 'SNAPPY' ? snappyCompress(bytes) : bytes;
+    if (this.#codec === 'SNAPPY') return snappyCompress(bytes);
+    if (this.#codec === 'ZSTD') return zstdCompressSync(bytes, { params: { [constants.ZSTD_c_compressionLevel]: 1 } });
+    return bytes;
   }
 }
 

@@ -6,6 +6,7 @@ import { parquetMetadata, parquetRead } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ColumnBuffer, type ColumnSpec } from '../../io/parquet/ColumnBuffer.ts';
 import { readParquetColumns } from '../../io/parquet/ParquetColumnReader.ts';
+import { PARQUET_DECOMPRESSORS } from '../../io/parquet/ParquetRowReader.ts';
 import { ParquetEncoder, type ColumnData } from '../../io/parquet/ParquetEncoder.ts';
 import { StringInterner } from '../../io/parquet/StringInterner.ts';
 
@@ -116,9 +117,14 @@ async function duckdbRows(path: string): Promise<unknown[][]> {
 
 async function hyparquetRows(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return new Promise(
-    (resolve) => void parquetRead({ file, rowFormat: 'object', onComplete: (r) => resolve(r as Record<string, unknown>[]) }),
-  );
+  let rows: Record<string, unknown>[] = [];
+  await parquetRead({
+    file,
+    rowFormat: 'object',
+    compressors: PARQUET_DECOMPRESSORS,
+    onComplete: (r) => (rows = r as Record<string, unknown>[]),
+  });
+  return rows;
 }
 
 describe('ParquetEncoder', () => {
@@ -265,8 +271,9 @@ describe('ParquetEncoder', () => {
     expect(() => encoder.encode([{ name: 'ts', type: 'int64', values: Float64Array.of(1.5) }], 1)).toThrow('row 0 holds 1.5');
   });
 
-  it('uncompressed pages read the same', async () => {
-    const plain = ours(data, 2000, new ParquetEncoder({ rowGroupSize: 2000, codec: 'UNCOMPRESSED' }));
-    expect(await duckdbRows(file('plain.parquet', plain))).toEqual(await duckdbRows(file('today2.parquet', theirs)));
+  it.each(['UNCOMPRESSED', 'ZSTD'] as const)('%s pages read the same', async (codec) => {
+    const other = ours(data, 2000, new ParquetEncoder({ rowGroupSize: 2000, codec }));
+    expect(await duckdbRows(file(`${codec}.parquet`, other))).toEqual(await duckdbRows(file('today2.parquet', theirs)));
+    expect(await hyparquetRows(other)).toEqual(await hyparquetRows(mine));
   });
 });
