@@ -15,6 +15,7 @@ import {
   type ParquetReadOptions,
 } from './ParquetRowReader.ts';
 import { StringInterner, type Interner } from './StringInterner.ts';
+import type { Row } from '../csv/CsvRowReader.ts';
 
 /**
  * One column of a row group. Numbers (prices, epoch-ms time, …) in a Float64Array, NaN where the
@@ -83,6 +84,28 @@ export async function* readParquetColumns(location: ParquetLocation, options: Pa
     }
     yield { rowStart, rows, columns };
     rowStart = rowEnd;
+  }
+}
+
+/**
+ * The rows readParquetRows gives (the same objects: keys in file order, nulls as null, the same row numbers),
+ * built from readParquetColumns' columns: what a reader of rows gains from the page path.
+ */
+export async function* readParquetColumnRows(location: ParquetLocation, options: ParquetReadOptions = {}): AsyncGenerator<Row[]> {
+  const strings = new StringInterner();
+  for await (const group of readParquetColumns(location, { ...options, strings })) {
+    const columns = [...group.columns];
+    const rows: Row[] = new Array(group.rows);
+    for (let r = 0; r < group.rows; r++) {
+      const row: Record<string, unknown> = {};
+      for (const [name, column] of columns) {
+        if (column.kind === 'number') row[name] = column.nulls?.[r] ? null : column.values[r];
+        else if (column.kind === 'string') row[name] = column.ids[r] < 0 ? null : strings.name(column.ids[r]);
+        else row[name] = column.values[r];
+      }
+      rows[r] = { row, rowNumber: group.rowStart + r + 1 };
+    }
+    yield rows;
   }
 }
 

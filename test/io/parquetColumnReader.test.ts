@@ -11,7 +11,7 @@ import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeSyntheticCandles } from '../../bench/syntheticCandles.ts';
 import { ColumnBuffer } from '../../io/parquet/ColumnBuffer.ts';
-import { decodesColumnar, readParquetColumns, type ColumnValues } from '../../io/parquet/ParquetColumnReader.ts';
+import { decodesColumnar, readParquetColumnRows, readParquetColumns, type ColumnValues } from '../../io/parquet/ParquetColumnReader.ts';
 import { parquetMetadata, readParquetRows, type ParquetLocation } from '../../io/parquet/ParquetRowReader.ts';
 import { deltaBinaryUnpackHalves, int64BigInt, int64Number, int64Quotient } from '../../io/parquet/int64Halves.ts';
 import { StringInterner } from '../../io/parquet/StringInterner.ts';
@@ -97,6 +97,19 @@ describe('readParquetColumns on the fixtures Spark, pyarrow and DuckDB wrote', (
 
   it.each(files)('%s: every column, value for value as readParquetRows', async (file) => {
     expect(await difference(join(FIXTURES, file))).toBeNull();
+  });
+
+  it.each(files)('%s: readParquetColumnRows gives the rows readParquetRows gives: keys in order, values, row numbers', async (file) => {
+    const byColumns = [];
+    for await (const batch of readParquetColumnRows(join(FIXTURES, file))) byColumns.push(batch);
+    const byRows = [];
+    for await (const batch of readParquetRows(join(FIXTURES, file))) byRows.push(batch);
+    expect(byColumns.map((b) => b.length)).toEqual(byRows.map((b) => b.length));
+    const rowsA = byColumns.flat();
+    const rowsB = byRows.flat();
+    expect(rowsA.map((r) => [r.rowNumber, Object.keys(r.row)])).toEqual(rowsB.map((r) => [r.rowNumber, Object.keys(r.row)]));
+    for (let i = 0; i < rowsA.length; i++)
+      for (const k of Object.keys(rowsB[i].row)) if (!Object.is(rowsA[i].row[k], rowsB[i].row[k])) throw new Error(`row ${i} ${k}`);
   });
 
   it.each(files)('%s: the columns the page path covers, decoded by it, value for value as readParquetRows', async (file) => {
