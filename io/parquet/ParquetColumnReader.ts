@@ -3,7 +3,7 @@ import { decompressPage } from 'hyparquet/src/datapage.js';
 import { deltaBinaryUnpack, deltaByteArray, deltaLengthByteArray } from 'hyparquet/src/delta.js';
 import { byteStreamSplit, readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { readPlain } from 'hyparquet/src/plain.js';
-import type { ColumnMetaData, DataReader, DecodedArray, Encoding, FileMetaData, SchemaElement } from 'hyparquet';
+import type { AsyncBuffer, ColumnMetaData, DataReader, DecodedArray, Encoding, FileMetaData, SchemaElement } from 'hyparquet';
 import { deltaBinaryUnpackHalves, int64Number, int64Quotient } from './int64Halves.ts';
 import { boundedBuffer, chunkRange, footerProblem } from './parquetBounds.ts';
 import {
@@ -66,15 +66,14 @@ export async function* readParquetColumns(location: ParquetLocation, options: Pa
     const rows = Number(group.num_rows);
     const rowEnd = rowStart + rows;
     const chunks = names.map((name) => group.columns.find((c) => c.meta_data?.path_in_schema?.[0] === name)?.meta_data);
-    // All fetches start at once, as hyparquet's do; each chunk is decoded as it arrives.
-    const fetches = chunks.map((meta) => meta && file.slice(...chunkRange(meta)));
+    const fetches = fetchChunks(file, chunks);
     const columns = new Map<string, ColumnValues>();
     for (let c = 0; c < leaves.length; c++) {
       let decoded: { column: ColumnValues; filled: number };
       try {
         const meta = chunks[c];
         if (!meta) throw new Error('no column chunk in this row group');
-        decoded = decodeChunk(await fetches[c]!, meta, leaves[c], plans[c]!, rows, strings);
+        decoded = decodeChunk(await fetches[c]!(), meta, leaves[c], plans[c]!, rows, strings);
       } catch (e) {
         throw new Error(`${uri}: cannot read rows ${rowStart}–${rowEnd}, column '${names[c]}' (${(e as Error).message})`);
       }
@@ -85,6 +84,41 @@ export async function* readParquetColumns(location: ParquetLocation, options: Pa
     yield { rowStart, rows, columns };
     rowStart = rowEnd;
   }
+}
+
+/** Where a column chunk's bytes are: a range of a fetched buffer. */
+interface ChunkBytes {
+  buffer: ArrayBuffer;
+  offset: number;
+  length: number;
+}
+
+/**
+ * The chunks' bytes, fetched as hyparquet fetches them: all at once, chunks less than 8 KB apart in one range
+ * of at most 2 MB (one request per row group over WebHDFS, not one per column). A chunk of a range that fails
+ * is fetched again alone, so the error names the chunk that is broken.
+ */
+function fetchChunks(file: AsyncBuffer, chunks: (ColumnMetaData | undefined)[]): (() => Promise<ChunkBytes>)[] {
+  const ranges: { start: number; end: number; bytes?: Promise<ArrayBuffer> }[] = [];
+  const rangeOf = new Map<number, (typeof ranges)[number]>();
+  const order = chunks.flatMap((meta, c) => (meta ? [{ c, range: chunkRange(meta) }] : [])).sort((a, b) => a.range[0] - b.range[0]);
+  for (const { c, range } of order) {
+    const last = ranges.at(-1);
+    if (last && range[0] >= last.end && range[0] <= last.end + (1 << 13) && range[1] - last.start <= 1 << 21) last.end = range[1];
+    else ranges.push({ start: range[0], end: range[1] });
+    rangeOf.set(c, ranges.at(-1)!);
+  }
+  for (const range of ranges) range.bytes = file.slice(range.start, range.end) as Promise<ArrayBuffer>;
+  return chunks.map((meta, c) => async () => {
+    const [start, end] = chunkRange(meta!);
+    const range = rangeOf.get(c)!;
+    try {
+      return { buffer: await range.bytes!, offset: start - range.start, length: end - start };
+    } catch (e) {
+      if (range.start === start && range.end === end) throw e;
+      return { buffer: await file.slice(start, end), offset: 0, length: end - start };
+    }
+  });
 }
 
 /**
@@ -170,14 +204,15 @@ const utf8 = new TextDecoder();
 
 /** One column chunk's pages into one column: the values, and how many rows they filled. */
 function decodeChunk(
-  bytes: ArrayBuffer,
+  bytes: ChunkBytes,
   meta: ColumnMetaData,
   element: SchemaElement,
   plan: Plan,
   rows: number,
   strings: Interner,
 ): { column: ColumnValues; filled: number } {
-  const reader: DataReader = { view: new DataView(bytes), offset: 0 };
+  // Views into the fetched buffer, never copies: a page's offset in it is how parquetBounds finds its checks.
+  const reader: DataReader = { view: new DataView(bytes.buffer, bytes.offset, bytes.length), offset: 0 };
   const optional = element.repetition_type !== 'REQUIRED';
   const out = plan.kind === 'number' ? new Float64Array(rows) : new Int32Array(rows);
   let nulls: Uint8Array | undefined;
@@ -186,7 +221,9 @@ function decodeChunk(
   // As hyparquet's readColumn: pages until the rows are there or the chunk ends.
   while (filled < rows && reader.offset < reader.view.byteLength - 1) {
     const header = parquetHeader(reader);
-    const compressed = new Uint8Array(bytes, reader.offset, header.compressed_page_size);
+    if (reader.offset + header.compressed_page_size > bytes.length)
+      throw new Error(`a page of ${header.compressed_page_size} bytes past the end of its chunk`);
+    const compressed = new Uint8Array(bytes.buffer, bytes.offset + reader.offset, header.compressed_page_size);
     reader.offset += header.compressed_page_size;
     if (header.type === 'DICTIONARY_PAGE') {
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, PARQUET_DECOMPRESSORS);

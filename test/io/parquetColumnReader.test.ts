@@ -209,6 +209,29 @@ describe('readParquetColumns on the synthetic bench input and on our own writer'
     expect(await difference(path)).toBeNull();
   });
 
+  it('fetches no more ranges than readParquetRows (adjacent chunks in one request, as over WebHDFS)', async () => {
+    for (const name of ['duckdb_row_groups_snappy.parquet', 'pyarrow_row_groups_dict_snappy.parquet']) {
+      const bytes = readFileSync(join(FIXTURES, name));
+      const counting = () => {
+        const counter = { slices: 0 };
+        const buffer = {
+          byteLength: bytes.length,
+          slice: async (start: number, end?: number) => {
+            counter.slices++;
+            return bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + (end ?? bytes.length)) as ArrayBuffer;
+          },
+        };
+        return { counter, source: { uri: `mem://${name}`, buffer: async () => buffer } };
+      };
+      const byColumns = counting();
+      const groups = (await readColumns(byColumns.source)).length;
+      const byRows = counting();
+      await readRows(byRows.source);
+      expect(groups, name).toBeGreaterThan(1);
+      expect(byColumns.counter.slices, name).toBeLessThanOrEqual(byRows.counter.slices);
+    }
+  });
+
   it('strings are interned once per distinct value, through the interner given', async () => {
     const path = join(work, 'synthetic-strings.parquet');
     await writeSyntheticCandles(path, 7, 50);
