@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readParquetColumns } from '../../io/parquet/ParquetColumnReader.ts';
 import { readParquetRows, type ParquetLocation, type ParquetSource } from '../../io/parquet/ParquetRowReader.ts';
 import { storedParquet } from '../../io/parquet/storedParquet.ts';
 import type { Storage } from '../../io/storage/Storage.ts';
@@ -177,6 +178,44 @@ describe('Parquet reader, fuzzed', () => {
     expect(rejected).toBeGreaterThan(0);
     // maxRSS is in KB: a corrupt length or run must not have made the reader allocate gigabytes (before the
     // bounds, one did: 2.3 GB, and 10 s in one input).
+    expect((process.resourceUsage().maxRSS - rssBefore) / 1024).toBeLessThan(1024);
+  }, 600_000);
+
+  it('the columnar reader likewise: every group whole, or the file rejected with a reason naming it', async () => {
+    const rssBefore = process.resourceUsage().maxRSS;
+    let read = 0;
+    let rejected = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(),
+        fc.nat(),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        async (s, o, mutations, byRanges) => {
+          const bytes = mutations.reduce((b, m) => m(b, seeds[o % seeds.length]), seeds[s % seeds.length]);
+          let rows = 0;
+          try {
+            for await (const group of readParquetColumns(byRanges ? stored(bytes) : inMemory(bytes))) {
+              if (group.rowStart !== rows) throw new Error(`group at row ${group.rowStart}, expected ${rows}`);
+              for (const column of group.columns.values()) {
+                const length = column.kind === 'string' ? column.ids.length : column.values.length;
+                if (length !== group.rows) throw new Error(`a column of ${length} values in a group of ${group.rows} rows`);
+              }
+              rows += group.rows;
+            }
+          } catch (e) {
+            if (!(e instanceof Error) || !e.message.startsWith(`${URI}: `))
+              throw new Error(`not the reader's own error: ${(e as Error)?.stack ?? String(e)}`);
+            rejected++;
+            return;
+          }
+          read++;
+        },
+      ),
+      fuzzSettings(),
+    );
+    expect(read).toBeGreaterThan(0);
+    expect(rejected).toBeGreaterThan(0);
     expect((process.resourceUsage().maxRSS - rssBefore) / 1024).toBeLessThan(1024);
   }, 600_000);
 });
