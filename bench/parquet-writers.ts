@@ -17,7 +17,7 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
-import { ColumnBuffer, type ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
+import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { ParquetEncoder, type Codec, type ColumnData } from '../io/parquet/ParquetEncoder.ts';
 import { defaultMarketOptions, featureColumns } from '../processors/marketTopology.ts';
 
@@ -31,8 +31,8 @@ import { defaultMarketOptions, featureColumns } from '../processors/marketTopolo
  *
  * - ours: io/parquet/ParquetEncoder from Float64Arrays and interned symbol ids, with snappy (hyparquet-writer's
  *   JavaScript compressor, today's codec), zstd level 1 (node:zlib) and uncompressed;
- * - hyparquet-writer as ColumnBuffer + ParquetDatasetWriter use it today (ColumnBuffer.encode: a BigInt per
- *   ts, an array of doubles with nulls per column, an array of strings);
+ * - hyparquet-writer as ColumnBuffer used it before ParquetEncoder (a BigInt per ts, an array of doubles
+ *   with nulls per column, an array of strings);
  * - parquet-wasm (Rust parquet crate): an Arrow table made from the same typed arrays (no copy per value),
  *   Arrow IPC, then writeParquet with snappy and 100,000-row groups, its other settings default.
  *
@@ -110,16 +110,23 @@ function ours(codec: Codec): Writer {
 }
 
 const hyparquetWriter: Writer = {
-  name: 'hyparquet-writer (ColumnBuffer, as today)',
+  name: 'hyparquet-writer (as ColumnBuffer used it before ParquetEncoder)',
   prepare(rows, from, to) {
-    // ColumnBuffer's own column order: numbers first, then strings.
-    const buffer = new ColumnBuffer(COLUMNS.map((name): ColumnSpec => ({ name, type: typeOf(name) })));
-    for (let i = from; i < to; i++) {
-      const row: Record<string, unknown> = { symbol: rows.names[rows.symbol[i]] };
-      for (const [c, values] of rows.numbers) row[c] = Number.isNaN(values[i]) ? null : values[i];
-      buffer.append(row);
-    }
-    return () => buffer.encode(100_000);
+    const count = to - from;
+    const numbers = COLUMNS.filter((c) => c !== 'symbol').map((name) => ({ name, values: rows.numbers.get(name)!.subarray(from, to) }));
+    const symbols = Array.from(rows.symbol.subarray(from, to), (id) => rows.names[id]);
+    // Timed as ColumnBuffer.encode did it: a BigInt per ts, an array of doubles with nulls per column; numbers first, then strings.
+    return () => {
+      const columnData: ColumnSource[] = numbers.map(({ name, values }): ColumnSource => {
+        if (typeOf(name) !== 'int64')
+          return { name, data: Array.from(values, (v) => (Number.isNaN(v) ? null : v)), type: 'DOUBLE', encoding: 'PLAIN' };
+        const data = new BigInt64Array(count);
+        for (let r = 0; r < count; r++) data[r] = BigInt(values[r]);
+        return { name, data, type: 'INT64', nullable: false, encoding: 'DELTA_BINARY_PACKED' };
+      });
+      columnData.push({ name: 'symbol', data: symbols, type: 'STRING' });
+      return new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 100_000 }));
+    };
   },
 };
 
