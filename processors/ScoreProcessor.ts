@@ -3,7 +3,7 @@ import type { ProcessorContext } from '../topology/ProcessorContext.ts';
 import type { StreamRecord } from '../topology/StreamRecord.ts';
 import type { FeatureRecord } from '../market/Candle.ts';
 import type { Signal } from '../market/Signal.ts';
-import type { SignalModelSource } from '../models/SignalModel.ts';
+import type { SignalModelSource } from './SignalModel.ts';
 
 /**
  * Scores each closed candle of the model's interval. Records are held until the end of the batch
