@@ -1,4 +1,4 @@
-import { intervalMs } from './interval.ts';
+import { INTERVALS, intervalMs } from './interval.ts';
 
 /**
  * What downstream applications receive on the signals topic, one per closed candle of the signal
@@ -19,13 +19,16 @@ export interface Signal {
   model_version: string;
 }
 
+/** A map look-up per signal rather than parsing the interval: replay builds one per closed candle. */
+const LENGTH_MS = new Map<string, number>(INTERVALS.map((i) => [i, intervalMs(i)]));
+
 /** The signal for a closed candle: its symbol, interval, open and close times and close, with what the rule or model said. */
 export function signalFor(
   candle: Pick<Signal, 'symbol' | 'interval' | 'ts' | 'close'>,
   said: Pick<Signal, 'p_up' | 'signal' | 'model' | 'model_version'>,
 ): Signal {
   const { symbol, interval, ts, close } = candle;
-  return { symbol, interval, ts, close_ts: ts + intervalMs(interval), close, ...said };
+  return { symbol, interval, ts, close_ts: ts + (LENGTH_MS.get(interval) ?? intervalMs(interval)), close, ...said };
 }
 
 export const SIGNAL_COLUMNS = ['symbol', 'interval', 'ts', 'close_ts', 'close', 'p_up', 'signal', 'model', 'model_version'] as const;
