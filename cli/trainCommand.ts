@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { intervalMs } from '../market/interval.ts';
 import { DEFAULT_FEATURES, trainClassifiers, type TrainOptions } from '../models/training/trainClassifiers.ts';
+import type { TradingRuleEvaluation } from '../models/training/tradingRule.ts';
 import { resolveSettings, SETTINGS_HELP, type SettingsOf } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 import { wholeNumber } from './flagValues.ts';
@@ -26,6 +27,9 @@ ${SETTINGS_HELP}
   --l2 R                   logistic regression's L2 penalty (default 0.0001)
   --buy P, --sell P        signal thresholds written to the manifest: BUY when p_up ≥ P, SELL when
                            p_down ≥ P (default 0.55 each)
+  --cost-bps N             cost of one position, round trip, in basis points, deducted when the
+                           report evaluates those thresholds as a trading rule (default 20: 0.1 %
+                           a side)
   --out DIR                the model directory; the model goes to DIR/<next version>/ with
                            model.onnx, manifest.json, report.json and report.html
   --name NAME              model name (default: the --out directory's name)
@@ -48,6 +52,7 @@ export const TRAIN_SETTINGS = {
   l2: { type: 'string', default: '0.0001' },
   buy: { type: 'string', default: '0.55' },
   sell: { type: 'string', default: '0.55' },
+  'cost-bps': { type: 'string', default: '20' },
   out: { type: 'string' },
   name: { type: 'string' },
   ...HDFS_FLAGS,
@@ -73,7 +78,7 @@ function trainOptions(s: TrainSettings): TrainOptions {
   const algorithm = s.algorithm;
   if (algorithm !== 'best' && algorithm !== 'logistic' && algorithm !== 'trees')
     throw new UsageError(`--algorithm must be best, logistic or trees, not "${algorithm}"`);
-  const fraction = (flag: 'band' | 'buy' | 'sell' | 'learning-rate' | 'l2', low: number, high: number) => {
+  const fraction = (flag: 'band' | 'buy' | 'sell' | 'learning-rate' | 'l2' | 'cost-bps', low: number, high: number) => {
     const v = Number(s[flag]);
     if (!(v >= low && v <= high)) throw new UsageError(`--${flag} must be a number from ${low} to ${high}, not "${s[flag]}"`);
     return v;
@@ -95,6 +100,7 @@ function trainOptions(s: TrainSettings): TrainOptions {
     name: s.name ?? basename(resolve(s.out)),
     algorithm,
     thresholds: { buy: fraction('buy', 0.01, 1), sell: fraction('sell', 0.01, 1) },
+    costBps: fraction('cost-bps', 0, 10_000),
     trees: {
       trees: wholeNumber(s.trees, '--trees'),
       maxDepth: wholeNumber(s.depth, '--depth'),
@@ -106,6 +112,15 @@ function trainOptions(s: TrainSettings): TrainOptions {
   };
 }
 
+/** The chosen model's trading rule on the test split, in one line: fires, hit rate, mean net return in bp. */
+function ruleLine(r: TradingRuleEvaluation): string {
+  const bp = (v: number | null) => (v === null ? 'n/a' : `${(v * 10_000).toFixed(1)} bp`);
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)} %`);
+  const signal = (name: string, s: TradingRuleEvaluation['buy']) =>
+    `${name} ${s.count.toLocaleString('en-US')}× hit ${pct(s.hitRate)} net ${bp(s.meanNetReturn)}`;
+  return `  trading rule (test, ${r.costBps} bp a position): ${signal('BUY', r.buy)}, ${signal('SELL', r.sell)}; buy and hold ${bp(r.buyAndHold.meanForwardReturn)} a horizon`;
+}
+
 function report({ dir, report, manifest }: Awaited<ReturnType<typeof trainClassifiers>>): void {
   const row = (name: string, e: { accuracy: number; rocAuc: number | null; logLoss: number }) =>
     `  ${name.padEnd(26)} accuracy ${e.accuracy.toFixed(4)}  ROC AUC ${e.rocAuc === null ? '  n/a ' : e.rocAuc.toFixed(4)}  log loss ${e.logLoss.toFixed(4)}`;
@@ -114,6 +129,8 @@ function report({ dir, report, manifest }: Awaited<ReturnType<typeof trainClassi
   ];
   for (const m of report.models) lines.push(row(m.name + (m.chosen ? ' (chosen)' : ''), m.test));
   lines.push(row('majority baseline', report.baseline.test));
+  const rule = report.models.find((m) => m.chosen)?.rule?.test;
+  if (rule) lines.push(ruleLine(rule));
   lines.push(`  exported ONNX vs trained model: max difference ${report.onnxMaxDifference.toExponential(1)}; report: ${dir}/report.html`);
   process.stderr.write(lines.join('\n') + '\n');
 }

@@ -1,6 +1,7 @@
 import { featureMoments, type Dataset } from './Dataset.ts';
 import type { CalibrationBin, Evaluation, RocPoint } from './evaluate.ts';
 import type { LinearModel } from './TrainedModel.ts';
+import type { TradingRuleEvaluation } from './tradingRule.ts';
 
 /** Rows of one chronological split and the time range they cover (ISO 8601 strings). */
 export interface SplitSummary {
@@ -17,6 +18,8 @@ export interface ModelEvaluation {
   chosen?: boolean;
   validation: Evaluation;
   test: Evaluation;
+  /** The manifest's BUY/SELL thresholds applied to this model's probabilities, with forward returns. */
+  rule?: { validation: TradingRuleEvaluation; test: TradingRuleEvaluation };
   /** Per feature, summing to 1 (or all zeros). */
   importance: { feature: string; value: number }[];
   /**
@@ -164,6 +167,7 @@ ${params}
 <tr><th>model</th><th>baseline</th><th>Δ</th><th>model</th><th>baseline</th><th>Δ</th></tr>
 ${metrics.map((m) => `<tr><td class="l">${m.label}</td>${cell(m, model.validation, base.validation)}${cell(m, model.test, base.test)}</tr>`).join('\n')}
 </table>
+${model.rule ? ruleSection(report, model.rule) : ''}
 <h3>Confusion matrices (rows: actual, columns: predicted by argmax)</h3>
 <div class="tables">${confusionTable('validation', model.validation)}${confusionTable('test', model.test)}</div>
 <div class="charts">
@@ -171,6 +175,26 @@ ${metrics.map((m) => `<tr><td class="l">${m.label}</td>${cell(m, model.validatio
 <figure>${rocChart(model)}<figcaption>ROC curve, up class vs rest; the diagonal is the baseline (AUC 0.5).</figcaption></figure>
 <figure>${importanceChart(model.importance, measure)}<figcaption>Feature importance: ${e(measure)}, normalised to sum 1.</figcaption></figure>
 </div>`;
+}
+
+function ruleSection(report: EvaluationReport, rule: NonNullable<ModelEvaluation['rule']>): string {
+  const { thresholds, costBps } = rule.test;
+  return `<h3>Trading rule (the manifest's thresholds)</h3>
+<p class="muted">BUY when p(up) ≥ ${fmt(thresholds.buy, 2)}, else SELL when p(down) ≥ ${fmt(thresholds.sell, 2)}, else HOLD; each signal a position opened at the candle's close and closed ${escapeHtml(String(report.horizon))} candle(s) later, at a cost of ${escapeHtml(String(costBps))} bp per position (round trip). Positions overlap: a summary per signal, not a portfolio backtest. Returns in basis points; the hit rate is the share of positions that made money net of the cost. Buy and hold holds through the same rows: its return is the mean over every row, its hit rate the share of rows after which the price rose.</p>
+<div class="tables">${ruleTable('validation', rule.validation)}${ruleTable('test', rule.test)}</div>`;
+}
+
+function ruleTable(split: string, r: TradingRuleEvaluation): string {
+  const bp = (v: number | null) => (v === null ? 'n/a' : (v * 10_000).toFixed(2));
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+  const row = (name: string, count: number, share: number, hit: number | null, forward: number | null, net: number | null) =>
+    `<tr><td class="l">${name}</td><td>${count}</td><td>${pct(share)}</td><td>${pct(hit)}</td><td>${bp(forward)}</td><td>${bp(net)}</td></tr>`;
+  return `<table><caption>${escapeHtml(split)} (${r.rows} rows)</caption><tr><th class="l">signal</th><th>fires</th><th>share</th><th>hit rate</th><th>mean forward return</th><th>mean net return</th></tr>
+${row('BUY', r.buy.count, r.buy.share, r.buy.hitRate, r.buy.meanForwardReturn, r.buy.meanNetReturn)}
+${row('SELL', r.sell.count, r.sell.share, r.sell.hitRate, r.sell.meanForwardReturn, r.sell.meanNetReturn)}
+${row('HOLD', r.hold.count, r.hold.share, null, r.hold.meanForwardReturn, null)}
+${row('buy and hold', r.buyAndHold.rows, 1, r.buyAndHold.hitRate, r.buyAndHold.meanForwardReturn, r.buyAndHold.meanForwardReturn)}
+</table>`;
 }
 
 function confusionTable(split: string, ev: Evaluation): string {

@@ -19,6 +19,8 @@ export interface LabelledRows {
   x: Float64Array;
   y: Int32Array;
   ts: Float64Array;
+  /** close `horizon` candles ahead / close − 1: what a position opened at the row's close earns. */
+  forwardReturn: Float64Array;
   rows: number;
   /** Rows left out: a feature missing (lookback) or no candle `horizon` ahead. */
   dropped: { missingFeature: number; noFuture: number };
@@ -33,7 +35,7 @@ export function labelledRows(bySymbol: ReadonlyMap<string, FeatureRow[]>, o: Lab
   const vectorize = vectorizer(o.features);
   const width = o.features.length;
   const ahead = o.horizon * o.intervalMs;
-  const kept: { ts: number; symbol: string; x: Float64Array; y: number }[] = [];
+  const kept: { ts: number; symbol: string; x: Float64Array; y: number; ret: number }[] = [];
   const dropped = { missingFeature: 0, noFuture: 0 };
   for (const [symbol, rows] of bySymbol) {
     const closeAt = new Map(rows.map((r) => [r.ts, r.close as number]));
@@ -50,7 +52,7 @@ export function labelledRows(bySymbol: ReadonlyMap<string, FeatureRow[]>, o: Lab
       }
       const ret = future / (r.close as number) - 1;
       const y = o.band > 0 ? (ret > o.band ? 2 : ret < -o.band ? 0 : 1) : ret > 0 ? 1 : 0;
-      kept.push({ ts: r.ts, symbol, x, y });
+      kept.push({ ts: r.ts, symbol, x, y, ret });
     }
   }
   kept.sort((a, b) => a.ts - b.ts || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
@@ -65,6 +67,7 @@ export function labelledRows(bySymbol: ReadonlyMap<string, FeatureRow[]>, o: Lab
     x,
     y: Int32Array.from(kept, (k) => k.y),
     ts: Float64Array.from(kept, (k) => k.ts),
+    forwardReturn: Float64Array.from(kept, (k) => k.ret),
     rows: kept.length,
     dropped,
   };

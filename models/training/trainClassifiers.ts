@@ -15,6 +15,7 @@ import { readFeatureRows } from './readFeatureRows.ts';
 import type { TrainedModel } from './TrainedModel.ts';
 import type { HdfsSettings } from '../../io/storage/storageFor.ts';
 import { linearImportance, renderReport, type EvaluationReport } from './evaluationReport.ts';
+import { evaluateTradingRule, type TradingRuleEvaluation } from './tradingRule.ts';
 
 export interface TrainOptions {
   /** The features dataset: a local directory or hdfs://… */
@@ -31,6 +32,8 @@ export interface TrainOptions {
   name: string;
   algorithm: 'best' | 'logistic' | 'trees';
   thresholds: { buy: number; sell: number };
+  /** Round-trip cost of one position in basis points, for the trading rule's evaluation. */
+  costBps: number;
   trees: { trees: number; maxDepth: number; learningRate: number; minLeaf: number };
   l2: number;
   log: (line: string) => void;
@@ -78,6 +81,8 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
     );
   }
   const upIndex = rows.classes.indexOf(rows.upClass);
+  const downIndex = rows.classes.indexOf(rows.downClass);
+  const forwardReturns = [split.validation, split.test].map(([a, b]) => rows.forwardReturn.subarray(a, b));
 
   const started = performance.now();
   const logistic = fitLogisticRegression(train, { l2: o.l2 });
@@ -88,19 +93,26 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
   const boosted = trainGradientBoostedTrees(train, o.trees);
   o.log(`train: ${boosted.model.trees.length} trees in ${Math.round(performance.now() - treesStarted)} ms`);
 
-  const evaluateOn = (model: TrainedModel, data: Dataset): Evaluation =>
-    evaluate(predictProbabilities(model, data.x, data.rows, features.length), data.y, data.classes, upIndex);
+  const evaluateOn = (model: TrainedModel, data: Dataset, forwardReturn: Float64Array) => {
+    const p = predictProbabilities(model, data.x, data.rows, features.length);
+    const rule = { classes: data.classes.length, upIndex, downIndex, thresholds: o.thresholds, costBps: o.costBps };
+    return { metrics: evaluate(p, data.y, data.classes, upIndex), rule: evaluateTradingRule(p, forwardReturn, rule) };
+  };
   const candidates = {
     logistic: { model: logistic.model as TrainedModel, importance: linearImportance(logistic.model, train) },
     trees: { model: boosted.model as TrainedModel, importance: boosted.importance },
   };
+  type Evaluated = ReturnType<typeof evaluateOn>;
   const evaluations = Object.fromEntries(
-    Object.entries(candidates).map(([key, c]) => [key, { validation: evaluateOn(c.model, validation), test: evaluateOn(c.model, test) }]),
-  ) as Record<keyof typeof candidates, { validation: Evaluation; test: Evaluation }>;
+    Object.entries(candidates).map(([key, c]) => [
+      key,
+      { validation: evaluateOn(c.model, validation, forwardReturns[0]), test: evaluateOn(c.model, test, forwardReturns[1]) },
+    ]),
+  ) as Record<keyof typeof candidates, { validation: Evaluated; test: Evaluated }>;
   const chosen: keyof typeof candidates =
     o.algorithm !== 'best'
       ? o.algorithm
-      : evaluations.trees.validation.logLoss < evaluations.logistic.validation.logLoss
+      : evaluations.trees.validation.metrics.logLoss < evaluations.logistic.validation.metrics.logLoss
         ? 'trees'
         : 'logistic';
 
@@ -132,8 +144,9 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
     models: (Object.keys(candidates) as (keyof typeof candidates)[]).map((key) => ({
       name: ALGORITHMS[key],
       chosen: key === chosen,
-      validation: evaluations[key].validation,
-      test: evaluations[key].test,
+      validation: evaluations[key].validation.metrics,
+      test: evaluations[key].test.metrics,
+      rule: { validation: evaluations[key].validation.rule, test: evaluations[key].test.rule },
       importance: features.map((feature, i) => ({ feature, value: candidates[key].importance[i] })),
     })),
     baseline: {
@@ -158,9 +171,10 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
     thresholds: o.thresholds,
     training: { algorithm: ALGORITHMS[chosen], band: o.band, ...report.split, features_from: o.featuresDir },
     metrics: {
-      test: pick(evaluations[chosen].test),
-      validation: pick(evaluations[chosen].validation),
+      test: pick(evaluations[chosen].test.metrics),
+      validation: pick(evaluations[chosen].validation.metrics),
       baseline_test: pick(report.baseline.test),
+      rule_test: pickRule(evaluations[chosen].test.rule),
     },
   };
   // Written beside, then renamed into place: a running service never sees half a version.
@@ -177,6 +191,20 @@ export async function trainClassifiers(o: TrainOptions): Promise<{ dir: string; 
 }
 
 const pick = (e: Evaluation) => ({ rows: e.rows, accuracy: e.accuracy, roc_auc: e.rocAuc, log_loss: e.logLoss });
+
+const pickOutcome = (s: TradingRuleEvaluation['buy']) => ({
+  count: s.count,
+  hit_rate: s.hitRate,
+  mean_forward_return: s.meanForwardReturn,
+  mean_net_return: s.meanNetReturn,
+});
+const pickRule = (r: TradingRuleEvaluation) => ({
+  rows: r.rows,
+  cost_bps: r.costBps,
+  buy: pickOutcome(r.buy),
+  sell: pickOutcome(r.sell),
+  buy_and_hold: { mean_forward_return: r.buyAndHold.meanForwardReturn, hit_rate: r.buyAndHold.hitRate },
+});
 
 /** Largest difference between onnxruntime's probabilities for the exported model and the trained model's. */
 async function exportedDifference(onnx: Uint8Array, model: TrainedModel, data: Dataset): Promise<number> {

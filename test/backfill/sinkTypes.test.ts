@@ -76,9 +76,10 @@ const features = [
   'atr_14',
   'ext_fear_greed',
 ];
-const signals = ['symbol', 'interval', 'ts', 'close', 'p_up', 'signal', 'model', 'model_version'];
+const signals = ['symbol', 'interval', 'ts', 'close_ts', 'close', 'p_up', 'signal', 'model', 'model_version'];
 const text = new Set(['symbol', 'interval', 'signal', 'model', 'model_version']);
-const expectedType = (column: string) => (text.has(column) ? 'VARCHAR' : column === 'ts' ? 'BIGINT' : 'DOUBLE');
+const times = new Set(['ts', 'close_ts']);
+const expectedType = (column: string) => (text.has(column) ? 'VARCHAR' : times.has(column) ? 'BIGINT' : 'DOUBLE');
 
 describe('every sink, read back by DuckDB, has the right column types and every value', () => {
   it.each([
@@ -117,7 +118,7 @@ describe('every sink, read back by DuckDB, has the right column types and every 
     const jsonSignalTypes = await types(jsonl(`${tag}-signals.jsonl`));
     for (const c of signals)
       if (c !== 'p_up' || tag === 'model')
-        expect([c, c === 'ts' ? jsonSignalTypes[c] : fromJson(jsonSignalTypes[c])]).toEqual([c, expectedType(c)]);
+        expect([c, times.has(c) ? jsonSignalTypes[c] : fromJson(jsonSignalTypes[c])]).toEqual([c, expectedType(c)]);
     const jsonFeatureTypes = await types(jsonl(`${tag}-features.jsonl`));
     for (const c of features) expect([c, c === 'ts' ? jsonFeatureTypes[c] : fromJson(jsonFeatureTypes[c])]).toEqual([c, expectedType(c)]);
 
@@ -126,6 +127,10 @@ describe('every sink, read back by DuckDB, has the right column types and every 
     expect(fromParquet.length).toBeGreaterThan(300);
     expect(fromParquet.every((r) => ['BUY', 'SELL', 'HOLD'].includes(String(r.signal)) && r.model && r.model_version)).toBe(true);
     expect(fromParquet).toEqual(await rows(jsonl(`${tag}-signals.jsonl`), signals));
+    // close_ts is the candle's close: its open time plus the interval, by DuckDB's reading of "1m" as 1 minute.
+    const closeTimes = `SELECT count(*) FILTER (WHERE close_ts - ts = 1000 * epoch(to_minutes(rtrim("interval", 'm')::INT))) AS "right", count(*) AS n FROM ${parquet(`${tag}-signals`)}`;
+    const [{ right, n }] = (await con.runAndReadAll(closeTimes)).getRowObjectsJson();
+    expect([right, Number(n)]).toEqual([n, fromParquet.length]);
     expect(await rows(parquet(`${tag}-features`), features)).toEqual(await rows(jsonl(`${tag}-features.jsonl`), features));
   });
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
@@ -5,6 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { eventually, Service } from './processes.ts';
 import { difference, syntheticRows, worldsFor, withoutLastWindows, writeSyntheticCandles, type Row } from './liveData.ts';
 import { readTopic } from './readTopic.ts';
+import { intervalMs } from '../../market/interval.ts';
 
 const brokers = inject('brokers');
 const registryUrl = inject('registryUrl');
@@ -46,6 +48,11 @@ describe('Avro through the schema registry', () => {
     await producer.send({ topic: w.topics.prices, messages: messages.map(({ key, value }) => ({ key, value })) });
     await producer.disconnect();
 
+    // The subject already holds the schema as first released (no close_ts): the service registers its
+    // version beside it, which the registry's default BACKWARD rule must accept.
+    const firstSignalSchema = await readFile(new URL('../fixtures/avro/signal-v1.avsc', import.meta.url), 'utf8');
+    await registry.register({ type: SchemaType.AVRO, schema: firstSignalSchema }, { subject: `${w.topics.signals}-value` });
+
     const service = new Service(w.serviceArgs(['--format', 'avro', '--registry', registryUrl], { features: false }));
     await service.started();
     const raw = await eventually(
@@ -61,6 +68,8 @@ describe('Avro through the schema registry', () => {
     const schemaId = await registry.getLatestSchemaId(`${w.topics.signals}-value`);
     const registered = JSON.parse(JSON.stringify(await registry.getSchema(schemaId)));
     expect(registered).toMatchObject({ name: 'io.candlestream.Signal' });
+    expect(registered.fields.map((f: { name: string }) => f.name)).toContain('close_ts');
+    expect(decoded.every((s) => s.close_ts === s.ts + intervalMs(s.interval))).toBe(true);
     // The subject evolves under the registry's BACKWARD rule: a field with a default may be added, a type may not change.
     const evolved = { ...registered, fields: [...registered.fields, { name: 'horizon', type: ['null', 'int'], default: null }] };
     await expect(

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // backfill → train → backfill with the model, on the real data in data/ (BTC-USDT and BTC-USDC,
@@ -122,6 +123,56 @@ describe('backfill → train → backfill with the model', () => {
     });
     expect(worst).toBeLessThanOrEqual(1e-6);
     expect(counts.BUY + counts.SELL).toBeGreaterThan(0);
+  });
+
+  it("the report's trading rule is what the model's signals earn on the test rows (DuckDB over backfill's output)", async () => {
+    const dir = join(work, 'models/btc-1m/1');
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const rule = report.models.find((m: { chosen: boolean }) => m.chosen).rule.test;
+    expect([rule.costBps, rule.thresholds]).toEqual([20, manifest.thresholds]); // the default cost, the manifest's thresholds
+    // The signals the scored backfill wrote (p_up null: not scored, so not a labelled row either), each
+    // joined to the close 15 candles after it; the test split is every such row from its first time on.
+    const con = await (await DuckDBInstance.create(':memory:')).connect();
+    const sql = `
+      WITH s AS (SELECT * FROM read_json_auto('${join(work, 'signals.jsonl')}') WHERE p_up IS NOT NULL),
+      f AS (SELECT symbol, ts, close FROM read_json_auto('${join(work, 'features.jsonl')}') WHERE interval = '1m'),
+      rows AS (
+        SELECT s.signal, f.close / s.close - 1 AS r FROM s JOIN f ON f.symbol = s.symbol AND f.ts = s.ts + 15 * 60000
+        WHERE s.ts >= epoch_ms('${report.split.test.from}'::TIMESTAMP)),
+      positions AS (SELECT *, CASE signal WHEN 'BUY' THEN r WHEN 'SELL' THEN -r END - 20 / 10000 AS net FROM rows)
+      SELECT signal, count(*)::INTEGER AS count, avg(r) AS forward, avg(net) AS net, avg((net > 0)::INTEGER) AS hit FROM positions GROUP BY ALL
+      UNION ALL SELECT 'ALL', count(*)::INTEGER, avg(r), NULL, avg((r > 0)::INTEGER) FROM rows`;
+    const ref = Object.fromEntries(((await con.runAndReadAll(sql)).getRowObjectsJson() as any[]).map((r) => [r.signal, r]));
+    con.closeSync();
+    expect(ref.ALL.count).toBe(report.split.test.rows);
+    expect(rule.rows).toBe(report.split.test.rows);
+    for (const [name, got] of [
+      ['BUY', rule.buy],
+      ['SELL', rule.sell],
+    ]) {
+      expect([name, got.count]).toEqual([name, ref[name]?.count ?? 0]);
+      if (!got.count) continue;
+      expect(got.hitRate).toBeCloseTo(ref[name].hit, 12);
+      expect(got.meanForwardReturn).toBeCloseTo(ref[name].forward, 12);
+      expect(got.meanNetReturn).toBeCloseTo(ref[name].net, 12);
+    }
+    expect(rule.buy.count + rule.sell.count).toBeGreaterThan(0);
+    expect(rule.hold.count).toBe(ref.HOLD?.count ?? 0);
+    expect(rule.buyAndHold.meanForwardReturn).toBeCloseTo(ref.ALL.forward, 12);
+    expect(rule.buyAndHold.hitRate).toBeCloseTo(ref.ALL.hit, 12);
+    expect(manifest.metrics.rule_test).toMatchObject({ rows: rule.rows, cost_bps: 20, buy: { count: rule.buy.count } });
+    expect(trained.stderr).toMatch(
+      /trading rule \(test, 20 bp a position\): BUY [\d,]+× hit .*, SELL [\d,]+× hit .*; buy and hold -?\d+\.\d bp a horizon/,
+    );
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/Trading rule/);
+  });
+
+  it('--cost-bps must be a number of basis points: anything else stops start-up, naming the flag', () => {
+    const r = candlestream('train', '--features', 'features', '--out', 'models/never', '--cost-bps', 'ten');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--cost-bps must be a number from 0 to 10000, not "ten"/);
+    expect(existsSync(join(work, 'models/never'))).toBe(false);
   });
 
   it('a second training run adds version 2 beside version 1', () => {

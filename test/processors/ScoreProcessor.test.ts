@@ -59,6 +59,7 @@ describe('Score', () => {
       [4, 'BUY', 0.61],
     ]);
     expect(signals[0]).toMatchObject({ symbol: 'BTC-USDT', interval: '1m', close: 100, model: 'stand-in', model_version: '1' });
+    expect(signals.map((s) => s.close_ts - s.ts)).toEqual(xs.map(() => 60_000)); // known at the 1m candle's close, scored or not
     expect(unscored).toEqual(['missing:x']);
     await driver.close();
   });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../../models/training/Dataset.ts';
 import { evaluate, majorityBaseline } from '../../../models/training/evaluate.ts';
+import { evaluateTradingRule } from '../../../models/training/tradingRule.ts';
 import { escapeHtml, linearImportance, renderReport, type EvaluationReport } from '../../../models/training/evaluationReport.ts';
 
 const binary = (pUp: number[]): Float64Array => Float64Array.from(pUp.flatMap((p) => [1 - p, p]));
 
+const ruleOptions = { classes: 2, upIndex: 1, downIndex: 0, thresholds: { buy: 0.6, sell: 0.6 }, costBps: 15 };
 const features = ['a<b', 'rsi_14', 'x&y "quoted"'];
 const importance = (values: number[]) => values.map((value, i) => ({ feature: features[i], value }));
 
@@ -45,6 +47,18 @@ function sampleReport(): EvaluationReport {
         test: gbTest,
         importance: importance([0.1, 0.7, 0.2]),
         importanceMeasure: 'total split <gain>',
+        rule: {
+          validation: evaluateTradingRule(
+            binary([0.8, 0.3, 0.75, 0.61, 0.35, 0.05]),
+            Float64Array.from([0.01, -0.02, 0.003, -0.001, 0, -0.004]),
+            ruleOptions,
+          ),
+          test: evaluateTradingRule(
+            binary([0.3, 0.9, 0.52, 0.51, 0.7]),
+            Float64Array.from([-0.002, 0.004, 0.001, 0.002, -0.003]),
+            ruleOptions,
+          ),
+        },
       },
     ],
     baseline: { validation: majorityBaseline(trainY, yVal, [0, 1], 1), test: majorityBaseline(trainY, yTest, [0, 1], 1) },
@@ -107,6 +121,23 @@ describe('renderReport', () => {
     expect(html).toContain(`<td>${a1[0]}<span`);
     expect(html).toContain('2024-10-01T00:00:00Z');
     expect(html).toContain('horizon <b>5</b>');
+  });
+
+  it("shows the trading rule of a model that has one: each signal's fires, hit rate and returns in bp, beside buy and hold", () => {
+    const { test, validation } = report.models[1].rule!;
+    expect(html).toContain('Trading rule');
+    expect(html).toContain('p(up) ≥ 0.60');
+    expect(html).toContain('15 bp per position');
+    expect((html.match(/Trading rule/g) ?? []).length).toBe(1); // the logistic model has none
+    const bp = (v: number | null) => (v === null ? 'n/a' : (v * 10_000).toFixed(2));
+    for (const r of [test, validation]) {
+      expect(html).toContain(`<caption>${r === test ? 'test' : 'validation'} (${r.rows} rows)</caption>`);
+      expect(html).toContain(`<td class="l">BUY</td><td>${r.buy.count}</td>`);
+      expect(html).toContain(`<td>${bp(r.buy.meanForwardReturn)}</td><td>${bp(r.buy.meanNetReturn)}</td></tr>`);
+      expect(html).toContain(`<td class="l">SELL</td><td>${r.sell.count}</td>`);
+      expect(html).toContain(`<td class="l">buy and hold</td><td>${r.rows}</td><td>100.0%</td>`);
+    }
+    expect(test.buy.count + test.sell.count).toBeGreaterThan(0);
   });
 
   it('renders n/a for a missing AUC, and the report is plain JSON', () => {

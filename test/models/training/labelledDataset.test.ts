@@ -13,6 +13,7 @@ describe('labelled rows', () => {
     const r = labelledRows(rows, { features: ['x'], intervalMs: MIN, horizon: 2, band: 0 });
     // 100→99 not up, 101→99 not up, 99→102 up, 99→103 up; 102 and 103 have nothing 2 ahead.
     expect(Array.from(r.y)).toEqual([0, 0, 1, 1]);
+    expect(Array.from(r.forwardReturn)).toEqual([99 / 100 - 1, 99 / 101 - 1, 102 / 99 - 1, 103 / 99 - 1]);
     expect(r.classes).toEqual([0, 1]);
     expect(r.dropped).toEqual({ missingFeature: 0, noFuture: 2 });
   });
