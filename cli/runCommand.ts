@@ -36,7 +36,8 @@ Topics:
   --app-id ID              consumer group, transactional.id prefix, changelog topic prefix
                            (default candlestream)
   --input TOPIC            prices in (default crypto-prices); keyed by symbol, must exist
-  --external TOPIC         external signals in, a global table (default crypto-external)
+  --external TOPIC         external signals in, a global table (default crypto-external); must exist
+                           when --external-names names a signal, else read only if it exists
   --external-names LIST    signals expected on it, each an ext_NAME column (e.g. fear_greed)
   --output TOPIC           signals out (default crypto-signals)
   --signal-intervals LIST  intervals whose closed candles give a signal (default 1m; with --model,
@@ -53,6 +54,8 @@ ${MODEL_HELP}
   --format json|avro       output encoding (default json); avro needs --registry. Input is JSON or
                            registry Avro, told apart per message
   --registry URL           Confluent-API schema registry
+  Topics that must exist: --input, and --external when --external-names names a signal. The others
+  (outputs, dead letters, changelogs, repartition) are created when missing.
 Topology options:
   --intervals, --grace, --no-gap-fill, --rsi-smoothing, --periods, --cache-max-entries,
   --max-price-move: as for backfill
@@ -124,6 +127,8 @@ export async function runCommand(args: string[]): Promise<void> {
     log,
     metrics,
     warmUp: s['warm-from'] ? warmUpFeed([String(s['warm-from'])], hdfsSettings(s)) : undefined,
+    // No external signal named: the external topic may be missing (a fresh broker), nothing comes from it.
+    optionalGlobals: market.externalSignals.length ? [] : [market.topics.external],
     onFatalError: (e) => service.fail('the consumer stopped for good', e),
   });
   const server = metricsPort ? await serveMetrics(metricsPort, String(s['metrics-host']), metrics, streams) : undefined;
