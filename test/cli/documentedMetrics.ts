@@ -11,7 +11,7 @@ export function documentedMetrics(readme: string): { names: string[]; linuxOnly:
   for (const row of lines.slice(header + 2)) {
     if (!row.startsWith('|')) break;
     const cells = row.split('|').map((c) => c.trim());
-    const inRow = [...cells[1].matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    const inRow = [...cells[1].matchAll(/`([a-z0-9_]+)`/g)].map((m) => m[1]);
     names.push(...inRow);
     if (cells.at(-2) === 'Linux only') for (const n of inRow) linuxOnly.add(n);
   }
