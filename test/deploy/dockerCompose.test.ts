@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TOPICS } from '../../processors/marketTopology.ts';
+import { RUN_SETTINGS } from '../../cli/runCommand.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -22,7 +23,7 @@ describe('docker-compose.yml', () => {
 
   it('publishes every port on 127.0.0.1 unless BIND_HOST says otherwise', () => {
     const published = [...compose.matchAll(/^\s+ports: \[(.*)\]$/gm)].flatMap((m) => m[1].split(',').map((p) => p.trim()));
-    expect(published.length).toBeGreaterThanOrEqual(9);
+    expect(published.length).toBeGreaterThanOrEqual(11);
     expect(published.filter((p) => !p.startsWith('"${BIND_HOST:-127.0.0.1}:'))).toEqual([]);
   });
 
@@ -59,6 +60,18 @@ describe('docker-compose.yml', () => {
     for (const name of ['kafka', 'kafka-init', 'registry']) expect(byName.get(name), name).not.toContain('profiles:');
     expect(byName.get('candlestream')).toMatch(/profiles: \["app"\][\s\S]*build: \./);
     expect(byName.get('offline')).toMatch(/profiles: \["offline"\][\s\S]*build: \./);
+  });
+});
+
+describe('the monitoring profile', () => {
+  it("scrapes the app on run's metrics port and shows the dashboard", () => {
+    const port = RUN_SETTINGS['metrics-port'].default;
+    expect(read('deploy/prometheus.yml')).toContain(`targets: ["candlestream:${port}"]`);
+    expect(services().get('candlestream')).toContain(`:${port}:${port}"`);
+    const grafana = services().get('grafana')!;
+    expect(grafana).toContain('profiles: ["monitoring"]');
+    expect(grafana).toContain('./deploy/grafana-dashboard.json:/var/lib/grafana/dashboards/candlestream.json:ro');
+    expect(read('deploy/grafana/provisioning/dashboards/candlestream.yml')).toContain('path: /var/lib/grafana/dashboards');
   });
 });
 
