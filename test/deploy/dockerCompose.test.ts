@@ -42,6 +42,25 @@ describe('docker-compose.yml', () => {
     expect(byName.get('kafka-init')).toMatch(/for mechanism in SCRAM-SHA-256 SCRAM-SHA-512/);
   });
 
+  it('gives every SASL mechanism the broker enables its JAAS entry on the SASL listener', () => {
+    // apache/kafka's image turns KAFKA_* variables into server properties this way (KafkaDockerWrapper).
+    const properties = new Map(
+      [...byName.get('kafka')!.matchAll(/^ {6}(KAFKA_[A-Z0-9_]+): (.*)$/gm)].map(([, name, value]) => [
+        name
+          .replace('KAFKA_', '')
+          .toLowerCase()
+          .replace(/_/g, '.')
+          .replace(/\.\.\./g, '-')
+          .replace(/\.\./g, '_'),
+        value,
+      ]),
+    );
+    const mechanisms = properties.get('sasl.enabled.mechanisms')!.split(',');
+    expect(mechanisms).toEqual(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    for (const mechanism of mechanisms)
+      expect(properties.get(`listener.name.sasl.${mechanism.toLowerCase()}.sasl.jaas.config`), mechanism).toMatch(/LoginModule required/);
+  });
+
   it("has an init service that creates run's default topics once the broker is healthy", () => {
     const init = byName.get('kafka-init')!;
     expect(init).toMatch(/kafka: \{ condition: service_healthy \}/);
