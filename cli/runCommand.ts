@@ -15,6 +15,14 @@ import { avroSerde, jsonOrAvroSerde, schemaRegistry } from '../live/registrySerd
 import type { Serde } from '../live/Serde.ts';
 import { ConfigurationError } from '../live/ensureTopics.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
+import {
+  clientProperties,
+  fromKafkaStreamsNames,
+  guaranteeName,
+  registryUserInfo,
+  withClientProperties,
+  withKafkaStreamsNames,
+} from './kafkaStreamsConfig.ts';
 import { printable, resolveSettings, type SettingSpec, type Settings } from './settings.ts';
 import { signalIntervals, topologyFlagOptions, TOPOLOGY_FLAGS } from './topologyFlags.ts';
 import { MODEL_HELP, useModel } from './modelFlag.ts';
@@ -36,7 +44,8 @@ Topics:
   --app-id ID              consumer group, transactional.id prefix, changelog topic prefix
                            (default candlestream)
   --input TOPIC            prices in (default crypto-prices); keyed by symbol, must exist
-  --external TOPIC         external signals in, a global table (default crypto-external)
+  --external TOPIC         external signals in, a global table (default crypto-external); must exist
+                           when --external-names names a signal, else read only if it exists
   --external-names LIST    signals expected on it, each an ext_NAME column (e.g. fear_greed)
   --output TOPIC           signals out (default crypto-signals)
   --signal-intervals LIST  intervals whose closed candles give a signal (default 1m; with --model,
@@ -53,24 +62,32 @@ ${MODEL_HELP}
   --format json|avro       output encoding (default json); avro needs --registry. Input is JSON or
                            registry Avro, told apart per message
   --registry URL           Confluent-API schema registry
+  --registry-user-info U:P Basic authentication to it, as Confluent's basic.auth.user.info (prefer
+                           CANDLESTREAM_REGISTRY_USER_INFO: it is never logged)
+  Topics that must exist: --input, and --external when --external-names names a signal. The others
+  (outputs, dead letters, changelogs, repartition) are created when missing.
 Topology options:
   --intervals, --grace, --no-gap-fill, --rsi-smoothing, --periods, --cache-max-entries,
   --max-price-move: as for backfill
 Running:
-  --guarantee G            exactly_once (default) or at_least_once
+  --guarantee G            exactly_once (default; exactly_once_v2, Kafka Streams' name, too) or
+                           at_least_once
   --commit-interval-ms N   default 100 with exactly_once, 30000 with at_least_once (Kafka Streams')
   --state-dir DIR          local stores (default .candlestream/run)
   --session-timeout-ms N   consumer group session timeout (default 30000)
   --metrics-port N         Prometheus /metrics, /healthz, /readyz (default 9464; 0: off)
   --metrics-host HOST      address to bind them to (default 127.0.0.1)
   --log-level LEVEL        trace, debug, info (default), warn, error
-  --config FILE            settings as JSON
+  --config FILE            settings as JSON; it may also use Kafka Streams' names (application.id,
+                           bootstrap.servers, processing.guarantee, commit.interval.ms, state.dir, …)
+                           and consumer.* / producer.* client properties (README: "Kafka Streams' names")
 
 SIGTERM or SIGINT: stop consuming, commit, close (at most 30 s), exit 0.`;
 
 const { external: _files, ...topologyFlags } = TOPOLOGY_FLAGS;
 
-export const RUN_SETTINGS: Record<string, SettingSpec> = {
+/** run's settings under our names; RUN_SETTINGS adds Kafka Streams' names for them (cli/kafkaStreamsConfig.ts). */
+const OWN_SETTINGS: Record<string, SettingSpec> = {
   ...KAFKA_SETTINGS,
   ...(topologyFlags as Record<string, SettingSpec>),
   'app-id': { type: 'string', default: 'candlestream' },
@@ -89,6 +106,7 @@ export const RUN_SETTINGS: Record<string, SettingSpec> = {
   'dead-letter-topic': { type: 'string', default: DEFAULT_TOPICS.deadLetter },
   format: { type: 'string', default: 'json' },
   registry: { type: 'string' },
+  'registry-user-info': { type: 'string', secret: true },
   guarantee: { type: 'string', default: 'exactly_once' },
   'commit-interval-ms': { type: 'string' },
   'state-dir': { type: 'string', default: '.candlestream/run' },
@@ -98,8 +116,15 @@ export const RUN_SETTINGS: Record<string, SettingSpec> = {
   'log-level': { type: 'string', default: 'info' },
 };
 
+export const RUN_SETTINGS = withKafkaStreamsNames(OWN_SETTINGS);
+
+/** run's settings, under our names whichever names they were given by. */
+export function resolveRunSettings(args: string[], env: NodeJS.ProcessEnv): Settings {
+  return fromKafkaStreamsNames(OWN_SETTINGS, resolveSettings(RUN_SETTINGS, args, env));
+}
+
 export async function runCommand(args: string[]): Promise<void> {
-  const s = resolveSettings(RUN_SETTINGS, args, process.env);
+  const s = resolveRunSettings(args, process.env);
   const level = String(s['log-level']);
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level))
     throw new UsageError(`--log-level must be trace, debug, info, warn or error, not "${level}"`);
@@ -111,19 +136,21 @@ export async function runCommand(args: string[]): Promise<void> {
   const topology = buildMarketTopology(market);
 
   log.info(
-    { settings: printable(RUN_SETTINGS, s), model: models && { name: models.current().name, version: models.current().version } },
+    { settings: printable(OWN_SETTINGS, s), model: models && { name: models.current().name, version: models.current().version } },
     'starting',
   );
   const streams = new KafkaStreams({
     ...running,
     topology,
-    kafka: kafkaClient(s, `candlestream-${running.applicationId}`, log),
+    kafka: withClientProperties(kafkaClient(s, `candlestream-${running.applicationId}`, log), clientProperties(s)),
     stateDir: String(s['state-dir']),
     deadLetterTopic: String(s['dead-letter-topic']),
     serdes: serdesFor(s, market),
     log,
     metrics,
     warmUp: s['warm-from'] ? warmUpFeed([String(s['warm-from'])], hdfsSettings(s)) : undefined,
+    // No external signal named: the external topic may be missing (a fresh broker), nothing comes from it.
+    optionalGlobals: market.externalSignals.length ? [] : [market.topics.external],
     onFatalError: (e) => service.fail('the consumer stopped for good', e),
   });
   const server = metricsPort ? await serveMetrics(metricsPort, String(s['metrics-host']), metrics, streams) : undefined;
@@ -149,9 +176,9 @@ export async function runCommand(args: string[]): Promise<void> {
 
 /** How the service runs: its application id, guarantee, commit interval and session timeout, checked. */
 function runningSettings(s: Settings) {
-  const guarantee = String(s.guarantee) as Guarantee;
+  const guarantee = guaranteeName(String(s.guarantee)) as Guarantee;
   if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once')
-    throw new UsageError(`--guarantee must be exactly_once or at_least_once, not "${guarantee}"`);
+    throw new UsageError(`--guarantee must be exactly_once or at_least_once, not "${s.guarantee}"`);
   const format = String(s.format);
   if (format !== 'json' && format !== 'avro') throw new UsageError(`--format must be json or avro, not "${format}"`);
   if (format === 'avro' && !s.registry) throw new UsageError('--format avro needs --registry URL (a Confluent-API schema registry)');
@@ -193,7 +220,7 @@ async function marketAndModel(s: Settings, log: Logger, metrics: StreamsMetrics)
 
 /** Input is JSON or registry Avro, told apart per message; outputs are JSON, or Avro with --format avro. */
 function serdesFor(s: Settings, market: MarketTopologyOptions): Map<string, Serde> {
-  const registry = s.registry ? schemaRegistry(String(s.registry)) : undefined;
+  const registry = s.registry ? schemaRegistry(String(s.registry), registryUserInfo(s['registry-user-info'])) : undefined;
   const serdes = new Map<string, Serde>([
     [NODES.prices, jsonOrAvroSerde(registry)],
     [NODES.external, jsonOrAvroSerde(registry)],

@@ -48,11 +48,12 @@ export class GlobalTable {
     return this.#sources.flatMap((s) => s.topics);
   }
 
-  /** Read every global topic to its end, then keep following it. */
-  async start(admin: Admin): Promise<void> {
-    if (!this.#sources.length) return;
+  /** Read every global topic but the `absent` ones to its end, then keep following it. */
+  async start(admin: Admin, absent: readonly string[] = []): Promise<void> {
+    const topics = this.topics.filter((t) => !absent.includes(t));
+    if (!topics.length) return;
     const ends = new Map<string, number>();
-    for (const topic of this.topics) {
+    for (const topic of topics) {
       for (const p of await admin.fetchTopicOffsets(topic))
         if (Number(p.high) > Number(p.low)) ends.set(`${topic}:${p.partition}`, Number(p.high));
     }
@@ -69,7 +70,7 @@ export class GlobalTable {
     this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, (e) =>
       advance(e.payload.topic, e.payload.partition, Number(e.payload.lastOffset) + 1),
     );
-    await this.#consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await this.#consumer.subscribe({ topics, fromBeginning: true });
     await this.#consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -84,7 +85,7 @@ export class GlobalTable {
     });
     if (ends.size) await caughtUp;
     bootstrapped = true;
-    this.#log.info({ topics: this.topics, records: this.#records.length }, 'global tables loaded');
+    this.#log.info({ topics, records: this.#records.length }, 'global tables loaded');
   }
 
   async stop(admin: Admin): Promise<void> {

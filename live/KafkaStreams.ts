@@ -40,6 +40,8 @@ export interface KafkaStreamsOptions {
    * application. What the history produces is not published; its state is, through the changelogs.
    */
   warmUp?: WarmUpFeed;
+  /** Global topics read as empty when they do not exist (`run` without --external-names: nothing comes from them). */
+  optionalGlobals?: string[];
 }
 
 /**
@@ -106,9 +108,10 @@ export class KafkaStreams {
     const admin = (this.#admin = o.kafka.admin());
     await admin.connect();
     const sources = new Set(this.#sourceByTopic.values());
-    const partitions = await ensureTopics(admin, {
+    const { partitions, absentGlobals } = await ensureTopics(admin, {
       inputs: [...sources].flatMap((s) => s.topics),
       globals: this.#globals.topics,
+      optionalGlobals: o.optionalGlobals,
       outputs: [...[...this.#sinks.values()].map((s) => s.topic), o.deadLetterTopic],
       changelogs: [...o.topology.stores.keys()].map((s) => changelogTopic(o.applicationId, s)),
       repartitions: [...sources].filter((s) => s.key).map((s) => repartitionTopic(o.applicationId, s.name)),
@@ -121,7 +124,7 @@ export class KafkaStreams {
         ? new ExactlyOnceCommitter(o.kafka, o.applicationId, o.metrics)
         : new AtLeastOnceCommitter(o.kafka, consumer, o.metrics, (task, e) => this.#tasks?.commitFailed(task, e)));
     await committer.start();
-    await this.#globals.start(admin);
+    await this.#globals.start(admin, absentGlobals);
     if (this.#closing) return; // closed while starting (a signal): nothing more to connect
 
     const common = { applicationId: o.applicationId, locked: this.#locked, log: o.log, metrics: o.metrics };

@@ -5,6 +5,7 @@ import { StreamTask, type DeadLetter } from '../topology/StreamTask.ts';
 import { DEAD_LETTER, type BuiltTopology } from '../topology/Topology.ts';
 import type { ConsumedOffsets } from './Committer.ts';
 import type { GlobalRecord, GlobalTable } from './GlobalTable.ts';
+import { deadLetterHeaders } from '../market/deadLetterHeaders.ts';
 import type { Serde } from './Serde.ts';
 
 export interface SinkTarget {
@@ -90,7 +91,7 @@ export class LiveTask {
       key: message.key?.toString() ?? null,
       value: message.value,
       serde: undefined,
-      headers: { reason, stage, topic, partition: String(partition), offset: message.offset },
+      headers: deadLetterHeaders({ reason, stage, topic, partition: String(partition), offset: message.offset }),
     });
   }
 
@@ -174,13 +175,13 @@ export class LiveTask {
         key: record.key,
         value: original,
         serde: undefined,
-        headers: {
+        headers: deadLetterHeaders({
           reason: letter.reason,
           stage: letter.processor,
           topic: letter.source ?? '',
           partition: String(letter.partition ?? ''),
           offset: String(letter.offset ?? ''),
-        },
+        }),
       });
       this.#onDeadLetter(letter.reason);
       return;

@@ -65,7 +65,8 @@ export class StreamsMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'candlestream_' });
+    // Unprefixed, as every Node.js dashboard and alert names them (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …).
+    collectDefaultMetrics({ register: this.registry });
   }
 
   /**

@@ -7,6 +7,8 @@ export interface TopicPlan {
   inputs: string[];
   /** Global tables: must exist, any partition count. */
   globals: string[];
+  /** Global tables the application can do without (nothing configured comes from them): read as empty when missing. */
+  optionalGlobals?: string[];
   /** Created with the inputs' partition count when missing. */
   outputs: string[];
   /** Compacted, one partition per task; created when missing. */
@@ -16,10 +18,15 @@ export interface TopicPlan {
   log: Logger;
 }
 
-/** Checks the topics a topology needs and creates the missing outputs and changelogs; returns the task count. */
-export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<number> {
+/**
+ * Checks the topics a topology needs and creates the missing outputs and changelogs; returns the task
+ * count, and the optional global topics that do not exist.
+ */
+export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<{ partitions: number; absentGlobals: string[] }> {
   const existing = new Set(await admin.listTopics());
-  const missing = [...plan.inputs, ...plan.globals].filter((t) => !existing.has(t));
+  const optional = new Set(plan.optionalGlobals);
+  const absentGlobals = plan.globals.filter((t) => optional.has(t) && !existing.has(t));
+  const missing = [...plan.inputs, ...plan.globals].filter((t) => !existing.has(t) && !absentGlobals.includes(t));
   if (missing.length) {
     const names = missing.map((t) => `"${t}"`).join(', ');
     throw new ConfigurationError(
@@ -56,7 +63,8 @@ export async function ensureTopics(admin: Admin, plan: TopicPlan): Promise<numbe
       );
     }
   }
-  return partitions;
+  if (absentGlobals.length) plan.log.info({ topics: absentGlobals }, 'optional global topics do not exist: read as empty');
+  return { partitions, absentGlobals };
 }
 
 /** Bad configuration found at start-up: the message names the setting or the topic. */

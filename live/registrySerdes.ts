@@ -39,14 +39,15 @@ async function decode(registry: SchemaRegistry, data: Buffer | null): Promise<un
 }
 
 /**
- * A registry client. Credentials in the URL (https://user:pass@host) are sent as Basic authentication and
- * kept out of the URL the client holds: it names that URL in every error it raises, and errors are logged.
+ * A registry client. Credentials in the URL (https://user:pass@host), or `auth` (which wins), are sent as
+ * Basic authentication and kept out of the URL the client holds: it names that URL in every error it
+ * raises, and errors are logged.
  */
-export function schemaRegistry(url: string): SchemaRegistry {
+export function schemaRegistry(url: string, auth?: { username: string; password: string }): SchemaRegistry {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  if (!parsed?.username && !parsed?.password) return new SchemaRegistry({ host: url });
-  const auth = { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+  if (!parsed?.username && !parsed?.password) return new SchemaRegistry({ host: url, auth });
+  const fromUrl = { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
   parsed.username = '';
   parsed.password = '';
-  return new SchemaRegistry({ host: parsed.href.replace(/\/$/, ''), auth });
+  return new SchemaRegistry({ host: parsed.href.replace(/\/$/, ''), auth: auth ?? fromUrl });
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { partitionValueProblem } from '../../io/partitionValue.ts';
 import type { Storage } from '../../io/storage/Storage.ts';
+import { deadLetterHeaders } from '../../market/deadLetterHeaders.ts';
 import { priceEventTime } from '../../market/exchanges/eventTime.ts';
 import { priceKey, priceKeyRejection } from '../../market/exchanges/priceKey.ts';
 import { PartitionArchive } from './PartitionArchive.ts';
@@ -77,7 +78,13 @@ export class TopicArchive {
       const reason = await this.#hold(archive, message, offset);
       if (reason !== undefined) {
         archive.skip(offset);
-        const headers = { reason, stage: 'archive', topic: this.#o.topic, partition: String(partition), offset: message.offset };
+        const headers = deadLetterHeaders({
+          reason,
+          stage: 'archive',
+          topic: this.#o.topic,
+          partition: String(partition),
+          offset: message.offset,
+        });
         deadLetters.push({ key: message.key, value: message.value, headers });
       }
       consumed(message.offset);

@@ -84,6 +84,22 @@ describe('bad input on the live service', () => {
     expect(global[0].value).toEqual(badSignal);
     expect(global[0].headers).toMatchObject({ stage: 'deserialize', partition: '0', offset: '0' });
     expect(global[0].headers.reason).toMatch(/^unreadable:/);
+    // The same facts under Kafka Streams' dead-letter header names (KIP-1034), on every letter.
+    for (const m of all) {
+      expect(m.headers).toMatchObject({
+        '__streams.errors.message': m.headers.reason,
+        '__streams.errors.topic': m.headers.topic,
+        '__streams.errors.partition': m.headers.partition,
+        '__streams.errors.offset': m.headers.offset,
+        '__streams.errors.stacktrace': `    at ${m.headers.stage}`,
+      });
+    }
+    expect(global[0].headers['__streams.errors.exception']).toBe('candlestream.UnreadableRecord');
+    const late = all.find((m) => m.headers.reason === 'late:1m')!;
+    expect(late.headers).toMatchObject({
+      '__streams.errors.exception': 'candlestream.RejectedRecord',
+      '__streams.errors.topic': w.topics.prices,
+    });
     const letters = all.filter((m) => m.headers.topic === w.topics.prices);
     expect(letters.map((m) => m.headers.reason.replace(/^unreadable:.*/, 'unreadable')).sort()).toEqual(BAD.map(([r]) => r).sort());
     for (const [reason, value] of BAD) {

@@ -101,6 +101,13 @@ describe('TopicArchive', () => {
       value: Buffer.from('{not json'),
       headers: { stage: 'archive', topic: 'prices', partition: '0' },
     });
+    // Also under Kafka Streams' dead-letter names (KIP-1034).
+    expect(deadLetters[0].headers).toMatchObject({
+      '__streams.errors.topic': 'prices',
+      '__streams.errors.partition': '0',
+      '__streams.errors.offset': '1',
+      '__streams.errors.message': deadLetters[0].headers.reason,
+    });
     await archive.rollAll();
     expect(events).toEqual(['dead letters 1,2,3,4', 'commit 0:6']);
     expect((await rowsOf(dir)).map((r) => r.offset)).toEqual([0, 5]);
