@@ -10,7 +10,7 @@ import { BackfillRunner, type BackfillSummary } from '../backfill/BackfillRunner
 import type { BoundedInput } from '../backfill/BoundedInput.ts';
 import { candleFileInputs } from '../backfill/candleFileInput.ts';
 import { externalSignalInput } from '../backfill/externalSignalInput.ts';
-import { parseSinkUri, sinkTarget, type SinkOptions } from '../io/parseSinkUri.ts';
+import { parseSinkUri, sinkTarget, type SinkOptions, type SinkTarget } from '../io/parseSinkUri.ts';
 import { OutputClosed } from '../io/JsonlWriter.ts';
 import type { ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
 import type { HdfsSettings } from '../io/storage/storageFor.ts';
@@ -23,6 +23,7 @@ import {
   type TopologyFlagOptions,
 } from './topologyFlags.ts';
 import { SIGNAL_COLUMNS, SIGNAL_COLUMN_TYPES } from '../market/Signal.ts';
+import { refuseSpecialJsonlFile } from './jsonlSinkFile.ts';
 import { refuseSinkOverlaps, type FlagLocation } from './sinkOverlaps.ts';
 import { externalSpec } from './externalSpec.ts';
 import { progressReporter } from './progress.ts';
@@ -192,8 +193,10 @@ function refuseOverlaps(s: BackfillSettings, deadLetter: string): void {
   ];
   const sinkPlaces: FlagLocation[] = [];
   for (const [flag, uri] of sinkFlags) {
-    const location = uri === undefined ? undefined : sinkLocation(uri, flag);
-    if (location !== undefined) sinkPlaces.push({ flag: `${flag} ${uri}`, location });
+    const target = uri === undefined ? undefined : sinkPlace(uri, flag);
+    if (target?.location === undefined) continue;
+    if (target.format === 'jsonl') refuseSpecialJsonlFile(flag, target.location);
+    sinkPlaces.push({ flag: `${flag} ${uri}`, location: target.location });
   }
   const sourcePlaces = [
     ...s.source.map((location) => ({ flag: `--source ${location}`, location })),
@@ -292,9 +295,9 @@ function report(summary: BackfillSummary, skipped: string[], scoring: ModelScori
 
 const DEFAULT_DEAD_LETTER = 'jsonl:dead-letter.jsonl';
 
-function sinkLocation(uri: string, flag: string): string | undefined {
+function sinkPlace(uri: string, flag: string): SinkTarget {
   try {
-    return sinkTarget(uri).location;
+    return sinkTarget(uri);
   } catch (e) {
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }

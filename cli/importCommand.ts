@@ -5,6 +5,7 @@ import { normalizeSymbol } from '../market/normalizeSymbol.ts';
 import { intervalMs } from '../market/interval.ts';
 import { COMMIT_EVERY_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
+import { refuseSpecialJsonlFile } from './jsonlSinkFile.ts';
 import { progressReporter } from './progress.ts';
 import { resolveSettings, SETTINGS_HELP, type SettingsOf } from './settings.ts';
 import { UsageError } from './UsageError.ts';
@@ -118,6 +119,7 @@ function importJob(s: ImportSettings): ImportJob {
   const deadLetterPath = deadLetterUri === '-' ? undefined : /^jsonl:(.+)$/.exec(deadLetterUri)?.[1];
   if (deadLetterUri !== '-' && !deadLetterPath)
     throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);
+  if (deadLetterPath) refuseSpecialJsonlFile('--dead-letter', deadLetterPath);
   const options: ImportJob['options'] = {
     sources: s.source,
     out: s.out,
