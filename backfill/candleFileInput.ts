@@ -165,8 +165,7 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
     date: partition.date ?? partition.dt ?? '',
     async estimatedRecords() {
       if (metadata) return Number(metadata.num_rows); // read once, at the column check
-      const line = await firstLine(storage, entry);
-      return line ? Math.round(entry.size / (line.length + 1)) : 0;
+      return estimatedCsvRows(storage, entry);
     },
     async *batches(): AsyncGenerator<StreamRecord[]> {
       const rows: AsyncIterable<Row[]> = parquet
@@ -212,6 +211,22 @@ function parseRaw(raw: unknown): unknown {
 async function firstLine(storage: Storage, entry: StorageEntry): Promise<string | undefined> {
   const head = new TextDecoder().decode(await storage.read(entry.path, 0, 64 * 1024));
   return head.split(/\r?\n/).find((line) => line.trim() !== '');
+}
+
+/**
+ * A CSV file's rows, estimated from the lines of its first 64 KiB after the first one (a header is
+ * half as long as a row: dividing by it made the progress bar's total twice the truth).
+ */
+async function estimatedCsvRows(storage: Storage, entry: StorageEntry): Promise<number> {
+  const sample = await storage.read(entry.path, 0, 64 * 1024);
+  const whole = entry.size <= sample.byteLength;
+  const head = new TextDecoder().decode(sample);
+  const lines = head.split('\n');
+  if (!whole) lines.pop(); // cut short by the sample
+  const rows = lines.slice(1).filter((line) => line.trim() !== '');
+  if (whole || rows.length === 0) return rows.length;
+  const rowBytes = rows.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) / rows.length;
+  return Math.round((entry.size - Buffer.byteLength(lines[0]) - 1) / rowBytes);
 }
 
 async function csvFileColumns(storage: Storage, entry: StorageEntry, uri: string): Promise<string[]> {

@@ -136,7 +136,7 @@ export async function backfillCommand(args: string[]): Promise<void> {
       stopAfter: job.stopAfter,
     });
     const summary = await replay(runner);
-    if (summary && !job.s.quiet) report(summary, skipped, scoring);
+    if (summary && !job.s.quiet) report(summary, skipped, scoring, job.s.signals !== undefined);
   } finally {
     await scoring?.models.close();
   }
@@ -278,12 +278,14 @@ function replay(runner: BackfillRunner): Promise<BackfillSummary | undefined> {
   });
 }
 
-function report(summary: BackfillSummary, skipped: string[], scoring: ModelScoring | undefined): void {
+function report(summary: BackfillSummary, skipped: string[], scoring: ModelScoring | undefined, signals: boolean): void {
+  const n = (x: number) => x.toLocaleString('en-US');
   const seconds = summary.elapsedMs / 1000;
   const counts = (m: Map<string, number>) => [...m].map(([reason, n]) => `${reason} ${n}`).join(', ');
   const model = scoring?.models.current();
   process.stderr.write(
-    `backfill: ${summary.recordsIn.toLocaleString('en-US')} records in, ${summary.recordsOut.toLocaleString('en-US')} features out` +
+    `backfill: ${n(summary.recordsIn)} records in, ${n(summary.written.get(NODES.features) ?? 0)} features out` +
+      (signals ? `, ${n(summary.written.get(NODES.signals) ?? 0)} signals out` : '') +
       ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
       (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
       `; dead letters: ${counts(summary.deadLetters) || 'none'}` +
