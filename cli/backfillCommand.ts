@@ -23,6 +23,7 @@ import {
   type TopologyFlagOptions,
 } from './topologyFlags.ts';
 import { SIGNAL_COLUMNS, SIGNAL_COLUMN_TYPES } from '../market/Signal.ts';
+import { defaultStateDir } from './defaultStateDir.ts';
 import { refuseSpecialJsonlFile } from './jsonlSinkFile.ts';
 import { refuseSinkOverlaps, type FlagLocation } from './sinkOverlaps.ts';
 import { externalSpec } from './externalSpec.ts';
@@ -74,8 +75,10 @@ ${MODEL_HELP}
                            and a job's re-run (same inputs and options) replaces its own output.
                            A sink may not share a place with another sink or a source.
 Running:
-  --state-dir DIR          stores and checkpoint (default .candlestream/backfill); a run that was
-                           interrupted resumes from its last checkpoint
+  --state-dir DIR          stores and checkpoint; a run that was interrupted resumes from its last
+                           checkpoint (default: one directory for each --sink, under
+                           .candlestream/backfill/, named after it: backfills to different sinks
+                           run in one directory keep apart)
   --fresh                  discard any checkpoint and state, start from the beginning (the sinks
                            as --mode says)
   --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4; at
@@ -100,7 +103,7 @@ export const BACKFILL_FLAGS = {
   model: { type: 'string' },
   'dead-letter': { type: 'string' },
   mode: { type: 'string', default: 'error' },
-  'state-dir': { type: 'string', default: '.candlestream/backfill' },
+  'state-dir': { type: 'string' },
   fresh: { type: 'boolean', default: false },
   partitions: { type: 'string', default: '4' },
   'commit-every': { type: 'string', default: '200000' },
@@ -127,7 +130,7 @@ export async function backfillCommand(args: string[]): Promise<void> {
       inputs,
       writers,
       partitions: job.partitions,
-      stateDir: job.s['state-dir'],
+      stateDir: job.stateDir,
       commitEvery: job.commitEvery,
       fingerprint: await jobFingerprint(job, market, inputs, scoring),
       fresh: job.s.fresh,
@@ -157,6 +160,7 @@ interface BackfillJob {
   readonly hdfs: HdfsSettings;
   readonly mode: OutputMode;
   readonly deadLetter: string;
+  readonly stateDir: string;
   readonly stopAfter?: number;
 }
 
@@ -181,7 +185,23 @@ function backfillJob(s: BackfillSettings): BackfillJob {
   const deadLetter = s['dead-letter'] ?? DEFAULT_DEAD_LETTER;
   refuseOverlaps(s, deadLetter);
   const stopAfter = s['stop-after'] === undefined ? undefined : wholeNumber(s['stop-after'], '--stop-after');
-  return { s, sink: s.sink, topology, ruleSignals, partitions, commitEvery, from, to, onError, hdfs, mode, deadLetter, stopAfter };
+  const stateDir = s['state-dir'] ?? defaultStateDir(s.sink);
+  return {
+    s,
+    sink: s.sink,
+    topology,
+    ruleSignals,
+    partitions,
+    commitEvery,
+    from,
+    to,
+    onError,
+    hdfs,
+    mode,
+    deadLetter,
+    stateDir,
+    stopAfter,
+  };
 }
 
 /** No sink may share a place with another sink or with a source. */

@@ -26,8 +26,9 @@ ${SETTINGS_HELP}
   --l2 R                   logistic regression's L2 penalty (default 0.0001)
   --buy P, --sell P        signal thresholds written to the manifest: BUY when p_up ≥ P, SELL when
                            p_down ≥ P (default 0.55 each)
-  --out DIR                the model directory; the model goes to DIR/<next version>/ with
-                           model.onnx, manifest.json, report.json and report.html
+  --out DIR                the model directory (e.g. out/models/btc-1m); the model goes to
+                           DIR/<next version>/ with model.onnx, manifest.json, report.json and
+                           report.html
   --name NAME              model name (default: the --out directory's name)
 ${HDFS_HELP}
 
@@ -63,7 +64,7 @@ export async function trainCommand(args: string[]): Promise<void> {
 /** The flags, checked (a bad one stops start-up, naming it), as trainClassifiers' options. */
 function trainOptions(s: TrainSettings): TrainOptions {
   if (!s.features) throw new UsageError('--features is required: a features dataset written by backfill --sink parquet:DIR');
-  if (!s.out) throw new UsageError('--out is required: the model directory (e.g. models/btc-1m)');
+  if (!s.out) throw new UsageError('--out is required: the model directory (e.g. out/models/btc-1m)');
   let ms: number;
   try {
     ms = intervalMs(s.interval);
