@@ -11,7 +11,7 @@ import { trainCommand, TRAIN_HELP } from './trainCommand.ts';
 import { SETTINGS_HELP } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 import { didYouMean } from './didYouMean.ts';
-import { explain } from './explain.ts';
+import { explain, plainSystemText } from './explain.ts';
 import { packageVersion } from './packageVersion.ts';
 
 const HELP = `candlestream: a Kafka Streams-style stream processor for crypto market data
@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     if (error instanceof UsageError || String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
-      console.error(`candlestream ${name}: ${(error as Error).message}\nSee \`candlestream ${name} --help\`.`);
+      console.error(`candlestream ${name}: ${plainSystemText((error as Error).message)}\nSee \`candlestream ${name} --help\`.`);
       return 2;
     }
     console.error(`candlestream ${name}: ${explain(error)}`);

@@ -32,18 +32,24 @@ export async function showCommand(args: string[]): Promise<void> {
   if (!path) throw new UsageError('name the output to show: a parquet directory or a .jsonl file');
   const rowsShown = Number(s.rows);
   if (!Number.isInteger(rowsShown) || rowsShown < 0) throw new UsageError(`--rows must be a whole number, not "${s.rows}"`);
-  const rows = (await stat(path)).isDirectory()
-    ? await readDataset(path)
-    : (await readFile(path, 'utf8'))
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Row);
+  const rows = (await stat(path)).isDirectory() ? await readDataset(path) : jsonLines(path, await readFile(path, 'utf8'));
   const signals = rows.length > 0 && rows.every((r) => typeof r.signal === 'string');
   const columns = shownColumns(rows, s.columns, signals, path);
   const groups = bySymbolAndInterval(rows);
   printCounts(path, rows.length, groups, signals);
   if (rowsShown) printLastRows(groups, rowsShown, columns);
+}
+
+/** A JSONL file's rows; a line that is not JSON stops it, naming the file and the line. */
+function jsonLines(path: string, text: string): Row[] {
+  return text.split('\n').flatMap((line, i) => {
+    if (!line.trim()) return [];
+    try {
+      return [JSON.parse(line) as Row];
+    } catch (e) {
+      throw new Error(`${path} line ${i + 1}: not JSON (${(e as Error).message})`, { cause: e });
+    }
+  });
 }
 
 /** The columns --columns names (every one, checked against the rows), or the defaults; undefined: all. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didYouMean } from '../../cli/didYouMean.ts';
+import { plainSystemText } from '../../cli/explain.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 let dir: string;
@@ -54,6 +55,31 @@ describe('the command line says what is wrong in one line', () => {
     const r = candlestream('show', 'out/nope');
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('candlestream show: out/nope: no such file or directory\n');
+  });
+
+  it('names the file in system errors wherever they sit in a message, once', () => {
+    expect(plainSystemText("ENOENT: no such file or directory, stat 'out/nope'")).toBe('out/nope: no such file or directory');
+    expect(plainSystemText("--model m: ENOENT: no such file or directory, scandir 'm'")).toBe('--model m: no such file or directory');
+    expect(plainSystemText('EINVAL: invalid argument, ftruncate')).toBe('invalid argument (ftruncate)');
+    expect(plainSystemText('--rows must be a whole number, not "x"')).toBe('--rows must be a whole number, not "x"');
+  });
+
+  it('says which file is missing or broken, and where, for every kind of input', async () => {
+    await writeFile(join(dir, 'broken.jsonl'), '{"symbol":"BTC-USDT"}\n{"symbol":\n');
+    const cases: [string[], number, string][] = [
+      [['backfill', '--config', 'nope.json'], 2, 'candlestream backfill: --config nope.json: no such file or directory'],
+      [
+        ['backfill', '--source', 'x.csv', '--sink', 'jsonl:f.jsonl', '--model', 'nope', '--signals', 'jsonl:s.jsonl'],
+        2,
+        'candlestream backfill: --model nope: no such file or directory',
+      ],
+      [['show', 'broken.jsonl'], 1, 'candlestream show: broken.jsonl line 2: not JSON (Unexpected end of JSON input)'],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = candlestream(...args);
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr.split('\n')[0]).toBe(message);
+    }
   });
 
   it('refuses a JSONL sink that is a device or a directory at start-up, naming the flag, and writes nothing beside it', async () => {
