@@ -107,20 +107,21 @@ export function resolveCommandLine<T extends Record<string, SettingSpec>>(
   return { settings: settings as SettingsOf<T>, positionals };
 }
 
-/** node:util's parseArgs, strict; an unknown flag is a UsageError that suggests the flag meant. */
+/** node:util's parseArgs, strict; an unknown flag, or a flag's name without its dashes, is a UsageError that suggests the flag meant. */
 function parseFlags(args: string[], options: Record<string, { type: string; multiple?: boolean }>, allowPositionals: boolean) {
   try {
     return parseArgs({ args, options: options as never, strict: true, allowPositionals });
   } catch (e) {
-    const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /'(-[^']*)'/.exec((e as Error).message)?.[1];
-    if (!unknown) throw e;
-    const flag = unknown.split('=')[0];
-    throw new UsageError(
-      `unknown flag ${flag}${didYouMean(
-        flag,
-        Object.keys(options).map((name) => `--${name}`),
-      )}`,
-    );
+    const { code, message } = e as { code?: string; message: string };
+    const word = /'([^']*)'/.exec(message)?.[1];
+    const flags = [...Object.keys(options), 'help'].map((name) => `--${name}`);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && word) {
+      const flag = word.split('=')[0];
+      throw new UsageError(`unknown flag ${flag}${didYouMean(flag, flags)}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && word)
+      throw new UsageError(`unexpected argument "${word}": this command takes flags only${didYouMean(`--${word}`, flags)}`);
+    throw e;
   }
 }
 

@@ -44,6 +44,7 @@ describe('settings', () => {
     expect(() => resolveSettings(SPECS, [], { CANDLESTREAM_TLS: 'maybe' })).toThrow(/CANDLESTREAM_TLS must be true or false/);
     expect(() => resolveSettings(SPECS, ['--brokrs', 'x'], {})).toThrow('unknown flag --brokrs (did you mean --brokers?)');
     expect(() => resolveSettings(SPECS, ['--zzz=1'], {})).toThrow(/^unknown flag --zzz$/);
+    expect(() => resolveSettings(SPECS, ['--hlep'], {})).toThrow('unknown flag --hlep (did you mean --help?)');
     const unknown = await configFile({ 'group-id': 'x' });
     expect(() => resolveSettings(SPECS, ['--config', unknown], {})).toThrow(new RegExp(`--config ${unknown}: unknown setting "group-id"`));
     const broken = await configFile('{ not json');
@@ -66,7 +67,12 @@ describe('settings', () => {
     const { settings, positionals } = resolveCommandLine(SPECS, ['out/features', '--tls', 'more'], { CANDLESTREAM_APP_ID: 'env' });
     expect(positionals).toEqual(['out/features', 'more']);
     expect(settings).toMatchObject({ tls: true, 'app-id': 'env' });
-    expect(() => resolveSettings(SPECS, ['out/features'], {})).toThrow(/Unexpected argument 'out\/features'/);
+    expect(() => resolveSettings(SPECS, ['out/features'], {})).toThrow(
+      /^unexpected argument "out\/features": this command takes flags only$/,
+    );
+    expect(() => resolveSettings(SPECS, ['--tls', 'broker'], {})).toThrow(
+      'unexpected argument "broker": this command takes flags only (did you mean --brokers?)',
+    );
   });
 
   it('never print secrets', () => {
