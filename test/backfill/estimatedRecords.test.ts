@@ -11,20 +11,20 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+const ALL = { from: -Infinity, to: Infinity };
+
 /** The progress bar's total: what the inputs expect to give, before they are read. */
-async function estimate(file: string): Promise<number> {
-  const inputs = await candleFileInputs([file], { symbol: 'BTCUSDT', from: -Infinity, to: Infinity, source: 'prices' });
+async function estimate(file: string, window = ALL): Promise<number> {
+  const inputs = await candleFileInputs([file], { symbol: 'BTCUSDT', ...window, source: 'prices' });
   let total = 0;
   for (const input of inputs) total += (await input.estimatedRecords())!;
   return total;
 }
 
 /** Rows counted by reading every line, the header not among them. */
-async function rows(file: string): Promise<number> {
+async function rows(file: string, window = ALL): Promise<number> {
   let n = 0;
-  for await (const batch of (
-    await candleFileInputs([file], { symbol: 'BTCUSDT', from: -Infinity, to: Infinity, source: 'prices' })
-  )[0].batches())
+  for await (const batch of (await candleFileInputs([file], { symbol: 'BTCUSDT', ...window, source: 'prices' }))[0].batches())
     n += batch.length;
   return n;
 }
@@ -34,6 +34,14 @@ describe("a CSV file's estimated rows", () => {
     const actual = await rows(sample);
     expect(actual).toBe(30_240);
     expect(Math.abs((await estimate(sample)) / actual - 1)).toBeLessThan(0.02);
+  });
+
+  it('are within 2 % of the rows read with --from and --to, as a share of the time the file spans', async () => {
+    const window = { from: Date.UTC(2023, 2, 5), to: Date.UTC(2023, 2, 12) };
+    const actual = await rows(sample, window);
+    expect(actual).toBe(7 * 24 * 60); // one week of minutes
+    expect(Math.abs((await estimate(sample, window)) / actual - 1)).toBeLessThan(0.02);
+    expect(await estimate(sample, { from: Date.UTC(2024, 0, 1), to: Infinity })).toBe(0);
   });
 
   it('are exact for a file shorter than the sample read', async () => {
