@@ -51,6 +51,8 @@ interface Checkpoint {
 export interface BackfillSummary {
   recordsIn: number;
   recordsOut: number;
+  /** Records this run wrote, by sink (features and signals counted apart). */
+  written: Map<string, number>;
   deadLetters: Map<string, number>;
   resumedFrom: number;
   elapsedMs: number;
@@ -86,11 +88,15 @@ export class BackfillRunner {
     await makeDirectory(o.stateDir);
     const checkpoint = await this.#readCheckpoint();
 
+    // Each sink's writer with the count of records this run gave it: one lookup a record.
+    const outputs = new Map([...o.writers].map(([sink, writer]) => [sink, { writer, records: 0 }]));
     const emit = (sink: string, record: StreamRecord) => {
-      const writer = o.writers.get(sink);
-      if (!writer) throw new Error(`sink "${sink}" has no output configured`);
-      writer.write(record);
+      const output = outputs.get(sink);
+      if (!output) throw new Error(`sink "${sink}" has no output configured`);
+      output.writer.write(record);
+      output.records++;
     };
+    const written = () => new Map([...outputs].map(([sink, { records }]) => [sink, records]));
     const tasks = Array.from(
       { length: o.partitions },
       (_, partition) => new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit }),
@@ -161,7 +167,7 @@ export class BackfillRunner {
             // Simulated crash: release files and locks, commit nothing.
             for (const writer of o.writers.values()) await writer.close();
             for (const task of tasks) await task.close();
-            return this.#summary(tasks, resumedFrom, started);
+            return this.#summary(tasks, written(), resumedFrom, started);
           }
           if (++sinceCommit >= o.commitEvery) {
             await commit(false);
@@ -189,10 +195,10 @@ export class BackfillRunner {
     }
     for (const writer of o.writers.values()) await writer.close();
     for (const task of tasks) await task.close();
-    return this.#summary(tasks, resumedFrom, started);
+    return this.#summary(tasks, written(), resumedFrom, started);
   }
 
-  #summary(tasks: StreamTask[], resumedFrom: number, started: number): BackfillSummary {
+  #summary(tasks: StreamTask[], written: Map<string, number>, resumedFrom: number, started: number): BackfillSummary {
     const total = new TaskMetrics();
     for (const task of tasks) {
       total.recordsIn += task.metrics.recordsIn;
@@ -202,6 +208,7 @@ export class BackfillRunner {
     return {
       recordsIn: total.recordsIn,
       recordsOut: total.recordsOut,
+      written,
       deadLetters: total.deadLetters,
       resumedFrom,
       elapsedMs: performance.now() - started,

@@ -10,7 +10,7 @@ import { BackfillRunner, type BackfillSummary } from '../backfill/BackfillRunner
 import type { BoundedInput } from '../backfill/BoundedInput.ts';
 import { candleFileInputs } from '../backfill/candleFileInput.ts';
 import { externalSignalInput } from '../backfill/externalSignalInput.ts';
-import { parseSinkUri, sinkTarget, type SinkOptions } from '../io/parseSinkUri.ts';
+import { parseSinkUri, sinkTarget, type SinkOptions, type SinkTarget } from '../io/parseSinkUri.ts';
 import { OutputClosed } from '../io/JsonlWriter.ts';
 import type { ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
 import type { HdfsSettings } from '../io/storage/storageFor.ts';
@@ -23,6 +23,8 @@ import {
   type TopologyFlagOptions,
 } from './topologyFlags.ts';
 import { SIGNAL_COLUMNS, SIGNAL_COLUMN_TYPES } from '../market/Signal.ts';
+import { defaultStateDir } from './defaultStateDir.ts';
+import { refuseSpecialJsonlFile } from './jsonlSinkFile.ts';
 import { refuseSinkOverlaps, type FlagLocation } from './sinkOverlaps.ts';
 import { externalSpec } from './externalSpec.ts';
 import { progressReporter } from './progress.ts';
@@ -73,8 +75,10 @@ ${MODEL_HELP}
                            and a job's re-run (same inputs and options) replaces its own output.
                            A sink may not share a place with another sink or a source.
 Running:
-  --state-dir DIR          stores and checkpoint (default .candlestream/backfill); a run that was
-                           interrupted resumes from its last checkpoint
+  --state-dir DIR          stores and checkpoint; a run that was interrupted resumes from its last
+                           checkpoint (default: one directory for each --sink, under
+                           .candlestream/backfill/, named after it: backfills to different sinks
+                           run in one directory keep apart)
   --fresh                  discard any checkpoint and state, start from the beginning (the sinks
                            as --mode says)
   --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4; at
@@ -99,7 +103,7 @@ export const BACKFILL_FLAGS = {
   model: { type: 'string' },
   'dead-letter': { type: 'string' },
   mode: { type: 'string', default: 'error' },
-  'state-dir': { type: 'string', default: '.candlestream/backfill' },
+  'state-dir': { type: 'string' },
   fresh: { type: 'boolean', default: false },
   partitions: { type: 'string', default: '4' },
   'commit-every': { type: 'string', default: '200000' },
@@ -126,7 +130,7 @@ export async function backfillCommand(args: string[]): Promise<void> {
       inputs,
       writers,
       partitions: job.partitions,
-      stateDir: job.s['state-dir'],
+      stateDir: job.stateDir,
       commitEvery: job.commitEvery,
       fingerprint: await jobFingerprint(job, market, inputs, scoring),
       fresh: job.s.fresh,
@@ -135,7 +139,7 @@ export async function backfillCommand(args: string[]): Promise<void> {
       stopAfter: job.stopAfter,
     });
     const summary = await replay(runner);
-    if (summary && !job.s.quiet) report(summary, skipped, scoring);
+    if (summary && !job.s.quiet) report(summary, skipped, scoring, job.s.signals !== undefined);
   } finally {
     await scoring?.models.close();
   }
@@ -156,6 +160,7 @@ interface BackfillJob {
   readonly hdfs: HdfsSettings;
   readonly mode: OutputMode;
   readonly deadLetter: string;
+  readonly stateDir: string;
   readonly stopAfter?: number;
 }
 
@@ -180,7 +185,23 @@ function backfillJob(s: BackfillSettings): BackfillJob {
   const deadLetter = s['dead-letter'] ?? DEFAULT_DEAD_LETTER;
   refuseOverlaps(s, deadLetter);
   const stopAfter = s['stop-after'] === undefined ? undefined : wholeNumber(s['stop-after'], '--stop-after');
-  return { s, sink: s.sink, topology, ruleSignals, partitions, commitEvery, from, to, onError, hdfs, mode, deadLetter, stopAfter };
+  const stateDir = s['state-dir'] ?? defaultStateDir(s.sink);
+  return {
+    s,
+    sink: s.sink,
+    topology,
+    ruleSignals,
+    partitions,
+    commitEvery,
+    from,
+    to,
+    onError,
+    hdfs,
+    mode,
+    deadLetter,
+    stateDir,
+    stopAfter,
+  };
 }
 
 /** No sink may share a place with another sink or with a source. */
@@ -192,8 +213,10 @@ function refuseOverlaps(s: BackfillSettings, deadLetter: string): void {
   ];
   const sinkPlaces: FlagLocation[] = [];
   for (const [flag, uri] of sinkFlags) {
-    const location = uri === undefined ? undefined : sinkLocation(uri, flag);
-    if (location !== undefined) sinkPlaces.push({ flag: `${flag} ${uri}`, location });
+    const target = uri === undefined ? undefined : sinkPlace(uri, flag);
+    if (target?.location === undefined) continue;
+    if (target.format === 'jsonl') refuseSpecialJsonlFile(flag, target.location);
+    sinkPlaces.push({ flag: `${flag} ${uri}`, location: target.location });
   }
   const sourcePlaces = [
     ...s.source.map((location) => ({ flag: `--source ${location}`, location })),
@@ -275,12 +298,14 @@ function replay(runner: BackfillRunner): Promise<BackfillSummary | undefined> {
   });
 }
 
-function report(summary: BackfillSummary, skipped: string[], scoring: ModelScoring | undefined): void {
+function report(summary: BackfillSummary, skipped: string[], scoring: ModelScoring | undefined, signals: boolean): void {
+  const n = (x: number) => x.toLocaleString('en-US');
   const seconds = summary.elapsedMs / 1000;
   const counts = (m: Map<string, number>) => [...m].map(([reason, n]) => `${reason} ${n}`).join(', ');
   const model = scoring?.models.current();
   process.stderr.write(
-    `backfill: ${summary.recordsIn.toLocaleString('en-US')} records in, ${summary.recordsOut.toLocaleString('en-US')} features out` +
+    `backfill: ${n(summary.recordsIn)} records in, ${n(summary.written.get(NODES.features) ?? 0)} features out` +
+      (signals ? `, ${n(summary.written.get(NODES.signals) ?? 0)} signals out` : '') +
       ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
       (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
       `; dead letters: ${counts(summary.deadLetters) || 'none'}` +
@@ -292,9 +317,9 @@ function report(summary: BackfillSummary, skipped: string[], scoring: ModelScori
 
 const DEFAULT_DEAD_LETTER = 'jsonl:dead-letter.jsonl';
 
-function sinkLocation(uri: string, flag: string): string | undefined {
+function sinkPlace(uri: string, flag: string): SinkTarget {
   try {
-    return sinkTarget(uri).location;
+    return sinkTarget(uri);
   } catch (e) {
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }

@@ -10,6 +10,9 @@ import { tailCommand, TAIL_HELP } from './tailCommand.ts';
 import { trainCommand, TRAIN_HELP } from './trainCommand.ts';
 import { SETTINGS_HELP } from './settings.ts';
 import { UsageError } from './UsageError.ts';
+import { didYouMean } from './didYouMean.ts';
+import { explain, plainSystemText } from './explain.ts';
+import { packageVersion } from './packageVersion.ts';
 
 const HELP = `candlestream: a Kafka Streams-style stream processor for crypto market data
 
@@ -19,13 +22,14 @@ Commands:
   run        the live service: consume prices from Kafka, publish signals (and features)
   backfill   replay candle history (CSV, Parquet) through the topology into features
   describe   print the processor topology, as text and as a Mermaid diagram
-  show       print a summary and the last rows of a features output
+  show       print a summary and the last rows of a features or signals output
   publish    publish candle history and external signals to Kafka (a feed for run)
   archive    land the raw prices topic as Parquet (local or HDFS), partitioned symbol=…/date=…
   import     land exchange exports (CSV, zip) as Parquet (local or HDFS), partitioned symbol=…/date=…
   tail       print a topic's records as they arrive (signals as one line each)
   train      train price-movement classifiers on backfilled features; export ONNX for --model
   help       this text; \`candlestream <command> --help\` for a command's options
+  --version  the version
 
 ${SETTINGS_HELP}
 
@@ -50,9 +54,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return name ? 0 : 2;
   }
+  if (name === '--version') {
+    console.log(packageVersion());
+    return 0;
+  }
   const command = commands[name];
   if (!command) {
-    console.error(`candlestream: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
+    const suggestion = didYouMean(name, [...Object.keys(commands), 'help', '--version']);
+    console.error(`candlestream: unknown command "${name}"${suggestion || ` (commands: ${Object.keys(commands).join(', ')})`}`);
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
@@ -65,21 +74,13 @@ async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     if (error instanceof UsageError || String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
-      console.error(`candlestream ${name}: ${(error as Error).message}\nSee \`candlestream ${name} --help\`.`);
+      console.error(`candlestream ${name}: ${plainSystemText((error as Error).message)}\nSee \`candlestream ${name} --help\`.`);
       return 2;
     }
     console.error(`candlestream ${name}: ${explain(error)}`);
     if (process.env.CANDLESTREAM_DEBUG) console.error((error as Error).stack);
     return 1;
   }
-}
-
-/** An error's message with its causes' (a library's "Database failed to open" says why only in its cause). */
-function explain(error: unknown): string {
-  const messages: string[] = [];
-  for (let e = error; e instanceof Error && messages.length < 5; e = e.cause)
-    if (!messages.some((m) => m.includes(e.message))) messages.push(e.message);
-  return messages.join(': ');
 }
 
 process.exitCode = await main(process.argv.slice(2));

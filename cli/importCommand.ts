@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { importExports, type ImportOptions, type ImportSummary } from '../landing/import/importRun.ts';
 import { JsonlWriter } from '../io/JsonlWriter.ts';
 import { DEFAULT_MAX_LINE_BYTES } from '../io/lineBatches.ts';
@@ -5,6 +6,7 @@ import { normalizeSymbol } from '../market/normalizeSymbol.ts';
 import { intervalMs } from '../market/interval.ts';
 import { COMMIT_EVERY_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
+import { refuseSpecialJsonlFile } from './jsonlSinkFile.ts';
 import { progressReporter } from './progress.ts';
 import { resolveSettings, SETTINGS_HELP, type SettingsOf } from './settings.ts';
 import { UsageError } from './UsageError.ts';
@@ -43,8 +45,10 @@ Output:
                            files it replaces removed. Importing the same export again changes nothing
   --dead-letter URI        rows that cannot be read (bad time, non-numeric price, wrong number of
                            columns…) as JSON lines {reason, detail, source, line, original}, appended
-                           to jsonl:FILE (default jsonl:import-dead-letter.jsonl), or - for stdout.
-                           The same import again (same flags and files) replaces the lines it added
+                           to jsonl:FILE, created with its first line (default: _dead-letter.jsonl in
+                           --out, a name Spark, Hive and backfill --source skip; for an hdfs:// --out,
+                           import-dead-letter.jsonl here), or - for stdout. The same import again
+                           (same flags and files) replaces the lines it added
   --commit-every N         rows held in memory before the partitions they fill are written
                            (default 250000)
   --max-line-bytes N       longest line a CSV may have (default 1048576): a longer one stops the
@@ -65,7 +69,7 @@ export const IMPORT_FLAGS = {
   'on-error': { type: 'string', default: 'fail' },
   ...HDFS_FLAGS,
   out: { type: 'string' },
-  'dead-letter': { type: 'string', default: 'jsonl:import-dead-letter.jsonl' },
+  'dead-letter': { type: 'string' },
   'commit-every': { type: 'string', default: '250000' },
   'max-line-bytes': { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES) },
   quiet: { type: 'boolean', default: false },
@@ -114,10 +118,11 @@ function importJob(s: ImportSettings): ImportJob {
   if (onError !== 'fail' && onError !== 'skip') throw new UsageError(`--on-error must be fail or skip, not "${onError}"`);
   const commitEvery = wholeNumber(s['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
   const maxLineBytes = wholeNumber(s['max-line-bytes'], '--max-line-bytes', 64);
-  const deadLetterUri = s['dead-letter'];
+  const deadLetterUri = s['dead-letter'] ?? defaultDeadLetter(s.out);
   const deadLetterPath = deadLetterUri === '-' ? undefined : /^jsonl:(.+)$/.exec(deadLetterUri)?.[1];
   if (deadLetterUri !== '-' && !deadLetterPath)
     throw new UsageError(`--dead-letter: cannot write to "${deadLetterUri}": use jsonl:FILE or -`);
+  if (deadLetterPath) refuseSpecialJsonlFile('--dead-letter', deadLetterPath);
   const options: ImportJob['options'] = {
     sources: s.source,
     out: s.out,
@@ -132,6 +137,11 @@ function importJob(s: ImportSettings): ImportJob {
     onSkip: (message) => s.quiet || process.stderr.write(`import: ${message}\n`),
   };
   return { s, out: s.out, options, deadLetterPath };
+}
+
+/** Beside the rows it explains, under a name dataset readers skip; a local file for a dataset on HDFS. */
+function defaultDeadLetter(out: string): string {
+  return /^[a-z]+:\/\//i.test(out) ? 'jsonl:import-dead-letter.jsonl' : `jsonl:${join(out, '_dead-letter.jsonl')}`;
 }
 
 function report(summary: ImportSummary, job: ImportJob): void {

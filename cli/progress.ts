@@ -1,34 +1,38 @@
+/** Where progress goes: stderr, or a stand-in in tests. */
+export interface ProgressStream {
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
+}
+
 /**
- * Progress on stderr: a redrawn bar with rate and ETA on a terminal, a plain line every few seconds
- * otherwise (logs, CI), nothing when quiet.
+ * Progress on a terminal: a bar redrawn in place, with the percentage of the (estimated) total, the
+ * rate and the time left. Nothing when quiet or when stderr is not a terminal (a log, CI): there the
+ * summary line at the end says it all, and a line every few seconds would only bury it.
  */
-export function progressReporter(label: string, quiet: boolean): (done: number, total: number | undefined) => void {
-  if (quiet) return () => {};
-  const tty = process.stderr.isTTY;
-  const started = performance.now();
-  let lastLine = 0;
+export function progressReporter(
+  label: string,
+  quiet: boolean,
+  stream: ProgressStream = process.stderr,
+  now: () => number = () => performance.now(),
+): (done: number, total: number | undefined) => void {
+  if (quiet || !stream.isTTY) return () => {};
+  const started = now();
   return (done, total) => {
-    const now = performance.now();
-    const seconds = (now - started) / 1000;
+    const seconds = (now() - started) / 1000;
     const rate = done / Math.max(seconds, 1e-3);
-    const fraction = total ? Math.min(done / total, 1) : undefined;
-    const eta = fraction !== undefined && rate > 0 ? Math.max(total! - done, 0) / rate : undefined;
+    // An estimate can be short of the truth: the bar then holds at 99 % until the end says 100.
+    const finished = total === done;
+    const fraction = total ? Math.min(done / total, finished ? 1 : 0.99) : undefined;
+    const eta = total && !finished && rate > 0 ? Math.max(total - done, 0) / rate : undefined;
+    const width = 24;
+    const bar =
+      fraction === undefined ? '' : `[${'#'.repeat(Math.floor(fraction * width)).padEnd(width, '.')}] ${Math.floor(fraction * 100)}% `;
     const parts = [
-      `${label} ${done.toLocaleString('en-US')}${total ? `/${total.toLocaleString('en-US')}` : ''} records`,
+      `${bar}${label} ${done.toLocaleString('en-US')}${total ? `/${total.toLocaleString('en-US')}` : ''} records`,
       `${Math.round(rate).toLocaleString('en-US')}/s`,
       eta !== undefined ? `ETA ${formatSeconds(eta)}` : `${formatSeconds(seconds)} elapsed`,
     ];
-    if (tty) {
-      const width = 24;
-      const bar =
-        fraction === undefined
-          ? ''
-          : `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
-      process.stderr.write(`\r${bar}${parts.join('  ')}\x1b[K${fraction === 1 ? '\n' : ''}`);
-    } else if (now - lastLine > 5000 || fraction === 1) {
-      lastLine = now;
-      process.stderr.write(`${parts.join('  ')}\n`);
-    }
+    stream.write(`\r${parts.join('  ')}\x1b[K${finished ? '\n' : ''}`);
   };
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { didYouMean, nearest } from './didYouMean.ts';
 import { redactCredentials } from './redactCredentials.ts';
 import { UsageError } from './UsageError.ts';
 
@@ -33,11 +34,20 @@ export const envName = (flag: string) => `CANDLESTREAM_${flag.toUpperCase().repl
 /**
  * A command's settings from, in order of precedence: its flags, `CANDLESTREAM_<FLAG>` environment
  * variables, a JSON config file (`--config FILE`, keys named as the flags), then the defaults.
- * Anything unknown, in any of the three, stops start-up with a message that names it.
+ * An unknown flag or config-file key stops start-up with a message that names it; an unknown
+ * variable is named in a warning (`warn`, default stderr) and ignored: a shell may export settings
+ * of another command, and Kafka Streams too only warns about a setting it does not use.
  */
-export function resolveSettings<T extends Record<string, SettingSpec>>(specs: T, args: string[], env: NodeJS.ProcessEnv): SettingsOf<T> {
-  return resolveCommandLine(specs, args, env, false).settings;
+export function resolveSettings<T extends Record<string, SettingSpec>>(
+  specs: T,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void = warnOnStderr,
+): SettingsOf<T> {
+  return resolveCommandLine(specs, args, env, false, warn).settings;
 }
+
+const warnOnStderr = (line: string) => void process.stderr.write(`warning: ${line}\n`);
 
 /** As resolveSettings, for a command that also takes operands (`show DIR`): the settings, and the operands in order. */
 export function resolveCommandLine<T extends Record<string, SettingSpec>>(
@@ -45,20 +55,21 @@ export function resolveCommandLine<T extends Record<string, SettingSpec>>(
   args: string[],
   env: NodeJS.ProcessEnv,
   allowPositionals = true,
+  warn: (line: string) => void = warnOnStderr,
 ): { settings: SettingsOf<T>; positionals: string[] } {
   const options = Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, { type: s.type, multiple: s.multiple ?? false }]));
   const config = { config: { type: 'string' } };
-  const { values: flags, positionals } = parseArgs({ args, options: { ...options, ...config } as never, strict: true, allowPositionals });
+  const { values: flags, positionals } = parseFlags(args, { ...options, ...config }, allowPositionals);
 
   const fromEnv: Settings = {};
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('CANDLESTREAM_') || NOT_SETTINGS.has(key) || key === 'CANDLESTREAM_CONFIG' || raw === undefined) continue;
     const name = Object.keys(specs).find((n) => envName(n) === key);
-    if (!name)
-      throw new UsageError(
-        `environment variable ${key} is not a setting of this command (settings: ${Object.keys(specs).map(envName).join(', ')})`,
-      );
-    fromEnv[name] = convert(specs[name], raw, key);
+    if (name) fromEnv[name] = convert(specs[name], raw, key);
+    else {
+      const meant = nearest(key.slice('CANDLESTREAM_'.length).replace(/_/g, '-'), Object.keys(specs));
+      warn(`environment variable ${key} is not a setting of this command, ignored${meant ? ` (did you mean ${envName(meant)}?)` : ''}`);
+    }
   }
 
   const configPath = ((flags as Settings).config as string | undefined) ?? env.CANDLESTREAM_CONFIG;
@@ -74,7 +85,10 @@ export function resolveCommandLine<T extends Record<string, SettingSpec>>(
       throw new UsageError(`--config ${configPath}: expected a JSON object of settings`);
     for (const [key, value] of Object.entries(parsed)) {
       const spec = specs[key];
-      if (!spec) throw new UsageError(`--config ${configPath}: unknown setting "${key}" (settings: ${Object.keys(specs).join(', ')})`);
+      if (!spec)
+        throw new UsageError(
+          `--config ${configPath}: unknown setting "${key}"${didYouMean(key, Object.keys(specs)) || ` (settings: ${Object.keys(specs).join(', ')})`}`,
+        );
       fromFile[key] =
         typeof value === 'string'
           ? convert(spec, value, `"${key}" in ${configPath}`)
@@ -91,6 +105,24 @@ export function resolveCommandLine<T extends Record<string, SettingSpec>>(
     settings[name] = (flags as Settings)[name] ?? fromEnv[name] ?? fromFile[name] ?? spec.default;
   }
   return { settings: settings as SettingsOf<T>, positionals };
+}
+
+/** node:util's parseArgs, strict; an unknown flag, or a flag's name without its dashes, is a UsageError that suggests the flag meant. */
+function parseFlags(args: string[], options: Record<string, { type: string; multiple?: boolean }>, allowPositionals: boolean) {
+  try {
+    return parseArgs({ args, options: options as never, strict: true, allowPositionals });
+  } catch (e) {
+    const { code, message } = e as { code?: string; message: string };
+    const word = /'([^']*)'/.exec(message)?.[1];
+    const flags = [...Object.keys(options), 'help'].map((name) => `--${name}`);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && word) {
+      const flag = word.split('=')[0];
+      throw new UsageError(`unknown flag ${flag}${didYouMean(flag, flags)}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && word)
+      throw new UsageError(`unexpected argument "${word}": this command takes flags only${didYouMean(`--${word}`, flags)}`);
+    throw e;
+  }
 }
 
 function convert(spec: SettingSpec, raw: string, where: string): string | boolean | string[] {

@@ -30,8 +30,9 @@ ${SETTINGS_HELP}
   --cost-bps N             cost of one position, round trip, in basis points, deducted when the
                            report evaluates those thresholds as a trading rule (default 20: 0.1 %
                            a side)
-  --out DIR                the model directory; the model goes to DIR/<next version>/ with
-                           model.onnx, manifest.json, report.json and report.html
+  --out DIR                the model directory (e.g. out/models/btc-1m); the model goes to
+                           DIR/<next version>/ with model.onnx, manifest.json, report.json and
+                           report.html
   --name NAME              model name (default: the --out directory's name)
 ${HDFS_HELP}
 
@@ -68,7 +69,7 @@ export async function trainCommand(args: string[]): Promise<void> {
 /** The flags, checked (a bad one stops start-up, naming it), as trainClassifiers' options. */
 function trainOptions(s: TrainSettings): TrainOptions {
   if (!s.features) throw new UsageError('--features is required: a features dataset written by backfill --sink parquet:DIR');
-  if (!s.out) throw new UsageError('--out is required: the model directory (e.g. models/btc-1m)');
+  if (!s.out) throw new UsageError('--out is required: the model directory (e.g. out/models/btc-1m)');
   let ms: number;
   try {
     ms = intervalMs(s.interval);

@@ -25,6 +25,8 @@ export class OutputClosed extends Error {
  * file this job did not write; `append` adds after it). A re-run of the same job (the marker names
  * its run) starts where its earlier lines began, so it replaces them; resuming truncates back to
  * the checkpoint's commit. Without a run (import's dead letters) `resume` takes the byte to keep.
+ * A file that does not exist yet is created (with its marker) when its first line is written: a run
+ * without dead letters leaves no empty dead-letter file.
  */
 export class JsonlWriter implements OutputWriter {
   readonly path: string | undefined;
@@ -33,6 +35,8 @@ export class JsonlWriter implements OutputWriter {
   #buffer: string[] = [];
   #bytes = 0;
   #run: string | undefined;
+  /** The file does not exist yet: the first commit with lines creates it. */
+  #unborn = false;
 
   /** `path` undefined: standard output, which cannot be rolled back. */
   constructor(path: string | undefined, mode: OutputMode = 'error') {
@@ -48,6 +52,7 @@ export class JsonlWriter implements OutputWriter {
     const lines = this.#buffer;
     this.#buffer = [];
     // In pieces: a commit's lines joined into one string could pass V8's string length limit.
+    if (lines.length && this.#unborn) await this.#create();
     for (let i = 0; i < lines.length; i += 10_000) {
       const text = lines.slice(i, i + 10_000).join('\n') + '\n';
       if (this.#file) {
@@ -70,26 +75,39 @@ export class JsonlWriter implements OutputWriter {
     if (this.path === undefined) return;
     const token = committed as Partial<Marker & { bytes: number }> | undefined;
     this.#run = token?.run ?? run;
-    if (token?.bytes !== undefined) this.#bytes = token.bytes;
-    else if (run === undefined) this.#bytes = 0;
-    else {
-      this.#bytes = await this.#start(run);
-      // Before this run's first line: a crash before its first checkpoint is undone by the next start.
-      const marker = jsonlMarkerPath(this.path);
-      await writeDurably(`${marker}.tmp`, JSON.stringify({ run, start: this.#bytes } satisfies Marker) + '\n');
-      await rename(`${marker}.tmp`, marker);
-      await syncDirectory(dirname(this.path));
-    }
-    await makeDirectory(dirname(this.path));
-    await (await open(this.path, 'a')).close(); // create it if missing, keep it if not
-    await syncDirectory(dirname(this.path));
-    this.#file = await open(this.path, 'r+');
-    await this.#file.truncate(this.#bytes);
+    const fresh = token?.bytes === undefined && run !== undefined;
+    this.#bytes = token?.bytes ?? (run === undefined ? 0 : await this.#start(run));
+    // Nothing to keep and nothing to roll back: the file waits for its first line.
+    this.#unborn = this.#bytes === 0 && !(await stat(this.path).catch(() => undefined));
+    if (this.#unborn) return;
+    if (fresh) await this.#mark(this.#bytes);
+    await this.#create();
   }
 
   async close(): Promise<void> {
     await this.#file?.close();
     this.#file = undefined;
+  }
+
+  /** Before this run's first line: a crash before its first checkpoint is undone by the next start. */
+  async #mark(start: number): Promise<void> {
+    const path = this.path!;
+    const marker = jsonlMarkerPath(path);
+    await writeDurably(`${marker}.tmp`, JSON.stringify({ run: this.#run!, start } satisfies Marker) + '\n');
+    await rename(`${marker}.tmp`, marker);
+    await syncDirectory(dirname(path));
+  }
+
+  /** Opens the file, created if missing, cut back to the byte this run keeps. */
+  async #create(): Promise<void> {
+    const path = this.path!;
+    if (this.#unborn && this.#run !== undefined) await this.#mark(0);
+    this.#unborn = false;
+    await makeDirectory(dirname(path));
+    await (await open(path, 'a')).close(); // create it if missing, keep it if not
+    await syncDirectory(dirname(path));
+    this.#file = await open(path, 'r+');
+    await this.#file.truncate(this.#bytes);
   }
 
   /** Where run `run`'s lines begin when it starts afresh; throws OutputRefused if the mode forbids it. */

@@ -158,7 +158,7 @@ describe('candlestream backfill', () => {
     [['--source', 'x.csv', '--sink', '-', '--from', '2024-02-01', '--to', '2024-01-01'], /--from 2024-02-01 is not before --to 2024-01-01/],
     [['--source', 'x.csv', '--sink', '-', '--from', '2024-01-01', '--to', '1704067200'], /--from 2024-01-01 is not before --to 1704067200/],
     [['--source', 'x.csv', '--sink', 'hdfs:/nope'], /--sink: cannot write to "hdfs:\/nope"/],
-    [['--source', 'x.csv', '--sink', '-', '--bogus'], /Unknown option '--bogus'/],
+    [['--source', 'x.csv', '--sink', '-', '--bogus'], /unknown flag --bogus/],
     [['--sink', '-'], /--source is required/],
     [['--source', 'x.csv', '--sink', '-', '--from', 'soon'], /--from: cannot read "soon"/],
     [['--source', 'x.csv', '--sink', '-', '--periods', 'sma=14;rsi=2.5'], /--periods: "rsi=2.5" needs 1 whole number/],
@@ -175,6 +175,35 @@ describe('candlestream backfill', () => {
     expect(r.code).toBe(0);
     const { BACKFILL_FLAGS } = await import('../../cli/backfillCommand.ts');
     for (const flag of Object.keys(BACKFILL_FLAGS)) expect(r.stdout).toContain(`--${flag}`);
+  });
+});
+
+describe('the backfill summary', () => {
+  it('counts features and signals apart, and is all a run writes on stderr when that is not a terminal', async () => {
+    const candles = Array.from({ length: 30 }, (_, i) => [T0 + i * 60_000, 100 + (i % 7), 110, 90, 100 + (i % 5), 2].join(','));
+    await writeFile(join(dir, 'ETHUSDT-1m-2024-01.csv'), ['open_time,open,high,low,close,volume', ...candles].join('\n') + '\n');
+    const r = candlestream(
+      'backfill',
+      '--source',
+      'ETHUSDT-1m-2024-01.csv',
+      '--intervals',
+      '1m,5m',
+      '--sink',
+      'jsonl:summary-features.jsonl',
+      '--signals',
+      'jsonl:summary-signals.jsonl',
+      '--signal-intervals',
+      '1m,5m',
+      '--state-dir',
+      'summary-state',
+      '--fresh',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const lines = async (file: string) => (await readFile(join(dir, file), 'utf8')).trim().split('\n').length;
+    const [features, signals] = [await lines('summary-features.jsonl'), await lines('summary-signals.jsonl')];
+    expect([features, signals]).toEqual([36, 36]); // 30 1m candles and 6 5m ones, a signal for each
+    expect(r.stderr.split('\n')).toHaveLength(2); // one line, and its newline
+    expect(r.stderr).toMatch(new RegExp(`^backfill: 30 records in, ${features} features out, ${signals} signals out in `));
   });
 });
 

@@ -41,20 +41,38 @@ describe('settings', () => {
   });
 
   it('refuse what is unknown or malformed, naming it', async () => {
-    expect(() => resolveSettings(SPECS, [], { CANDLESTREAM_BROKER: 'x' })).toThrow(/CANDLESTREAM_BROKER is not a setting/);
     expect(() => resolveSettings(SPECS, [], { CANDLESTREAM_TLS: 'maybe' })).toThrow(/CANDLESTREAM_TLS must be true or false/);
-    expect(() => resolveSettings(SPECS, ['--brokrs', 'x'], {})).toThrow(/brokrs/);
+    expect(() => resolveSettings(SPECS, ['--brokrs', 'x'], {})).toThrow('unknown flag --brokrs (did you mean --brokers?)');
+    expect(() => resolveSettings(SPECS, ['--zzz=1'], {})).toThrow(/^unknown flag --zzz$/);
+    expect(() => resolveSettings(SPECS, ['--hlep'], {})).toThrow('unknown flag --hlep (did you mean --help?)');
     const unknown = await configFile({ 'group-id': 'x' });
     expect(() => resolveSettings(SPECS, ['--config', unknown], {})).toThrow(new RegExp(`--config ${unknown}: unknown setting "group-id"`));
     const broken = await configFile('{ not json');
     expect(() => resolveSettings(SPECS, ['--config', broken], {})).toThrow(/--config .*JSON/);
   });
 
+  it('warn about a CANDLESTREAM_ variable that is not a setting, naming it and the one it may mean, and go on', () => {
+    const warnings: string[] = [];
+    const s = resolveSettings(SPECS, [], { CANDLESTREAM_BROKER: 'x', CANDLESTREAM_APP_ID: 'env', CANDLESTREAM_ZZZ: '1' }, (w) =>
+      warnings.push(w),
+    );
+    expect(s).toMatchObject({ brokers: 'localhost:9092', 'app-id': 'env' });
+    expect(warnings).toEqual([
+      'environment variable CANDLESTREAM_BROKER is not a setting of this command, ignored (did you mean CANDLESTREAM_BROKERS?)',
+      'environment variable CANDLESTREAM_ZZZ is not a setting of this command, ignored',
+    ]);
+  });
+
   it('give a command that takes operands its operands, in order, and refuse them elsewhere', () => {
     const { settings, positionals } = resolveCommandLine(SPECS, ['out/features', '--tls', 'more'], { CANDLESTREAM_APP_ID: 'env' });
     expect(positionals).toEqual(['out/features', 'more']);
     expect(settings).toMatchObject({ tls: true, 'app-id': 'env' });
-    expect(() => resolveSettings(SPECS, ['out/features'], {})).toThrow(/Unexpected argument 'out\/features'/);
+    expect(() => resolveSettings(SPECS, ['out/features'], {})).toThrow(
+      /^unexpected argument "out\/features": this command takes flags only$/,
+    );
+    expect(() => resolveSettings(SPECS, ['--tls', 'broker'], {})).toThrow(
+      'unexpected argument "broker": this command takes flags only (did you mean --brokers?)',
+    );
   });
 
   it('never print secrets', () => {
@@ -76,7 +94,11 @@ describe('settings', () => {
       [['--sasl-mechanism', 'kerberos'], {}, /--sasl-mechanism must be one of plain, scram-sha-256, scram-sha-512/],
       [['--signal-intervals', '5m', '--intervals', '1m'], {}, /--signal-intervals 5m: not among --intervals 1m/],
       [['--commit-interval-ms', '0'], {}, /--commit-interval-ms must be a whole number ≥ 1/],
-      [[], { CANDLESTREAM_GUARANTE: 'x' }, /CANDLESTREAM_GUARANTE is not a setting/],
+      [
+        ['--guarantee', 'x'],
+        { CANDLESTREAM_GUARANTE: 'x' },
+        /CANDLESTREAM_GUARANTE is not a setting.*did you mean CANDLESTREAM_GUARANTEE\?/,
+      ],
     ];
     for (const [args, env, message] of cases) {
       const r = run(args, env);
@@ -92,15 +114,19 @@ describe('every command', () => {
     spawnSync(process.execPath, [`${root}cli/candlestream.ts`, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
   const COMMANDS = ['run', 'backfill', 'describe', 'show', 'publish', 'archive', 'import', 'tail', 'train'];
 
-  it.each(COMMANDS)('%s refuses a config key and a CANDLESTREAM_ variable that are none of its settings, naming them', async (command) => {
-    const config = await configFile({ 'no-such-setting': 1 });
-    const byFile = cli([command, '--config', config]);
-    expect(byFile.status, byFile.stderr).toBe(2);
-    expect(byFile.stderr).toContain(`--config ${config}: unknown setting "no-such-setting"`);
-    const byEnv = cli([command], { CANDLESTREAM_NO_SUCH_SETTING: 'x' });
-    expect(byEnv.status, byEnv.stderr).toBe(2);
-    expect(byEnv.stderr).toContain('environment variable CANDLESTREAM_NO_SUCH_SETTING is not a setting of this command');
-  });
+  it.each(COMMANDS)(
+    '%s refuses a config key that is none of its settings, and warns about such a CANDLESTREAM_ variable',
+    async (command) => {
+      const config = await configFile({ 'no-such-setting': 1 });
+      // The config key stops start-up (so nothing connects or writes); the variable before it only warns.
+      const r = cli([command, '--config', config], { CANDLESTREAM_NO_SUCH_SETTING: 'x' });
+      expect(r.status, r.stderr).toBe(2);
+      const [warning, error, ...rest] = r.stderr.split('\n');
+      expect(warning).toBe('warning: environment variable CANDLESTREAM_NO_SUCH_SETTING is not a setting of this command, ignored');
+      expect(error).toMatch(`candlestream ${command}: --config ${config}: unknown setting "no-such-setting" (settings: `);
+      expect(rest).toEqual([`See \`candlestream ${command} --help\`.`, '']);
+    },
+  );
 
   it.each(COMMANDS)('%s says in its --help where settings come from', (command) => {
     const help = cli([command, '--help']).stdout;

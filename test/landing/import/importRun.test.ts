@@ -207,9 +207,9 @@ describe('import: exchange exports → Parquet', () => {
     const r = candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
-      /import: 7 rows in, 3 written to 1 partition\(s\) of ds .*; rejected: 4 \(bad_timestamp 1, non_numeric:open 1, wrong_column_count 2\) in import-dead-letter\.jsonl; 1 file\(s\); [\d.]+ s/,
+      /import: 7 rows in, 3 written to 1 partition\(s\) of ds .*; rejected: 4 \(bad_timestamp 1, non_numeric:open 1, wrong_column_count 2\) in ds\/_dead-letter\.jsonl; 1 file\(s\); [\d.]+ s/,
     );
-    const letters = (await readFile(join(dir, 'bad', 'import-dead-letter.jsonl'), 'utf8'))
+    const letters = (await readFile(join(dir, 'bad', 'ds', '_dead-letter.jsonl'), 'utf8'))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
@@ -225,7 +225,7 @@ describe('import: exchange exports → Parquet', () => {
       [Date.UTC(2024, 0, 1, 0, 6), 3],
     ]);
     // The same import again (a crash's re-run) replaces its dead letters, as it does its rows; another import appends its own.
-    const deadLetters = async () => (await readFile(join(dir, 'bad', 'import-dead-letter.jsonl'), 'utf8')).trim().split('\n');
+    const deadLetters = async () => (await readFile(join(dir, 'bad', 'ds', '_dead-letter.jsonl'), 'utf8')).trim().split('\n');
     expect(
       candlestream(join(dir, 'bad'), 'import', '--source', 'ADAUSDT_1m.csv', '--out', 'ds', '--exchange', 'binance', '--quiet').code,
     ).toBe(0);
@@ -302,12 +302,14 @@ describe('import: exchange exports → Parquet', () => {
     const r = candlestream(work, 'import', '--source', 'mixed.csv', '--out', 'ds', '--commit-every', '1');
     expect(r.stderr).toMatch(/3 rows in, 2 written to 2 partition\(s\) .*rejected: 1 \(bad_symbol:too_long 1\)/);
     expect(r.code).toBe(0);
-    const [letter] = (await readFile(join(work, 'import-dead-letter.jsonl'), 'utf8'))
+    const [letter] = (await readFile(join(work, 'ds', '_dead-letter.jsonl'), 'utf8'))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(letter).toMatchObject({ reason: 'bad_symbol:too_long', source: 'mixed.csv', line: 3, original: lines[2] });
     expect(await files(join(work, 'ds'))).toEqual([
+      '._dead-letter.jsonl.candlestream.json',
+      '_dead-letter.jsonl',
       'symbol=BTC-USDT/date=2024-07-01/part-000001.parquet',
       'symbol=ETH-USDT/date=2024-07-01/part-000002.parquet',
     ]);
