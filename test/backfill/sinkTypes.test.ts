@@ -109,8 +109,10 @@ describe('every sink, read back by DuckDB, has the right column types and every 
       `jsonl:${tag}-dl2.jsonl`,
     );
 
-    expect(await types(parquet(`${tag}-features`))).toEqual(Object.fromEntries(features.map((c) => [c, expectedType(c)])));
-    expect(await types(parquet(`${tag}-signals`))).toEqual(Object.fromEntries(signals.map((c) => [c, expectedType(c)])));
+    // Parquet adds the layout's day partition (interval=…/date=…/), which DuckDB reads as a DATE.
+    const withDay = (columns: string[]) => ({ ...Object.fromEntries(columns.map((c) => [c, expectedType(c)])), date: 'DATE' });
+    expect(await types(parquet(`${tag}-features`))).toEqual(withDay(features));
+    expect(await types(parquet(`${tag}-signals`))).toEqual(withDay(signals));
     // JSON has no column types: DuckDB infers them from the values, so a value of the wrong kind shows
     // (a double column whose values are all whole, like a daily index, is inferred as BIGINT).
     const fromJson = (type: string) => (type === 'BIGINT' ? 'DOUBLE' : type);
