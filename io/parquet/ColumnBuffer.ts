@@ -2,7 +2,8 @@ import { ParquetEncoder, type ColumnData } from './ParquetEncoder.ts';
 
 export interface ColumnSpec {
   name: string;
-  type: 'string' | 'int64' | 'double';
+  /** `timestamp`: epoch ms, INT64 annotated TIMESTAMP(MILLIS, isAdjustedToUTC=true). */
+  type: 'string' | 'int64' | 'timestamp' | 'double';
 }
 
 /**
@@ -91,11 +92,11 @@ export class ColumnBuffer {
 
   /** The columns in their declared order (`symbol, interval, ts, …` as a reader lists them). */
   #columns(): ColumnData[] {
-    const numeric: ColumnData[] = this.#numeric.map((spec, i) => ({
-      name: spec.name,
-      type: spec.type === 'int64' ? 'int64' : 'double',
-      values: this.#numbers[i],
-    }));
+    const numeric = this.#numeric.map((spec, i): ColumnData =>
+      spec.type === 'double'
+        ? { name: spec.name, type: 'double', values: this.#numbers[i] }
+        : { name: spec.name, type: 'int64', values: this.#numbers[i], timestamp: spec.type === 'timestamp' },
+    );
     const text = this.#text.map((spec, i): ColumnData => {
       // Strings as ids into the column's distinct values: the encoder writes each distinct one once.
       const idOf = new Map<string, number>();

@@ -47,8 +47,10 @@ async function types(relation: string): Promise<Record<string, string>> {
 }
 
 async function rows(relation: string, columns: string[]) {
-  // As the expected type, so that a JSON column inferred as BIGINT compares with a Parquet DOUBLE.
-  const list = columns.map((c) => `"${c}"::${expectedType(c)} AS "${c}"`).join(', ');
+  // As the expected type, so that a JSON column inferred as BIGINT compares with a Parquet DOUBLE; a
+  // Parquet ts (a TIMESTAMP) as epoch ms, as JSON has it.
+  const time = relation.startsWith('read_parquet') ? 'epoch_ms("ts")' : '"ts"::BIGINT';
+  const list = columns.map((c) => (c === 'ts' ? `${time} AS ts` : `"${c}"::${expectedType(c)} AS "${c}"`)).join(', ');
   return (await con.runAndReadAll(`SELECT ${list} FROM ${relation} ORDER BY "interval", symbol, ts`)).getRowObjectsJson();
 }
 
@@ -109,8 +111,12 @@ describe('every sink, read back by DuckDB, has the right column types and every 
       `jsonl:${tag}-dl2.jsonl`,
     );
 
-    // Parquet adds the layout's day partition (interval=…/date=…/), which DuckDB reads as a DATE.
-    const withDay = (columns: string[]) => ({ ...Object.fromEntries(columns.map((c) => [c, expectedType(c)])), date: 'DATE' });
+    // In Parquet ts is a TIMESTAMP (millisecond, UTC), and the layout adds its day partition (interval=…/date=…/), a DATE.
+    const withDay = (columns: string[]) => ({
+      ...Object.fromEntries(columns.map((c) => [c, expectedType(c)])),
+      ts: 'TIMESTAMP WITH TIME ZONE',
+      date: 'DATE',
+    });
     expect(await types(parquet(`${tag}-features`))).toEqual(withDay(features));
     expect(await types(parquet(`${tag}-signals`))).toEqual(withDay(signals));
     // JSON has no column types: DuckDB infers them from the values, so a value of the wrong kind shows
