@@ -1,5 +1,7 @@
 import { hivePartitionValues } from '../hivePartitions.ts';
 
+const DAY_MS = 86_400_000;
+
 /** Where a dataset's rows live: the partition directory of each row, and the order and size of its parts. */
 export interface DatasetLayout {
   /** Columns kept in the path only, not in the files (Spark's convention for partition columns). */
@@ -32,12 +34,22 @@ export const MAX_FEATURE_ROWS_PER_PART = 500_000;
  * partition mismatch") and Spark's partition discovery.
  */
 export function featureLayout(maxRowsPerPart = MAX_FEATURE_ROWS_PER_PART): DatasetLayout {
+  // Each (interval, day)'s directory made once: a row costs two look-ups, not a Date and strings.
+  const directories = new Map<unknown, Map<number, string>>();
   return {
     pathColumns: ['interval'],
     directoryOf: (value) => {
       const { interval, ts } = value;
       if (typeof ts !== 'number' || !Number.isFinite(ts)) throw new Error(`a row without a numeric ts: ${JSON.stringify(value)}`);
-      return `interval=${String(interval)}/date=${new Date(ts).toISOString().slice(0, 10)}`;
+      const day = Math.floor(ts / DAY_MS);
+      let byDay = directories.get(interval);
+      if (!byDay) directories.set(interval, (byDay = new Map()));
+      let directory = byDay.get(day);
+      if (directory === undefined) {
+        directory = `interval=${String(interval)}/date=${new Date(day * DAY_MS).toISOString().slice(0, 10)}`;
+        byDay.set(day, directory);
+      }
+      return directory;
     },
     sortBy: ['symbol', 'ts'],
     maxRowsPerPart,
