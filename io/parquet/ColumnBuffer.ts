@@ -20,6 +20,8 @@ export class ColumnBuffer {
   readonly #order: string[];
   #numbers: Float64Array[];
   readonly #strings: (string | null)[][];
+  /** #columns() until the next append: a buffer written as several parts builds its columns once. */
+  #built: ColumnData[] | undefined;
   /** Characters of text held, for a size estimate. */
   #textLength = 0;
 
@@ -37,6 +39,7 @@ export class ColumnBuffer {
   }
 
   append(value: Record<string, unknown>): void {
+    this.#built = undefined;
     if (this.rows === this.#numbers[0]?.length) this.#grow();
     for (let i = 0; i < this.#numeric.length; i++) {
       const v = value[this.#numeric[i].name];
@@ -92,6 +95,10 @@ export class ColumnBuffer {
 
   /** The columns in their declared order (`symbol, interval, ts, …` as a reader lists them). */
   #columns(): ColumnData[] {
+    return (this.#built ??= this.#build());
+  }
+
+  #build(): ColumnData[] {
     const numeric = this.#numeric.map((spec, i): ColumnData =>
       spec.type === 'double'
         ? { name: spec.name, type: 'double', values: this.#numbers[i] }
