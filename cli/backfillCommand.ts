@@ -57,8 +57,8 @@ Input:
 ${HDFS_HELP}
 ${TOPOLOGY_HELP}
 Output:
-  --sink URI               parquet:DIR (Hive-style interval=…/symbol=… partitions; DIR local or
-                           hdfs://…), jsonl:FILE, or - (JSON lines on stdout)
+  --sink URI               parquet:DIR (Hive-style interval=…/date=… partitions, symbol a column;
+                           DIR local or hdfs://…), jsonl:FILE, or - (JSON lines on stdout)
   --signals URI            also write signals there (as the live service publishes them), same forms
   --signal-intervals LIST  intervals whose closed candles give a signal (default 1m; with --model,
                            the model's interval)

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { readParquetRows } from '../io/parquet/ParquetRowReader.ts';
+import { datasetPathValues } from '../io/parquet/DatasetLayout.ts';
 import { resolveCommandLine, SETTINGS_HELP } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 import { didYouMean } from './didYouMean.ts';
@@ -128,13 +129,8 @@ function printLastRows(groups: Group[], count: number, columns: string[] | undef
 async function readDataset(dir: string): Promise<Row[]> {
   const rows: Row[] = [];
   for (const file of (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort()) {
-    // Partition values live in the path: interval=1h/symbol=BTC-USDT/part-….parquet
-    const partition = Object.fromEntries(
-      relative(dir, join(dir, file))
-        .split(sep)
-        .filter((p) => p.includes('='))
-        .map((p) => p.split('=')),
-    );
+    // Partition values live in the path: interval=1h/date=2023-03-01/part-….parquet (or the older interval=1h/symbol=BTC-USDT/)
+    const partition = datasetPathValues(relative(dir, join(dir, file)).split(sep).join('/'));
     for await (const batch of readParquetRows(join(dir, file))) for (const { row } of batch) rows.push({ ...partition, ...row });
   }
   return rows;

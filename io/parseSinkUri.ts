@@ -4,7 +4,7 @@ import { ParquetDatasetWriter, type ColumnSpec } from './parquet/ParquetDatasetW
 import { storageFor, type HdfsSettings } from './storage/storageFor.ts';
 
 const TEXT_COLUMNS = new Set(['symbol', 'interval', 'exchange']);
-const INT_COLUMNS = new Set(['ts']);
+const TIME_COLUMNS = new Set(['ts']);
 
 export interface SinkOptions {
   hdfs?: HdfsSettings;
@@ -30,14 +30,14 @@ export function sinkTarget(uri: string): SinkTarget {
 
 /**
  * A sink URI (see sinkTarget) → a writer. Parquet needs the columns, each a spec or a feature
- * column's name: symbol, interval and exchange are strings, ts is INT64 epoch ms, the rest nullable
- * doubles.
+ * column's name: symbol, interval and exchange are strings, ts a TIMESTAMP (millisecond, UTC), the
+ * rest nullable doubles.
  */
 export function parseSinkUri(uri: string, columns?: readonly (string | ColumnSpec)[], options: SinkOptions = {}): OutputWriter {
   const { format, location } = sinkTarget(uri);
   if (format === 'jsonl') return new JsonlWriter(location, options.mode);
   if (!columns) throw new Error(`"${uri}": this output takes JSON lines only (jsonl:FILE or -)`);
-  const featureType = (name: string) => (TEXT_COLUMNS.has(name) ? 'string' : INT_COLUMNS.has(name) ? 'int64' : 'double');
+  const featureType = (name: string) => (TEXT_COLUMNS.has(name) ? 'string' : TIME_COLUMNS.has(name) ? 'timestamp' : 'double');
   const specs = columns.map((c): ColumnSpec => (typeof c === 'string' ? { name: c, type: featureType(c) } : c));
   const target = storageFor(location!, options.hdfs);
   return new ParquetDatasetWriter(target.storage, target.path, specs, undefined, options.mode);

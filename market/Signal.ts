@@ -33,12 +33,12 @@ export function signalFor(
 
 export const SIGNAL_COLUMNS = ['symbol', 'interval', 'ts', 'close_ts', 'close', 'p_up', 'signal', 'model', 'model_version'] as const;
 
-/** Each column's type in a typed file (Parquet): text, INT64 epoch ms, nullable double. */
-export const SIGNAL_COLUMN_TYPES: Record<(typeof SIGNAL_COLUMNS)[number], 'string' | 'int64' | 'double'> = {
+/** Each column's type in a typed file (Parquet): text, a time (epoch ms, a TIMESTAMP in Parquet), nullable double. */
+export const SIGNAL_COLUMN_TYPES: Record<(typeof SIGNAL_COLUMNS)[number], 'string' | 'timestamp' | 'double'> = {
   symbol: 'string',
   interval: 'string',
-  ts: 'int64',
-  close_ts: 'int64',
+  ts: 'timestamp',
+  close_ts: 'timestamp',
   close: 'double',
   p_up: 'double',
   signal: 'string',

@@ -2,7 +2,8 @@ import { ParquetEncoder, type ColumnData } from './ParquetEncoder.ts';
 
 export interface ColumnSpec {
   name: string;
-  type: 'string' | 'int64' | 'double';
+  /** `timestamp`: epoch ms, INT64 annotated TIMESTAMP(MILLIS, isAdjustedToUTC=true). */
+  type: 'string' | 'int64' | 'timestamp' | 'double';
 }
 
 /**
@@ -16,12 +17,16 @@ export class ColumnBuffer {
   rows = 0;
   readonly #numeric: ColumnSpec[];
   readonly #text: ColumnSpec[];
+  readonly #order: string[];
   #numbers: Float64Array[];
   readonly #strings: (string | null)[][];
+  /** #columns() until the next append: a buffer written as several parts builds its columns once. */
+  #built: ColumnData[] | undefined;
   /** Characters of text held, for a size estimate. */
   #textLength = 0;
 
   constructor(columns: readonly ColumnSpec[]) {
+    this.#order = columns.map((c) => c.name);
     this.#numeric = columns.filter((c) => c.type !== 'string');
     this.#text = columns.filter((c) => c.type === 'string');
     this.#numbers = this.#numeric.map(() => new Float64Array(1024));
@@ -34,6 +39,7 @@ export class ColumnBuffer {
   }
 
   append(value: Record<string, unknown>): void {
+    this.#built = undefined;
     if (this.rows === this.#numbers[0]?.length) this.#grow();
     for (let i = 0; i < this.#numeric.length; i++) {
       const v = value[this.#numeric[i].name];
@@ -52,8 +58,31 @@ export class ColumnBuffer {
     this.rows++;
   }
 
-  encode(rowGroupSize = 100_000): Uint8Array {
-    return new ParquetEncoder({ rowGroupSize }).encode(this.#columns(), this.rows);
+  /** The rows, or those at `order` in that order (a part of a sorted buffer). */
+  encode(rowGroupSize = 100_000, order?: Int32Array): Uint8Array {
+    const columns = this.#columns();
+    if (!order) return new ParquetEncoder({ rowGroupSize }).encode(columns, this.rows);
+    const picked = columns.map((c): ColumnData => {
+      if (c.type === 'string') return { ...c, ids: gather(c.ids, order, new Int32Array(order.length)) };
+      return { ...c, values: gather(c.values, order, new Float64Array(order.length)) };
+    });
+    return new ParquetEncoder({ rowGroupSize }).encode(picked, order.length);
+  }
+
+  /** Row numbers sorted by a string column (JavaScript string order, nulls first), then a number column, then arrival. */
+  sortedBy(text: string, number: string): Int32Array {
+    const t = this.#text.findIndex((c) => c.name === text);
+    const n = this.#numeric.findIndex((c) => c.name === number);
+    if (t < 0 || n < 0) throw new Error(`cannot sort by ${text} and ${number}: not a string and a number column`);
+    const strings = this.#strings[t];
+    const numbers = this.#numbers[n];
+    // Rank each distinct string once, so the comparison is of integers.
+    const distinct = [...new Set(strings)].sort((a, b) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1));
+    const rankOf = new Map(distinct.map((s, i) => [s, i]));
+    const rank = Int32Array.from(strings, (s) => rankOf.get(s)!);
+    const order = new Int32Array(this.rows);
+    for (let r = 0; r < this.rows; r++) order[r] = r;
+    return order.sort((a, b) => rank[a] - rank[b] || numbers[a] - numbers[b] || a - b);
   }
 
   #grow(): void {
@@ -64,13 +93,18 @@ export class ColumnBuffer {
     });
   }
 
+  /** The columns in their declared order (`symbol, interval, ts, …` as a reader lists them). */
   #columns(): ColumnData[] {
-    const columns: ColumnData[] = this.#numeric.map((spec, i) => ({
-      name: spec.name,
-      type: spec.type === 'int64' ? 'int64' : 'double',
-      values: this.#numbers[i],
-    }));
-    this.#text.forEach((spec, i) => {
+    return (this.#built ??= this.#build());
+  }
+
+  #build(): ColumnData[] {
+    const numeric = this.#numeric.map((spec, i): ColumnData =>
+      spec.type === 'double'
+        ? { name: spec.name, type: 'double', values: this.#numbers[i] }
+        : { name: spec.name, type: 'int64', values: this.#numbers[i], timestamp: spec.type === 'timestamp' },
+    );
+    const text = this.#text.map((spec, i): ColumnData => {
       // Strings as ids into the column's distinct values: the encoder writes each distinct one once.
       const idOf = new Map<string, number>();
       const ids = new Int32Array(this.rows);
@@ -85,8 +119,13 @@ export class ColumnBuffer {
         if (id === undefined) idOf.set(text, (id = idOf.size));
         ids[r] = id;
       }
-      columns.push({ name: spec.name, type: 'string', ids, names: [...idOf.keys()] });
+      return { name: spec.name, type: 'string', ids, names: [...idOf.keys()] };
     });
-    return columns;
+    return this.#order.map((name) => numeric.find((c) => c.name === name) ?? text.find((c) => c.name === name)!);
   }
+}
+
+function gather<T extends Int32Array | Float64Array>(from: T, order: Int32Array, into: T): T {
+  for (let i = 0; i < order.length; i++) into[i] = from[order[i]];
+  return into;
 }

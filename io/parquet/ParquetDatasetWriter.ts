@@ -3,17 +3,26 @@ import type { StreamRecord } from '../../topology/StreamRecord.ts';
 import { walk, type Storage, type StorageEntry } from '../storage/Storage.ts';
 
 import { ColumnBuffer, type ColumnSpec } from './ColumnBuffer.ts';
+import { featureLayout, type DatasetLayout } from './DatasetLayout.ts';
 
 export type { ColumnSpec };
 
 /** At the dataset's root: the ids of the runs candlestream wrote there, the proof that their files are ours. */
 export const DATASET_MARKER = '_candlestream.json';
-/** `part-<commit>-<run>.parquet`, hidden as `.part-<commit>-<run>.parquet.tmp` while written. */
-const RUN_PART = /^(\.?)part-(\d+)-([0-9a-f]+)\.parquet(\.tmp)?$/;
+/**
+ * A run's part, `part-[b<bucket>-]<commit>-<split>-<run>.parquet`, hidden as `.<name>.tmp` while
+ * written; `part-<commit>-<run>.parquet` is the layout before (one directory per interval and symbol).
+ * The bucket token is kept for shards (a later step: N writers of one run, each its own symbols): a
+ * writer owns only its own bucket's files, and today's writes none.
+ */
+const RUN_PART = /^(\.?)part-(?:b(\d+)-)?(\d+)-(?:\d+-)?([0-9a-f]+)\.parquet(\.tmp)?$/;
 /** Hidden while written: Spark, Hive and DuckDB's globs skip names starting with a dot. */
 const temporary = (name: string) => `.${name}.tmp`;
 /** What readers read: names starting with a dot or an underscore are metadata or unfinished (Spark, Hive, DuckDB). */
 const visible = (name: string) => !/^[._]/.test(name);
+/** Encoded parts waiting to be written, at most: writes overlap encoding, within bounded memory. */
+const IN_FLIGHT_WRITES = 16;
+const IN_FLIGHT_BYTES = 256 << 20;
 
 interface Committed {
   run: string;
@@ -21,10 +30,12 @@ interface Committed {
 }
 
 /**
- * A Hive-partitioned Parquet dataset, `<dir>/<p1>=<v1>/<p2>=<v2>/part-<commit>-<run>.parquet`, as
- * DuckDB, Spark and pyarrow read it, on local disk or HDFS. Partition columns live in the path only
- * (the Spark convention). Rows wait in memory until commit; each commit writes one file per
- * partition that received rows, under a hidden temporary name, and renames them once all are
+ * A Hive-partitioned Parquet dataset, as DuckDB, Spark and pyarrow read it, on local disk or HDFS.
+ * Where rows go is the layout's (DatasetLayout: by default featureLayout,
+ * `<dir>/interval=1m/date=2023-03-01/part-<commit>-<split>-<run>.parquet`, rows sorted by symbol and
+ * ts). Partition columns live in the path only (the Spark convention). Rows wait in memory until
+ * commit; each commit writes the rows of each directory that received some, split into parts of at
+ * most the layout's rows per part, under hidden temporary names, and renames them once all are
  * written, so a reader never sees a partial file.
  *
  * Ownership: a run's files carry its id, and the marker at the root lists the runs candlestream
@@ -38,10 +49,10 @@ interface Committed {
 export class ParquetDatasetWriter implements OutputWriter {
   readonly dir: string;
   readonly #storage: Storage;
-  readonly #partitionBy: readonly string[];
+  readonly #layout: DatasetLayout;
   readonly #columns: ColumnSpec[];
   readonly #mode: OutputMode;
-  readonly #buffers = new Map<string, { values: string[]; buffer: ColumnBuffer }>();
+  readonly #buffers = new Map<string, ColumnBuffer>();
   #run: string | undefined;
   #seq = 0;
 
@@ -49,61 +60,82 @@ export class ParquetDatasetWriter implements OutputWriter {
     storage: Storage,
     dir: string,
     columns: readonly ColumnSpec[],
-    partitionBy: readonly string[] = ['interval', 'symbol'],
+    layout: DatasetLayout = featureLayout(),
     mode: OutputMode = 'error',
   ) {
     this.#storage = storage;
     this.dir = dir.replace(/(.)\/+$/, '$1');
-    this.#partitionBy = partitionBy;
-    this.#columns = columns.filter((c) => !partitionBy.includes(c.name));
+    this.#layout = layout;
+    this.#columns = columns.filter((c) => !layout.pathColumns.includes(c.name));
     this.#mode = mode;
   }
 
-  /** The name of the files of commit `seq`. */
-  partName(seq: number): string {
+  /** The name of part `split` (0, 1, …) of a directory's rows in commit `seq`. */
+  partName(seq: number, split = 0): string {
     const commit = String(seq).padStart(6, '0');
-    return this.#run === undefined ? `part-${commit}.parquet` : `part-${commit}-${this.#run}.parquet`;
+    if (this.#run === undefined) {
+      if (split) throw new Error("only a run's parts are split by size"); // import's partitions are one symbol's day
+      return `part-${commit}.parquet`;
+    }
+    return `part-${commit}-${String(split).padStart(3, '0')}-${this.#run}.parquet`;
   }
 
   write(record: StreamRecord): void {
     const value = record.value as Record<string, unknown>;
-    const values = this.#partitionBy.map((p) => String(value[p]));
-    const key = values.join('\u0000');
-    let entry = this.#buffers.get(key);
-    if (!entry) this.#buffers.set(key, (entry = { values, buffer: new ColumnBuffer(this.#columns) }));
-    entry.buffer.append(value);
+    const dir = this.#layout.directoryOf(value);
+    let buffer = this.#buffers.get(dir);
+    if (!buffer) this.#buffers.set(dir, (buffer = new ColumnBuffer(this.#columns)));
+    buffer.append(value);
   }
 
   async commit(): Promise<{ run?: string; seq: number }> {
-    const pending = [...this.#buffers.values()].filter(({ buffer }) => buffer.rows > 0);
+    const pending = [...this.#buffers].filter(([, buffer]) => buffer.rows > 0);
     // A commit with no rows writes no file, and needs no number of its own.
     if (!pending.length) return { run: this.#run, seq: this.#seq };
     const seq = this.#seq + 1;
-    const name = this.partName(seq);
     const written: string[] = [];
     // Encoding is CPU work and writing is I/O: keep a few writes in flight while encoding the next file.
     // All of them settle before a failure is thrown, so none lands after resume has cleaned up.
-    const inFlight = new Set<Promise<void>>();
+    const inFlight = new Map<Promise<void>, number>();
     const writes: Promise<void>[] = [];
-    for (const { values, buffer } of pending) {
-      const dir = [this.dir, ...this.#partitionBy.map((p, i) => `${p}=${values[i]}`)].join('/');
-      const write = this.#storage.write(`${dir}/${temporary(name)}`, buffer.encode());
-      writes.push(write);
-      inFlight.add(write);
-      write.then(
-        () => inFlight.delete(write),
-        () => inFlight.delete(write),
-      );
-      if (inFlight.size >= 16) await Promise.race(inFlight).catch(() => undefined);
-      written.push(dir);
+    const bytesInFlight = () => [...inFlight.values()].reduce((a, b) => a + b, 0);
+    for (const [relative, buffer] of pending) {
+      const dir = `${this.dir}/${relative}`;
+      for (const [split, rows] of this.#parts(buffer).entries()) {
+        const path = `${dir}/${this.partName(seq, split)}`;
+        const bytes = buffer.encode(undefined, rows);
+        const write = this.#storage.write(`${dir}/${temporary(this.partName(seq, split))}`, bytes);
+        writes.push(write);
+        inFlight.set(write, bytes.length);
+        write.then(
+          () => inFlight.delete(write),
+          () => inFlight.delete(write),
+        );
+        while (inFlight.size >= IN_FLIGHT_WRITES || bytesInFlight() >= IN_FLIGHT_BYTES)
+          await Promise.race(inFlight.keys()).catch(() => undefined);
+        written.push(path);
+      }
     }
     const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     // Rename only once every file of this commit is written.
-    for (const dir of written) await this.#storage.rename(`${dir}/${temporary(name)}`, `${dir}/${name}`);
+    for (const path of written) {
+      const slash = path.lastIndexOf('/');
+      await this.#storage.rename(`${path.slice(0, slash)}/${temporary(path.slice(slash + 1))}`, path);
+    }
     this.#buffers.clear();
     this.#seq = seq;
     return { run: this.#run, seq };
+  }
+
+  /** A directory's rows of one commit as parts: in the layout's order, at most its rows per part each; undefined is all, as held. */
+  #parts(buffer: ColumnBuffer): (Int32Array | undefined)[] {
+    const { sortBy, maxRowsPerPart } = this.#layout;
+    if (!sortBy && buffer.rows <= maxRowsPerPart) return [undefined];
+    const order = sortBy ? buffer.sortedBy(...sortBy) : Int32Array.from({ length: buffer.rows }, (_, r) => r);
+    const parts: Int32Array[] = [];
+    for (let start = 0; start < order.length; start += maxRowsPerPart) parts.push(order.subarray(start, start + maxRowsPerPart));
+    return parts;
   }
 
   async check(committed: unknown, run: string): Promise<void> {
@@ -140,8 +172,13 @@ export class ParquetDatasetWriter implements OutputWriter {
     const runOf = (entry: StorageEntry) => {
       const m = RUN_PART.exec(entry.name);
       // A temporary name is hidden and ends in .tmp; a part is neither.
-      if (!m || (m[1] === '.') !== (m[4] === '.tmp') || !owners.includes(m[3])) return undefined;
-      return { run: m[3], seq: Number(m[2]), temporary: m[1] === '.' };
+      if (!m || (m[1] === '.') !== (m[5] === '.tmp') || !owners.includes(m[4])) return undefined;
+      return { run: m[4], bucket: m[2], seq: Number(m[3]), temporary: m[1] === '.' };
+    };
+    // This run's parts: of its run and, as this writer writes no bucket token, of no bucket.
+    const own = (entry: StorageEntry) => {
+      const part = runOf(entry);
+      return part?.run === run && part.bucket === undefined ? part : undefined;
     };
 
     if (committed !== undefined) {
@@ -150,13 +187,13 @@ export class ParquetDatasetWriter implements OutputWriter {
         throw new Error(`${where}: the checkpoint's commit ${JSON.stringify(committed)} is not of run ${run}; pass --fresh to start over`);
       }
       const after = (f: StorageEntry) => {
-        const part = runOf(f);
-        return part?.run === run && (part.temporary || part.seq > seq);
+        const part = own(f);
+        return part !== undefined && (part.temporary || part.seq > seq);
       };
       return { remove: files.filter(after) };
     }
 
-    const others = files.filter((f) => f.path !== marker && f.name !== temporary(DATASET_MARKER) && runOf(f)?.run !== run);
+    const others = files.filter((f) => f.path !== marker && f.name !== temporary(DATASET_MARKER) && !own(f));
     const foreign = others.find((f) => visible(f.name) && !runOf(f));
     const earlier = others.find((f) => visible(f.name) && runOf(f));
     const fix = '--mode append adds beside it, --mode overwrite replaces what candlestream wrote there';
@@ -173,7 +210,7 @@ export class ParquetDatasetWriter implements OutputWriter {
     }
     const replaced = this.#mode === 'overwrite' ? others.filter((f) => runOf(f)) : [];
     const runs = this.#mode === 'overwrite' ? [run] : listed.includes(run) ? listed : [...listed, run];
-    return { remove: [...files.filter((f) => runOf(f)?.run === run), ...replaced], runs };
+    return { remove: [...files.filter((f) => own(f)), ...replaced], runs };
   }
 
   async #readMarker(path: string): Promise<string[]> {

@@ -9,11 +9,13 @@ import type { ColumnChunk, Encoding, RowGroup, SchemaElement, Statistics } from 
 
 /**
  * A column of rows [0, rows) as the encoder takes it (arrays may be longer). `double`: NaN is null, as in
- * ColumnBuffer. `int64`: whole numbers, none null (epoch ms). `string`: ids into `names`, -1 for null.
+ * ColumnBuffer. `int64`: whole numbers, none null; with `timestamp`, epoch ms annotated
+ * TIMESTAMP(MILLIS, isAdjustedToUTC=true), so DuckDB, Spark and pyarrow read a time, not a number.
+ * `string`: ids into `names`, -1 for null.
  */
 export type ColumnData =
   | { readonly name: string; readonly type: 'double'; readonly values: Float64Array }
-  | { readonly name: string; readonly type: 'int64'; readonly values: Float64Array }
+  | { readonly name: string; readonly type: 'int64'; readonly values: Float64Array; readonly timestamp?: boolean }
   | { readonly name: string; readonly type: 'string'; readonly ids: Int32Array; readonly names: readonly string[] };
 
 export interface ParquetEncoderOptions {
@@ -33,7 +35,8 @@ const EXACT_INT64 = 2 ** 51;
 
 /**
  * A Parquet file from typed-array columns, with the types and encodings ColumnBuffer (hyparquet-writer)
- * gives the same columns, so readers see no change: INT64 REQUIRED DELTA_BINARY_PACKED, DOUBLE OPTIONAL
+ * gives the same columns, so readers see no change: INT64 REQUIRED DELTA_BINARY_PACKED (a time annotated
+ * TIMESTAMP(MILLIS, isAdjustedToUTC=true), which hyparquet-writer did not write), DOUBLE OPTIONAL
  * PLAIN (NaN written as null), BYTE_ARRAY UTF8 OPTIONAL dictionary-encoded; DATA_PAGE_V2, one page per
  * column chunk; row-group statistics (min, max, null count) on every column, as hyparquet-writer writes
  * them. The values are copied into reused scratch arrays and written as bytes: no object per value, and a
@@ -258,7 +261,17 @@ export class ParquetEncoder {
 function schemaOf(columns: readonly ColumnData[]): SchemaElement[] {
   return [
     { name: 'root', num_children: columns.length },
-    ...columns.map(({ name, type }): SchemaElement => {
+    ...columns.map((column): SchemaElement => {
+      const { name, type } = column;
+      if (type === 'int64' && column.timestamp)
+        return {
+          type: 'INT64',
+          repetition_type: 'REQUIRED',
+          name,
+          // The converted type too, for readers that predate logical types.
+          converted_type: 'TIMESTAMP_MILLIS',
+          logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+        };
       if (type === 'int64') return { type: 'INT64', repetition_type: 'REQUIRED', name };
       if (type === 'double') return { type: 'DOUBLE', repetition_type: 'OPTIONAL', name };
       return { type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', name, converted_type: 'UTF8' };

@@ -3,6 +3,7 @@ import type { Candle } from '../../market/Candle.ts';
 import { normalizeCandle } from '../../market/exchanges/normalizeCandle.ts';
 import type { OutputWriter } from '../../io/OutputWriter.ts';
 import { ParquetDatasetWriter, type ColumnSpec } from '../../io/parquet/ParquetDatasetWriter.ts';
+import { hiveLayout } from '../../io/parquet/DatasetLayout.ts';
 import { readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
 import { storedParquet } from '../../io/parquet/storedParquet.ts';
 import type { Storage, StorageEntry } from '../../io/storage/Storage.ts';
@@ -122,7 +123,7 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
   };
   // A re-run of the same import (after a crash, or not) replaces the dead letters it wrote before, as it does its rows.
   await options.deadLetter.resume(undefined, importJob(sources, options));
-  const writer = new ParquetDatasetWriter(storage, root, IMPORT_COLUMNS, IMPORT_PARTITIONS);
+  const writer = new ParquetDatasetWriter(storage, root, IMPORT_COLUMNS, hiveLayout(IMPORT_PARTITIONS));
   const held = new Map<string, PartitionRows>();
   const written = new Set<string>();
   let heldRows = 0;

@@ -1,6 +1,6 @@
 import { readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
 import { storedParquet } from '../../io/parquet/storedParquet.ts';
-import { hivePartitionValues } from '../../io/hivePartitions.ts';
+import { datasetPathValues } from '../../io/parquet/DatasetLayout.ts';
 import { walk, type StorageEntry } from '../../io/storage/Storage.ts';
 import { storageFor, type HdfsSettings } from '../../io/storage/storageFor.ts';
 
@@ -8,9 +8,9 @@ export type FeatureRow = Record<string, unknown> & { symbol: string; ts: number 
 
 /**
  * The feature rows of one interval from a features dataset as `backfill --sink parquet:DIR` writes it
- * (`DIR/interval=…/symbol=…/part-….parquet`, local or hdfs://…; partition values come from the path),
- * by symbol, in time order. Other intervals' directories are not read; files are read one row group
- * at a time.
+ * (`DIR/interval=…/date=…/part-….parquet`, symbol a column, or the older `DIR/interval=…/symbol=…/`;
+ * local or hdfs://…; partition values come from the path), by symbol, in time order. Other
+ * intervals' directories are not read; files are read one row group at a time.
  */
 export async function readFeatureRows(location: string, interval: string, hdfs?: HdfsSettings): Promise<Map<string, FeatureRow[]>> {
   const { storage, path } = storageFor(location, hdfs);
@@ -20,7 +20,7 @@ export async function readFeatureRows(location: string, interval: string, hdfs?:
     !/^[._]/.test(dir.name) && !(dir.name.startsWith('interval=') && dir.name !== `interval=${interval}`);
   for await (const entry of walk(storage, path, enter)) {
     if (!entry.name.endsWith('.parquet') || /^[._]/.test(entry.name)) continue;
-    const partition = hivePartitionValues(entry.path.slice(path.length).replace(/^\//, ''));
+    const partition = datasetPathValues(entry.path.slice(path.length).replace(/^\//, ''));
     const uri = storage.uri(entry.path);
     for await (const batch of readParquetRows(storedParquet(storage, entry))) {
       for (const { row } of batch) {

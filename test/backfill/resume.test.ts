@@ -61,13 +61,13 @@ describe('backfill', () => {
     expect(expected.split('\n').length).toBeGreaterThan(70_000);
     expect(await readFile(join(broken, 'features.jsonl'), 'utf8')).toBe(expected);
 
-    // The Parquet dataset, read back by DuckDB, holds exactly the JSONL rows: no loss, no duplicate.
+    // The Parquet dataset, read back by DuckDB, holds exactly the JSONL rows: no loss, no duplicate (ts, a TIMESTAMP, as epoch ms).
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     const query = async (dir: string) =>
       (
         await con.runAndReadAll(`
-      SELECT symbol, "interval", ts, close, sma_50, rsi_14, macd_hist, bb_lower, vwap, atr_14, ext_fear_greed
+      SELECT symbol, "interval", epoch_ms(ts) AS ts, close, sma_50, rsi_14, macd_hist, bb_lower, vwap, atr_14, ext_fear_greed
       FROM read_parquet('${dir}/features/**/*.parquet', hive_partitioning = true) ORDER BY "interval", symbol, ts`)
       ).getRowObjectsJson();
     const fromParquet = await query(broken);

@@ -88,7 +88,7 @@ describe('a Parquet sink touches only its own files', () => {
     expect(Object.fromEntries(Object.entries(after).filter(([f]) => f.startsWith('lake/imported/')))).toEqual(imported);
     expect(Object.keys(after).filter((f) => !f.startsWith('lake/imported/'))).toEqual([
       'lake/_candlestream.json',
-      expect.stringMatching(/^lake\/interval=1m\/symbol=ETH-USDT\/part-000001-[0-9a-f]{12}\.parquet$/),
+      expect.stringMatching(/^lake\/interval=1m\/date=2023-03-01\/part-000001-000-[0-9a-f]{12}\.parquet$/),
     ]);
   });
 
@@ -129,7 +129,7 @@ describe('a Parquet sink touches only its own files', () => {
     const refused = run('--intervals', '5m');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
-      /two already holds data this run did not write \(two\/interval=1m\/symbol=BTC-USDT\/part-000001-\w+\.parquet, of an earlier run\)/,
+      /two already holds data this run did not write \(two\/interval=1m\/date=2023-03-01\/part-000001-000-\w+\.parquet, of an earlier run\)/,
     );
     expect(await snapshot('two')).toEqual(first);
 

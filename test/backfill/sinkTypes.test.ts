@@ -47,8 +47,10 @@ async function types(relation: string): Promise<Record<string, string>> {
 }
 
 async function rows(relation: string, columns: string[]) {
-  // As the expected type, so that a JSON column inferred as BIGINT compares with a Parquet DOUBLE.
-  const list = columns.map((c) => `"${c}"::${expectedType(c)} AS "${c}"`).join(', ');
+  // As the expected type, so that a JSON column inferred as BIGINT compares with a Parquet DOUBLE; a
+  // Parquet times (TIMESTAMPs) as epoch ms, as JSON has them.
+  const time = (c: string) => (relation.startsWith('read_parquet') ? `epoch_ms("${c}")` : `"${c}"::BIGINT`);
+  const list = columns.map((c) => (times.has(c) ? `${time(c)} AS "${c}"` : `"${c}"::${expectedType(c)} AS "${c}"`)).join(', ');
   return (await con.runAndReadAll(`SELECT ${list} FROM ${relation} ORDER BY "interval", symbol, ts`)).getRowObjectsJson();
 }
 
@@ -110,8 +112,13 @@ describe('every sink, read back by DuckDB, has the right column types and every 
       `jsonl:${tag}-dl2.jsonl`,
     );
 
-    expect(await types(parquet(`${tag}-features`))).toEqual(Object.fromEntries(features.map((c) => [c, expectedType(c)])));
-    expect(await types(parquet(`${tag}-signals`))).toEqual(Object.fromEntries(signals.map((c) => [c, expectedType(c)])));
+    // In Parquet times are TIMESTAMPs (millisecond, UTC), and the layout adds the day partition (interval=…/date=…/), a DATE.
+    const withDay = (columns: string[]) => ({
+      ...Object.fromEntries(columns.map((c) => [c, times.has(c) ? 'TIMESTAMP WITH TIME ZONE' : expectedType(c)])),
+      date: 'DATE',
+    });
+    expect(await types(parquet(`${tag}-features`))).toEqual(withDay(features));
+    expect(await types(parquet(`${tag}-signals`))).toEqual(withDay(signals));
     // JSON has no column types: DuckDB infers them from the values, so a value of the wrong kind shows
     // (a double column whose values are all whole, like a daily index, is inferred as BIGINT).
     const fromJson = (type: string) => (type === 'BIGINT' ? 'DOUBLE' : type);
@@ -128,7 +135,7 @@ describe('every sink, read back by DuckDB, has the right column types and every 
     expect(fromParquet.every((r) => ['BUY', 'SELL', 'HOLD'].includes(String(r.signal)) && r.model && r.model_version)).toBe(true);
     expect(fromParquet).toEqual(await rows(jsonl(`${tag}-signals.jsonl`), signals));
     // close_ts is the candle's close: its open time plus the interval, by DuckDB's reading of "1m" as 1 minute.
-    const closeTimes = `SELECT count(*) FILTER (WHERE close_ts - ts = 1000 * epoch(to_minutes(rtrim("interval", 'm')::INT))) AS "right", count(*) AS n FROM ${parquet(`${tag}-signals`)}`;
+    const closeTimes = `SELECT count(*) FILTER (WHERE epoch_ms(close_ts) - epoch_ms(ts) = 1000 * epoch(to_minutes(rtrim("interval", 'm')::INT))) AS "right", count(*) AS n FROM ${parquet(`${tag}-signals`)}`;
     const [{ right, n }] = (await con.runAndReadAll(closeTimes)).getRowObjectsJson();
     expect([right, Number(n)]).toEqual([n, fromParquet.length]);
     expect(await rows(parquet(`${tag}-features`), features)).toEqual(await rows(jsonl(`${tag}-features.jsonl`), features));

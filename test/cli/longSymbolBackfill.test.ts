@@ -2,11 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { expect, it } from 'vitest';
 
 const cli = new URL('../../cli/candlestream.ts', import.meta.url).pathname;
 
-// Symbols become path segments (symbol=…/): a 300-character one killed backfill with ENAMETOOLONG.
+// Symbols were path segments (symbol=…/) before the date layout: a 300-character one killed backfill with
+// ENAMETOOLONG. Now a column, a symbol is still checked (normalizeSymbol) before it reaches a sink.
 it('backfill to Parquet dead-letters a 300-character symbol as bad_symbol:too_long and writes the rest', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'long-symbol-'));
   try {
@@ -33,7 +35,13 @@ it('backfill to Parquet dead-letters a 300-character symbol as bad_symbol:too_lo
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(letters).toMatchObject([{ reason: 'bad_symbol:too_long', original: { symbol: long } }]);
-    expect(await readdir(join(dir, 'out', 'interval=1m'))).toEqual(['symbol=BTC-USDT']);
+    expect(await readdir(join(dir, 'out', 'interval=1m'))).toEqual(['date=2023-03-01']);
+    const file = (await readdir(join(dir, 'out', 'interval=1m', 'date=2023-03-01')))[0];
+    const written = await parquetReadObjects({ file: await asyncBufferFromFile(join(dir, 'out', 'interval=1m', 'date=2023-03-01', file)) });
+    // Minutes 0 and 2, and minute 1 filled by Clean's gap fill: only the good symbol.
+    expect(written.map((r) => [r.symbol, Number(r.ts)])).toEqual(
+      [0, 1, 2].map((m) => ['BTC-USDT', Date.parse('2023-03-01T00:00:00Z') + m * 60_000]),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

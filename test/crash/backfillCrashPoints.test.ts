@@ -52,8 +52,8 @@ beforeAll(async () => {
   // Somebody else's files, beside the outputs and the state: no run may touch them.
   await mkdir(join(template, 'out'), { recursive: true });
   await writeFile(join(template, 'out/NOTES.txt'), "not candlestream's\n");
-  await mkdir(join(template, 'other/interval=1m/symbol=BTC-USDT'), { recursive: true });
-  await writeFile(join(template, 'other/interval=1m/symbol=BTC-USDT/part-000001.parquet'), "somebody else's part\n");
+  await mkdir(join(template, 'other/interval=1m/date=2023-03-01'), { recursive: true });
+  await writeFile(join(template, 'other/interval=1m/date=2023-03-01/part-000001-000.parquet'), "somebody else's part\n");
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -6,7 +6,7 @@ import { parquetMetadata, parquetRead } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { readParquetColumns } from '../../io/parquet/ParquetColumnReader.ts';
-import { PARQUET_DECOMPRESSORS } from '../../io/parquet/ParquetRowReader.ts';
+import { PARQUET_DECOMPRESSORS, readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
 import { ParquetEncoder, type ColumnData } from '../../io/parquet/ParquetEncoder.ts';
 import { StringInterner } from '../../io/parquet/StringInterner.ts';
 
@@ -25,7 +25,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The feature sink's columns as parseSinkUri types them; ColumnBuffer writes numbers first, then strings. */
+/** The feature sink's columns as parseSinkUri typed them before `ts` was a TIMESTAMP (see the timestamp test), numbers first. */
 const FEATURES = [
   'ts',
   'open',
@@ -240,6 +240,37 @@ describe('ParquetEncoder', () => {
       ).getRows();
       expect(read.map((r) => r[0])).toEqual(Array.from(values, (v) => BigInt(v)));
     }
+  });
+
+  it('a timestamp column: TIMESTAMP(MILLIS, UTC) that DuckDB reads as TIMESTAMPTZ at the same instants, our reader as epoch ms', async () => {
+    const ms = Float64Array.of(Date.parse('2023-03-01T00:00:00Z'), Date.parse('2023-03-01T00:01:00.123Z'), -86_400_000);
+    const path = file(
+      'timestamp.parquet',
+      new ParquetEncoder().encode(
+        [
+          { name: 'ts', type: 'int64', values: ms, timestamp: true },
+          { name: 'n', type: 'int64', values: ms },
+        ],
+        3,
+      ),
+    );
+    const described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM '${path}'`)).getRowObjectsJson();
+    expect(described.map((r) => [r.column_name, r.column_type])).toEqual([
+      ['ts', 'TIMESTAMP WITH TIME ZONE'],
+      ['n', 'BIGINT'],
+    ]);
+    const instants = await con.runAndReadAll(
+      `SELECT epoch_ms(ts), strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') FROM '${path}'`,
+    );
+    expect(instants.getRows()).toEqual(Array.from(ms, (v) => [BigInt(v), new Date(v).toISOString()]));
+    const schema = parquetMetadata(new Uint8Array(readFileSync(path)).buffer).schema[1];
+    expect([schema.converted_type, schema.logical_type]).toEqual([
+      'TIMESTAMP_MILLIS',
+      { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+    ]);
+    const rows = [];
+    for await (const batch of readParquetRows(path)) rows.push(...batch.map((b) => b.row));
+    expect(rows).toEqual(Array.from(ms, (v) => ({ ts: v, n: v })));
   });
 
   it('a dictionary of 300 names (indices wider than a byte), every row null, and no rows at all', async () => {

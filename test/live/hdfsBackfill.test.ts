@@ -8,6 +8,7 @@ import { walk } from '../../io/storage/Storage.ts';
 import { readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
 import { candleFileInputs } from '../../backfill/candleFileInput.ts';
 import { storedParquet } from '../../io/parquet/storedParquet.ts';
+import { datasetPathValues } from '../../io/parquet/DatasetLayout.ts';
 
 // Backfill reading from and writing to the stack's real HDFS (WebHDFS), against the same backfill on local files.
 const webhdfs = inject('webhdfsUrl');
@@ -35,12 +36,7 @@ async function hdfsDataset(path: string) {
   const rows: string[] = [];
   for await (const entry of walk(storage, `${base}${path}`, (d) => !d.name.startsWith('.'))) {
     if (/^[._]/.test(entry.name)) continue; // the dataset's marker; temporary files are checked below
-    const partition = Object.fromEntries(
-      entry.path
-        .split('/')
-        .filter((s) => s.includes('='))
-        .map((s) => s.split('=')),
-    );
+    const partition = datasetPathValues(entry.path.slice(`${base}${path}/`.length));
     const source = storedParquet(storage, entry);
     for await (const batch of readParquetRows(source)) for (const { row } of batch) rows.push(JSON.stringify({ ...partition, ...row }));
   }
@@ -101,7 +97,7 @@ describe('backfill with HDFS', () => {
     expect(await hdfsDataset('/broken')).toEqual(whole);
     // No temporary file is left beside the parts.
     for await (const entry of walk(storage, `${base}/broken`))
-      expect(entry.name).toMatch(/^(part-\d{6}-[0-9a-f]{12}\.parquet|_candlestream\.json)$/);
+      expect(entry.name).toMatch(/^(part-\d{6}-\d{3}-[0-9a-f]{12}\.parquet|_candlestream\.json)$/);
   });
 
   it('a file without a needed column, or that is not Parquet, stops the run naming it; --on-error skip goes on without it', async () => {
