@@ -110,12 +110,12 @@ export interface YardstickSummary {
 }
 
 /** A Float64Array twice as long, its values kept and the rest set to `fill`. */
-function grown(a: Float64Array, length: number, fill = 0): Float64Array {
+function grown(a: Float64Array, length: number, fill = 0): Float64Array<ArrayBuffer> {
   const b = new Float64Array(length).fill(fill);
   b.set(a);
   return b;
 }
-function grownInt(a: Int32Array, length: number): Int32Array {
+function grownInt(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(length);
   b.set(a);
   return b;
