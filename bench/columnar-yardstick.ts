@@ -111,7 +111,8 @@ export interface YardstickSummary {
 
 /** A Float64Array twice as long, its values kept and the rest set to `fill`. */
 function grown(a: Float64Array, length: number, fill = 0): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(length).fill(fill);
+  const b = new Float64Array(length);
+  if (fill !== 0) b.fill(fill);
   b.set(a);
   return b;
 }
@@ -124,8 +125,14 @@ function grownInt(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
 /** Feature rows of one interval, column by column, until the next write. */
 class FeatureRows {
   rows = 0;
-  symbol = new Int32Array(1024);
-  columns = FEATURE_COLUMNS.map(() => new Float64Array(1024));
+  symbol: Int32Array<ArrayBuffer>;
+  columns: Float64Array<ArrayBuffer>[];
+
+  /** `capacity`: the rows a commit is expected to hold, so that the columns rarely grow (each growth copies them all). */
+  constructor(capacity: number) {
+    this.symbol = new Int32Array(capacity);
+    this.columns = FEATURE_COLUMNS.map(() => new Float64Array(capacity));
+  }
 
   /** The next row's index, room made for it. */
   add(symbol: number): number {
@@ -334,7 +341,7 @@ class Indicators {
 class Job {
   readonly names: string[] = [];
   readonly rejected = new Map<string, number>();
-  readonly out = INTERVALS.map(() => new FeatureRows());
+  readonly out: FeatureRows[];
   readonly indicators = new Indicators();
   /** Feature rows so far. */
   emitted = 0;
@@ -354,6 +361,12 @@ class Job {
   low = new Float64Array(0);
   close = new Float64Array(0);
   volume = new Float64Array(0);
+
+  /** `commitEvery`: input candles between writes, which sizes the output columns. */
+  constructor(commitEvery: number) {
+    // A commit comes at the end of a row group after `commitEvery` candles: room for one more group and gap fills.
+    this.out = INTERVALS.map(({ ms }) => new FeatureRows(Math.min(1 << 22, Math.ceil(((commitEvery + (1 << 17)) * MINUTE) / ms))));
+  }
 
   reject(reason: string): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
@@ -596,7 +609,7 @@ export async function runYardstick(options: YardstickOptions): Promise<Yardstick
 
   const started = performance.now();
   const cpu = { decode: 0, compute: 0, encode: 0, fileSystem: 0 };
-  const job = new Job();
+  const job = new Job(commitEvery);
   const encoder = new ParquetEncoder();
   const strings = new StringInterner();
   const groups = readParquetColumns(input, { columns: ['symbol', 'ts', 'open', 'high', 'low', 'close', 'volume'], strings });
