@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** Where a backfill's CPU goes, by the code its samples were in. */
-/** other: start-up (module loading, type stripping) and native time no script is on the stack for. */
+/** Where a backfill's CPU goes, by the code its samples were in. other: start-up (module loading, type stripping) and native time no script is on the stack for. */
 export type Phase = 'decode' | 'engine' | 'encode' | 'fileSystem' | 'gc' | 'other';
 export const PHASES: readonly Phase[] = ['decode', 'engine', 'encode', 'fileSystem', 'gc', 'other'];
 
@@ -11,10 +10,14 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** By the script a frame runs in: Parquet reading, Parquet writing, storage; the rest of our code is the engine. */
-const BY_URL: [RegExp, Phase][] = [
+/**
+ * By the script a frame runs in: Parquet reading; Parquet writing, with the buffering of rows for it (and the
+ * runner's hand-off of each record to its sink, `emit`); storage. The rest of our code is the engine.
+ */
+const BY_FRAME: [url: RegExp, phase: Phase, functionName?: RegExp][] = [
   [/node:internal\/(modules|deps\/amaro|bootstrap)|^wasm:/, 'other'],
   [/\/io\/parquet\/(ParquetEncoder|ColumnBuffer|ParquetDatasetWriter)\.ts|\/node_modules\/hyparquet-writer\//, 'encode'],
+  [/\/backfill\/BackfillRunner\.ts/, 'encode', /^emit$/],
   [/\/io\/parquet\/|\/io\/csv\/|\/node_modules\/hyparquet(-compressors)?\/|\/backfill\/candleFileInput\.ts/, 'decode'],
   [/\/io\/storage\/|^node:(internal\/)?fs/, 'fileSystem'],
 ];
@@ -42,7 +45,7 @@ export function profileBreakdown(path: string): Record<Phase, number> {
     for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
       const frame = byId.get(id)!.callFrame;
       const phase =
-        BY_URL.find(([pattern]) => pattern.test(frame.url))?.[1] ??
+        BY_FRAME.find(([url, , name]) => url.test(frame.url) && (!name || name.test(frame.functionName)))?.[1] ??
         (frame.url === '' && FILE_FUNCTIONS.test(frame.functionName) ? 'fileSystem' : undefined);
       if (phase === 'other') return phase;
       found ??= phase;
