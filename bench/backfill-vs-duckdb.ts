@@ -88,7 +88,7 @@ const contenders: Contender[] = [
   { label: 'yardstick, one file per interval', work: `${full}; a minimal columnar loop`, run: (out) => yardstick(out, 'interval') },
   {
     label: 'yardstick, one file per interval and symbol',
-    work: `${full}; as above, in today's layout`,
+    work: `${full}; as above, in the old layout (a file per interval, symbol and commit)`,
     run: (out) => yardstick(out, 'symbol'),
   },
   {
@@ -198,7 +198,7 @@ CPU seconds per 1,000,000 candles, by phase: candlestream from a node --cpu-prof
 system time is counted as file system); the yardstick measured in process around each phase (median of ${runs});
 issue 12's limit: the minimal loop the issue measured (2M candles, per 1M here).
 
-| phase | candlestream | yardstick, one file per interval | yardstick, today's layout | issue 12's limit |
+| phase | candlestream | yardstick, one file per interval | yardstick, old layout | issue 12's limit |
 |---|---:|---:|---:|---:|
 ${breakdown.join('\n')}
 | total | ${fixed((profiled.cpu * 1e6) / candles, 2)} | ${fixed(med(1, (r) => r.cpu) * perMillion, 2)} | ${fixed(med(2, (r) => r.cpu) * perMillion, 2)} | |`);

@@ -24,7 +24,7 @@ import { guardPrice } from '../processors/clean/priceGuard.ts';
  *
  * Usage: node bench/columnar-yardstick.ts INPUT.parquet OUTPUT_DIR [--layout interval|symbol] [--commit-every N]
  *   --layout interval: one file per interval and commit, rows sorted by symbol (default);
- *   --layout symbol: one file per interval, symbol and commit, as the backfill's sink writes today.
+ *   --layout symbol: one file per interval, symbol and commit, as the backfill's sink wrote before the interval=/date= layout.
  * Prints a JSON summary (candles, rows, files, seconds, CPU seconds per phase, rejections, peak RSS).
  */
 

@@ -37,7 +37,7 @@ import { defaultMarketOptions, featureColumns } from '../processors/marketTopolo
  *   Arrow IPC, then writeParquet with snappy and 100,000-row groups, its other settings default.
  *
  * Usage: node bench/parquet-writers.ts [rows=1000000] [runs=3] [--files=N] (N files of rows/N each: the
- * per-file overhead today's one-directory-per-symbol layout pays)
+ * per-file overhead the old one-directory-per-symbol layout paid)
  */
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flag = (name: string) =>
