@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Topology } from '../../topology/Topology.ts';
 import { StreamTask } from '../../topology/StreamTask.ts';
 import type { ProcessorContext } from '../../topology/ProcessorContext.ts';
+import { batchOfRecords } from '../../topology/RecordBatch.ts';
 
 /** A processor that reports each punctuation (every 60 s of stream time) downstream. */
 function ticking() {
@@ -36,5 +37,38 @@ describe('StreamTask', () => {
     expect(whole).toEqual([2, 3, 5, 6]);
     // Killed after minute 3 and resumed there: the next record, minute 5, punctuates as it did.
     expect([...(await run([1, 2, 3])), ...(await run([5, 6], 3))]).toEqual(whole);
+  });
+
+  it("a topology where a node gets a source's records along two paths runs them depth first, as one at a time", async () => {
+    // in → a → join and in → join: per input, join sees a's output and the input interleaved, which batches per edge would reorder.
+    const relay = (tag: string) => () => {
+      let context!: ProcessorContext;
+      return {
+        init: (c: ProcessorContext) => void (context = c),
+        process: (r: { key: string | null; value: unknown; timestamp: number; headers: Record<string, string> }) => {
+          context.forward({ ...r, value: `${tag}(${String(r.value)})` });
+          context.forward({ ...r, value: `${tag}'(${String(r.value)})` });
+        },
+      };
+    };
+    const diamond = new Topology()
+      .addSource('in', ['t'], [])
+      .addProcessor('a', relay('a'), ['in'])
+      .addProcessor('join', relay('j'), ['a', 'in'])
+      .addSink('out', 'o', ['join'])
+      .build();
+    const values = async (recordAtATime: boolean, batch: boolean) => {
+      const out: unknown[] = [];
+      const task = new StreamTask(diamond, { partition: 0, emit: (_, r) => out.push(r.value), recordAtATime });
+      await task.initialize();
+      const records = [1, 2].map((v) => ({ key: 'k', value: v, timestamp: v, headers: {} }));
+      if (batch) task.processBatch('in', batchOfRecords(records));
+      else for (const r of records) task.process('in', r);
+      return out;
+    };
+    const reference = await values(true, false);
+    expect(reference.slice(0, 3)).toEqual(['j(a(1))', "j'(a(1))", "j(a'(1))"]);
+    expect(await values(false, false)).toEqual(reference);
+    expect(await values(false, true)).toEqual(reference);
   });
 });
