@@ -184,36 +184,67 @@ export class StreamTask {
   /** Feed a batch from the named source, as if its records came one at a time. A source batch's `row[i]` is i. */
   processBatch(sourceName: string, batch: RecordBatch): void {
     this.#source = batch;
-    if (this.#depthFirst) {
-      for (let i = 0; i < batch.length; i++) this.#processDepthFirst(sourceName, batch, i);
-    } else {
-      if (this.#rowTime.length < batch.length) this.#rowTime = new Float64Array(batch.length * 2);
-      const children = this.#topology.children.get(sourceName)!;
-      for (let start = 0; start < batch.length;) {
-        const end = this.#segmentEnd(batch, start);
-        this.metrics.recordsIn += end - start;
-        this.#depth++;
-        for (let e = 0; e < children.length; e++) this.#deliver(children[e], batch, e, start, end);
-        this.#streamTime = this.#rowTime[end - 1];
-        this.#sourceRow = -1;
-        this.#endStep();
-        this.#punctuate();
-        start = end;
-      }
+    try {
+      if (this.#depthFirst) for (let i = 0; i < batch.length; i++) this.#processDepthFirst(sourceName, batch, i);
+      else this.#processSegments(sourceName, batch);
+    } catch (e) {
+      this.#abandonSteps();
+      throw e;
+    } finally {
+      this.#source = undefined;
+      this.#sourceRow = -1;
     }
-    this.#source = undefined;
+  }
+
+  #processSegments(sourceName: string, batch: RecordBatch): void {
+    if (this.#rowTime.length < batch.length) this.#rowTime = new Float64Array(batch.length * 2);
+    const children = this.#topology.children.get(sourceName)!;
+    for (let start = 0; start < batch.length;) {
+      const end = this.#segmentEnd(batch, start);
+      this.metrics.recordsIn += end - start;
+      this.#depth++;
+      for (let e = 0; e < children.length; e++) this.#deliver(children[e], batch, e, start, end);
+      this.#streamTime = this.#rowTime[end - 1];
+      this.#sourceRow = -1;
+      this.#endStep();
+      this.#punctuate();
+      start = end;
+    }
+  }
+
+  /**
+   * A processor threw: what the interrupted steps collected is dropped (the caller drops or replays
+   * the task, as after a throw one record at a time), and the task is ready for its next call.
+   */
+  #abandonSteps(): void {
+    for (const node of this.#running.values()) {
+      node.open = false;
+      node.input = undefined;
+    }
+    this.#depth = 0;
+    this.#deadLetters = [];
   }
 
   /** Move stream time forward without a record: `Infinity` marks the end of a bounded input. */
   advanceStreamTime(time: number): void {
     if (time <= this.#streamTime) return;
     this.#streamTime = time;
-    this.#punctuate();
+    try {
+      this.#punctuate();
+    } catch (e) {
+      this.#abandonSteps();
+      throw e;
+    }
   }
 
   /** End of a batch: processors that hold records forward them, upstream first (see Processor.flush). */
   async flush(): Promise<void> {
-    for (const processor of this.#flushing) await processor.flush!();
+    try {
+      for (const processor of this.#flushing) await processor.flush!();
+    } catch (e) {
+      this.#abandonSteps();
+      throw e;
+    }
   }
 
   /** Some store's write-back buffer is full: commit before it grows further. */

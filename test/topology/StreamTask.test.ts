@@ -71,4 +71,36 @@ describe('StreamTask', () => {
     expect(await values(false, false)).toEqual(reference);
     expect(await values(false, true)).toEqual(reference);
   });
+
+  it('after a processor throws, the task goes on: later records are processed and their dead letters emitted', async () => {
+    const thrower = new Topology()
+      .addSource('in', ['t'], [])
+      .addProcessor(
+        'p',
+        () => {
+          let context!: ProcessorContext;
+          return {
+            init: (c: ProcessorContext) => void (context = c),
+            process: (r: { key: string | null; value: unknown; timestamp: number; headers: Record<string, string> }) => {
+              if (r.value === 'reject') context.reject(r, 'rejected');
+              if (r.value === 'throw') throw new Error('boom');
+              context.forward(r);
+            },
+          };
+        },
+        ['in'],
+      )
+      .addSink('out', 'o', ['p'])
+      .build();
+    const out: string[] = [];
+    const task = new StreamTask(thrower, { partition: 0, emit: (sink, r) => out.push(`${sink}:${String(r.key)}`) });
+    await task.initialize();
+    const rec = (key: string, value: string) => ({ key, value, timestamp: 1, headers: {} });
+    expect(() => task.processBatch('in', batchOfRecords([rec('a', 'ok'), rec('b', 'reject'), rec('c', 'throw')]))).toThrow('boom');
+    task.process('in', rec('d', 'reject'));
+    task.process('in', rec('e', 'ok'));
+    // Per sink, as one at a time (dead letters leave at the end of a step, after the step's outputs).
+    expect(out.filter((o) => o.startsWith('out:'))).toEqual(['out:d', 'out:e']);
+    expect(out.filter((o) => o.startsWith('dead-letter:'))).toEqual(['dead-letter:d']);
+  });
 });
