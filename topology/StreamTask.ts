@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isBatchProcessor, type Processor } from './Processor.ts';
+import { isBatchProcessor, type BatchProcessor, type Processor } from './Processor.ts';
 import type { BatchContext, Punctuator } from './ProcessorContext.ts';
 import type { StreamRecord } from './StreamRecord.ts';
 import { DEAD_LETTER, type BuiltTopology, type TopologyNode } from './Topology.ts';
@@ -47,6 +47,10 @@ interface Running {
   readonly name: string;
   readonly processor: Processor;
   readonly children: readonly string[];
+  /** The children resolved: a processor, or a sink's name. */
+  readonly targets: Target[];
+  /** Has `processBatch`. */
+  readonly batch: boolean;
   /** One per child: what the processor forwards to it during the current step. */
   readonly outs: RecordBatchBuilder[];
   /** Forwards and rejects so far, counted together: their order within a step. */
@@ -58,6 +62,8 @@ interface Running {
   edge: number;
   row: number;
 }
+
+type Target = Running | string;
 
 /** A dead letter held until the end of a step, with its place in a record-at-a-time run. */
 interface HeldDeadLetter {
@@ -84,6 +90,8 @@ export class StreamTask {
   readonly #options: StreamTaskOptions;
   readonly #stores = new Map<string, StateStore>();
   readonly #running = new Map<string, Running>();
+  /** Each source's children, resolved. */
+  readonly #sourceTargets = new Map<string, Target[]>();
   /** The processors with a `flush`, in topology order. */
   readonly #flushing: Processor[] = [];
   readonly #scheduled: Scheduled[] = [];
@@ -156,6 +164,8 @@ export class StreamTask {
         name: node.name,
         processor,
         children,
+        targets: [],
+        batch: isBatchProcessor(processor),
         outs: children.map(() => new RecordBatchBuilder()),
         seq: 0,
         open: false,
@@ -166,6 +176,11 @@ export class StreamTask {
       this.#running.set(node.name, running);
       if (processor.flush) this.#flushing.push(processor);
       processor.init?.(this.#context(node, running));
+    }
+    for (const node of this.#topology.nodes) {
+      const targets = this.#topology.children.get(node.name)!.map((child) => this.#running.get(child) ?? child);
+      if (node.kind === 'source') this.#sourceTargets.set(node.name, targets);
+      else this.#running.get(node.name)?.targets.push(...targets);
     }
   }
 
@@ -198,12 +213,12 @@ export class StreamTask {
 
   #processSegments(sourceName: string, batch: RecordBatch): void {
     if (this.#rowTime.length < batch.length) this.#rowTime = new Float64Array(batch.length * 2);
-    const children = this.#topology.children.get(sourceName)!;
+    const targets = this.#sourceTargets.get(sourceName)!;
     for (let start = 0; start < batch.length;) {
       const end = this.#segmentEnd(batch, start);
       this.metrics.recordsIn += end - start;
       this.#depth++;
-      for (let e = 0; e < children.length; e++) this.#deliver(children[e], batch, e, start, end);
+      for (let e = 0; e < targets.length; e++) this.#deliver(targets[e], batch, e, start, end);
       this.#streamTime = this.#rowTime[end - 1];
       this.#sourceRow = -1;
       this.#endStep();
@@ -289,18 +304,17 @@ export class StreamTask {
   }
 
   /** Rows [lo, hi) of `batch` to a child, which came to it by its parent's child edge `edge`. */
-  #deliver(child: string, batch: RecordBatch, edge: number, lo: number, hi: number): void {
-    const node = this.#running.get(child);
-    if (!node) {
+  #deliver(node: Target, batch: RecordBatch, edge: number, lo: number, hi: number): void {
+    if (typeof node === 'string') {
       this.metrics.recordsOut += hi - lo;
-      for (let r = lo; r < hi; r++) this.#options.emit(child, materialize(batch, r, this.symbols));
+      for (let r = lo; r < hi; r++) this.#options.emit(node, materialize(batch, r, this.symbols));
       return;
     }
-    const { processor } = node;
-    if (isBatchProcessor(processor)) {
+    const processor = node.processor as Processor & Partial<BatchProcessor>;
+    if (node.batch) {
       const input = lo === 0 && hi === batch.length ? batch : sliceRows(batch, lo, hi);
       this.#open(node, input, edge);
-      processor.processBatch(input);
+      processor.processBatch!(input);
     } else {
       this.#open(node, batch, edge);
       for (let r = lo; r < hi; r++) {
@@ -325,7 +339,7 @@ export class StreamTask {
     node.open = false;
     for (let e = 0; e < node.children.length; e++) {
       const out = node.outs[e];
-      if (out.length) this.#deliver(node.children[e], out.build(), e, 0, out.length);
+      if (out.length) this.#deliver(node.targets[e], out.build(), e, 0, out.length);
     }
     node.input = undefined;
     this.#endStep();
