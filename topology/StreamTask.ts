@@ -20,7 +20,7 @@ export interface StreamTaskOptions {
   symbols?: SymbolTable;
   /**
    * Pass each record depth first through the processors, as before batches: the meaning the batch
-   * path is tested against. Also taken when some node gets a source's records along two paths.
+   * path is tested against. Also taken for a topology whose meaning batches could change (see batchesWouldReorder).
    */
   recordAtATime?: boolean;
 }
@@ -114,11 +114,16 @@ export class StreamTask {
     this.partition = options.partition;
     this.id = `0_${options.partition}`;
     this.symbols = options.symbols ?? new SymbolTable();
-    this.#depthFirst = options.recordAtATime === true || reachedTwice(topology);
+    this.#depthFirst = options.recordAtATime === true || batchesWouldReorder(topology);
   }
 
   get streamTime(): number {
     return this.#streamTime;
+  }
+
+  /** Whether records pass depth first, one at a time, instead of node by node (asked, or the topology needs it). */
+  get recordAtATime(): boolean {
+    return this.#depthFirst;
   }
 
   get stores(): ReadonlyMap<string, StateStore> {
@@ -483,18 +488,34 @@ export class StreamTask {
 }
 
 /**
- * True when some node gets one source's records along two paths (a diamond): the batch path hands
- * each edge its rows as one batch, which would reorder what such a node receives.
+ * True when running node by node could change what a processor sees, so the task must go depth first:
+ * some node gets one source's records along two paths (a diamond: each edge's rows come as one batch,
+ * which reorders them), or two processors with a common ancestor share a store (one would see the
+ * other's writes of later rows). The market topology has neither: its shared store, the external
+ * table, is written from the external source and read from the prices source.
  */
-function reachedTwice(topology: BuiltTopology): boolean {
-  for (const source of topology.nodes) {
-    if (source.kind !== 'source') continue;
-    const paths = new Map<string, number>([[source.name, 1]]);
-    for (const node of topology.nodes) {
-      let n = paths.get(node.name) ?? 0;
-      for (const parent of node.parents) n += paths.get(parent) ?? 0;
-      if (n > 1) return true;
-      if (n) paths.set(node.name, n);
+function batchesWouldReorder(topology: BuiltTopology): boolean {
+  const ancestors = new Map<string, Set<string>>();
+  for (const node of topology.nodes) {
+    const mine = new Set([node.name]);
+    for (const parent of node.parents) {
+      const theirs = ancestors.get(parent)!;
+      // An ancestor already reached through another parent: two paths from it.
+      for (const a of theirs) if (mine.has(a)) return true;
+      for (const a of theirs) mine.add(a);
+    }
+    ancestors.set(node.name, mine);
+  }
+  const sharers = new Map<string, string[]>();
+  for (const node of topology.nodes) {
+    if (node.kind === 'processor') for (const store of node.stores) sharers.set(store, [...(sharers.get(store) ?? []), node.name]);
+  }
+  for (const names of sharers.values()) {
+    for (let i = 0; i < names.length; i++) {
+      for (let j = i + 1; j < names.length; j++) {
+        const [a, b] = [ancestors.get(names[i])!, ancestors.get(names[j])!];
+        if ([...a].some((x) => b.has(x))) return true;
+      }
     }
   }
   return false;

@@ -3,6 +3,8 @@ import { Topology } from '../../topology/Topology.ts';
 import { StreamTask } from '../../topology/StreamTask.ts';
 import type { ProcessorContext } from '../../topology/ProcessorContext.ts';
 import { batchOfRecords } from '../../topology/RecordBatch.ts';
+import { keyValueStore } from '../../state/CachedKeyValueStore.ts';
+import type { KeyValueStore } from '../../state/KeyValueStore.ts';
 
 /** A processor that reports each punctuation (every 60 s of stream time) downstream. */
 function ticking() {
@@ -102,5 +104,46 @@ describe('StreamTask', () => {
     // Per sink, as one at a time (dead letters leave at the end of a step, after the step's outputs).
     expect(out.filter((o) => o.startsWith('out:'))).toEqual(['out:d', 'out:e']);
     expect(out.filter((o) => o.startsWith('dead-letter:'))).toEqual(['dead-letter:d']);
+  });
+
+  it('two processors on one path sharing a store run depth first: the reader sees the write of the same record', async () => {
+    const writer = () => {
+      let context!: ProcessorContext;
+      let store!: KeyValueStore<number>;
+      return {
+        init: (c: ProcessorContext) => {
+          context = c;
+          store = c.getStateStore('last');
+        },
+        process: (r: { key: string | null; value: unknown; timestamp: number; headers: Record<string, string> }) => {
+          store.put('last', r.value as number);
+          context.forward(r);
+        },
+      };
+    };
+    const reader = () => {
+      let context!: ProcessorContext;
+      let store!: KeyValueStore<number>;
+      return {
+        init: (c: ProcessorContext) => {
+          context = c;
+          store = c.getStateStore('last');
+        },
+        process: (r: { key: string | null; value: unknown; timestamp: number; headers: Record<string, string> }) =>
+          context.forward({ ...r, value: store.get('last') }),
+      };
+    };
+    const sharing = new Topology()
+      .addSource('in', ['t'], [])
+      .addProcessor('w', writer, ['in'])
+      .addProcessor('r', reader, ['w'])
+      .addSink('out', 'o', ['r'])
+      .addStateStore(keyValueStore('last'), 'w', 'r')
+      .build();
+    const out: unknown[] = [];
+    const task = new StreamTask(sharing, { partition: 0, emit: (_, r) => out.push(r.value) });
+    await task.initialize();
+    task.processBatch('in', batchOfRecords([1, 2, 3].map((v) => ({ key: 'k', value: v, timestamp: v, headers: {} }))));
+    expect(out).toEqual([1, 2, 3]);
   });
 });

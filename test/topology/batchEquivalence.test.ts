@@ -31,6 +31,7 @@ async function run(topology: () => BuiltTopology, partitions: number, steps: rea
     outputs.push(out);
     const emit = (sink: string, record: StreamRecord) => void (out.get(sink) ?? out.set(sink, []).get(sink)!).push(record);
     const task = new StreamTask(topology(), { partition, emit, recordAtATime: mode === 'reference' });
+    expect(task.recordAtATime).toBe(mode === 'reference'); // else the comparison would be of the reference with itself
     await task.initialize();
     tasks.push(task);
   }
