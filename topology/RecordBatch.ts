@@ -8,7 +8,8 @@ export type Column = Float64Array | Int32Array | readonly unknown[];
  * Rows of one source travelling together through the topology. A batch carries its rows as objects
  * (`records`: source records, and what record-at-a-time processors forward) or as columns (native
  * batch processors); `materialize` gives the record a `process()` sees either way. A batch never
- * mixes sources. Batches a task builds are views of pooled arrays: valid until their builder is reset.
+ * mixes sources. Batches a task builds are views of pooled arrays: valid until their builder is reset,
+ * and their arrays may be longer than `length`.
  */
 export interface RecordBatch {
   readonly length: number;
