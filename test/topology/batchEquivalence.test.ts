@@ -17,6 +17,7 @@ import { MIN, T0 } from '../processors/marketDriver.ts';
  * The batch path means what the record-at-a-time path means: the same inputs, through tasks run
  * depth first one record at a time (the reference), one record at a time as batches of one, and
  * in batches cut at random, give every sink of every task the same records in the same order.
+ * Fixed seed (fuzzSettings); EQUIVALENCE_RUNS raises the number of cases.
  */
 
 type Step = { kind: 'input'; source: string; records: StreamRecord[]; cuts: number[] } | { kind: 'advance'; byMs: number };
@@ -162,7 +163,7 @@ describe('batches mean what records one at a time mean', () => {
           await expectSameEverywhere(() => buildMarketTopology(options), partitions, marketSteps(shapes));
         },
       ),
-      fuzzSettings({ numRuns: Number(process.env.FUZZ_RUNS ?? 300) }),
+      fuzzSettings({ numRuns: Number(process.env.EQUIVALENCE_RUNS ?? 300) }),
     );
   });
 
@@ -193,7 +194,7 @@ describe('batches mean what records one at a time mean', () => {
         }));
         await expectSameEverywhere(branching, partitions, input);
       }),
-      fuzzSettings({ numRuns: Number(process.env.FUZZ_RUNS ?? 500) }),
+      fuzzSettings({ numRuns: Number(process.env.EQUIVALENCE_RUNS ?? 500) }),
     );
   });
 });
