@@ -319,6 +319,7 @@ export class StreamTask {
     if (node.batch) {
       const input = lo === 0 && hi === batch.length ? batch : sliceRows(batch, lo, hi);
       this.#open(node, input, edge);
+      node.row = -1; // until the processor says which row it works on (context.at)
       processor.processBatch!(input);
     } else {
       this.#open(node, batch, edge);
@@ -370,6 +371,7 @@ export class StreamTask {
     if (this.#depthFirst) return this.#forwardNow(node.name, record, childName);
     const opened = !node.open;
     if (opened) this.#open(node, undefined, 0); // forwarded outside a step (a flush): a step of its own
+    if (node.input && node.row < 0) throw new Error(`processor "${node.name}" forwarded in processBatch before context.at(row)`);
     const from = node.input ? node.row : -1;
     const row = node.input ? node.input.row[node.row] : -1;
     const seq = node.seq++;
@@ -422,6 +424,7 @@ export class StreamTask {
   }
 
   #reject(node: Running, record: StreamRecord, reason: string): void {
+    if (node.input && node.row < 0) throw new Error(`processor "${node.name}" rejected in processBatch before context.at(row)`);
     const origin = this.#currentRecord ?? record;
     const letter: DeadLetter = {
       reason,

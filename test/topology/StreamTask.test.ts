@@ -146,4 +146,28 @@ describe('StreamTask', () => {
     task.processBatch('in', batchOfRecords([1, 2, 3].map((v) => ({ key: 'k', value: v, timestamp: v, headers: {} }))));
     expect(out).toEqual([1, 2, 3]);
   });
+
+  it('a batch processor that forwards before saying which row it works on is told so', async () => {
+    const careless = new Topology()
+      .addSource('in', ['t'], [])
+      .addProcessor(
+        'p',
+        () => {
+          let context!: ProcessorContext;
+          return {
+            init: (c: ProcessorContext) => void (context = c),
+            process: () => {},
+            processBatch: () => context.forward({ key: null, value: 1, timestamp: 1, headers: {} }),
+          };
+        },
+        ['in'],
+      )
+      .addSink('out', 'o', ['p'])
+      .build();
+    const task = new StreamTask(careless, { partition: 0, emit: () => {} });
+    await task.initialize();
+    expect(() => task.process('in', { key: 'k', value: 1, timestamp: 1, headers: {} })).toThrow(
+      'processor "p" forwarded in processBatch before context.at(row)',
+    );
+  });
 });
