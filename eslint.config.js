@@ -12,7 +12,7 @@ export const LAYERS = {
   state: { may: [], why: 'stores stand alone' },
   market: { may: [], why: 'the shared vocabulary imports nothing of ours' },
   io: { may: ['topology', 'market'], why: 'storage and file formats' },
-  processors: { may: ['topology', 'state', 'market', 'models/SignalModel.ts'], why: 'processors and the topology assembly' },
+  processors: { may: ['topology', 'state', 'market'], why: 'processors and the topology assembly' },
   models: { may: ['io', 'market/interval.ts'], why: 'arrays in, probabilities out' },
   backfill: { may: ['topology', 'state', 'market', 'processors', 'io', 'models'], why: 'bounded replay' },
   landing: { may: ['market', 'io'], why: 'raw data into the lake' },

@@ -6,7 +6,8 @@ import { pick } from '../market/pick.ts';
 import { parseTimestamp } from '../market/parseTimestamp.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { csvColumns, readCsvRows, type Row } from '../io/csv/CsvRowReader.ts';
-import { parquetColumns, parquetMetadata, readParquetRows } from '../io/parquet/ParquetRowReader.ts';
+import { readParquetColumnRows } from '../io/parquet/ParquetColumnReader.ts';
+import { parquetColumns, parquetMetadata } from '../io/parquet/ParquetRowReader.ts';
 import { storedParquet } from '../io/parquet/storedParquet.ts';
 import { fileNameHints } from '../market/exchanges/fileNameHints.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
@@ -169,7 +170,7 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
     },
     async *batches(): AsyncGenerator<StreamRecord[]> {
       const rows: AsyncIterable<Row[]> = parquet
-        ? readParquetRows(location, { columns: columns.filter((c) => CLEAN_COLUMNS.has(c)) })
+        ? readParquetColumnRows(location, { columns: columns.filter((c) => CLEAN_COLUMNS.has(c)) })
         : readCsvRows(storage.stream(entry.path), uri, { headerless: HEADERLESS_CSV });
       let lastTs = -Infinity;
       try {

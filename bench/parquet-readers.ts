@@ -9,7 +9,9 @@ import type { Compressors, ParquetParsers } from 'hyparquet';
 import { compressors as hyparquetCompressors } from 'hyparquet-compressors';
 import { readParquet } from 'parquet-wasm';
 import { tableFromIPC, util as arrowUtil, DataType, type Decimal, type Field } from 'apache-arrow';
+import { readParquetColumns, type ColumnValues } from '../io/parquet/ParquetColumnReader.ts';
 import { EPOCH_MS_PARSERS, PARQUET_DECOMPRESSORS, readParquetRows } from '../io/parquet/ParquetRowReader.ts';
+import { StringInterner } from '../io/parquet/StringInterner.ts';
 import { parseTimestamp } from '../market/parseTimestamp.ts';
 
 /**
@@ -21,7 +23,8 @@ import { parseTimestamp } from '../market/parseTimestamp.ts';
  *          [--coverage-only | --speed-only | --decompressors-only] [--only=NAMES]
  *
  * Readers: candlestream's own (io/parquet/ParquetRowReader.ts: hyparquet, node:zlib decompressors,
- * epoch-ms time parsers), hyparquet alone, hyparquet with hyparquet-compressors or with node:zlib
+ * epoch-ms time parsers), its columnar one (io/parquet/ParquetColumnReader.ts: typed arrays, no row objects;
+ * the speed test reads its checksum from the columns), hyparquet alone, hyparquet with hyparquet-compressors or with node:zlib
  * decompressors (each with hyparquet's Date parsers and with epoch-ms ones), parquetjs-lite,
  * @dsnp/parquetjs, parquet-wasm (Arrow IPC decoded by apache-arrow), and DuckDB's node API as the
  * reference point. `--only=a,b` keeps the readers whose names contain a or b. Every reader hands over one object per row; the harness
@@ -42,6 +45,8 @@ interface Reader {
   name: string;
   /** Calls onRow with each row of the file, in file order, as an object keyed by column name. */
   read(path: string, onRow: (row: Row) => void): Promise<void>;
+  /** A columnar reader's own pass for the speed test: the checksum's parts from its columns, no row objects. */
+  scan?(path: string): Promise<{ rows: number; sumClose: number; lastTime: unknown }>;
 }
 
 // ---------------------------------------------------------------- readers
@@ -138,8 +143,39 @@ const candlestream: Reader = {
   },
 };
 
+/** A column's value at row i, as a row reader gives it. */
+function valueAt(column: ColumnValues, i: number, strings: StringInterner): unknown {
+  if (column.kind === 'string') return column.ids[i] < 0 ? null : strings.name(column.ids[i]);
+  if (column.kind === 'other') return column.values[i];
+  return column.nulls?.[i] ? null : column.values[i];
+}
+
+const columnar: Reader = {
+  name: 'candlestream readParquetColumns (columnar)',
+  async read(path, onRow) {
+    const strings = new StringInterner();
+    for await (const group of readParquetColumns(path, { strings })) {
+      const columns = [...group.columns];
+      for (let i = 0; i < group.rows; i++) onRow(Object.fromEntries(columns.map(([name, c]) => [name, valueAt(c, i, strings)])));
+    }
+  },
+  async scan(path) {
+    let rows = 0;
+    let sumClose = 0;
+    let lastTime: unknown;
+    for await (const group of readParquetColumns(path)) {
+      const close = group.columns.get('close')!;
+      if (close.kind === 'number') for (let i = 0; i < group.rows; i++) sumClose += close.nulls?.[i] ? 0 : close.values[i];
+      if (group.rows) lastTime = valueAt(group.columns.get('ts')!, group.rows - 1, new StringInterner());
+      rows += group.rows;
+    }
+    return { rows, sumClose, lastTime };
+  },
+};
+
 const ALL_READERS: Reader[] = [
   candlestream,
+  columnar,
   hyparquetReader('hyparquet', {}),
   hyparquetReader('hyparquet + hyparquet-compressors', { compressors: hyparquetCompressors }),
   hyparquetReader('hyparquet + node:zlib', { compressors: PARQUET_DECOMPRESSORS }),
@@ -388,11 +424,13 @@ async function timeRead(reader: Reader, path: string): Promise<Measure | { error
   let lastTime: unknown;
   const started = performance.now();
   try {
-    await reader.read(path, (row) => {
-      rows++;
-      sumClose += Number(row.close);
-      lastTime = row.ts;
-    });
+    if (reader.scan) ({ rows, sumClose, lastTime } = await reader.scan(path));
+    else
+      await reader.read(path, (row) => {
+        rows++;
+        sumClose += Number(row.close);
+        lastTime = row.ts;
+      });
   } catch (err) {
     return {
       error: String((err as Error)?.message ?? err)

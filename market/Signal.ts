@@ -13,6 +13,14 @@ export interface Signal {
   model_version: string;
 }
 
+/** The signal for a closed candle: its symbol, interval, open time and close, with what the rule or model said. */
+export function signalFor(
+  candle: Pick<Signal, 'symbol' | 'interval' | 'ts' | 'close'>,
+  said: Pick<Signal, 'p_up' | 'signal' | 'model' | 'model_version'>,
+): Signal {
+  return { symbol: candle.symbol, interval: candle.interval, ts: candle.ts, close: candle.close, ...said };
+}
+
 export const SIGNAL_COLUMNS = ['symbol', 'interval', 'ts', 'close', 'p_up', 'signal', 'model', 'model_version'] as const;
 
 /** Each column's type in a typed file (Parquet): text, INT64 epoch ms, nullable double. */

@@ -1,6 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SignalModelSource } from './SignalModel.ts';
 import { featureColumnsOf } from './featureVector.ts';
 import { MANIFEST_FILE, MODEL_FILE, OnnxSignalModel } from './OnnxSignalModel.ts';
 
@@ -22,7 +21,7 @@ export interface ModelDirectoryOptions {
  * record meets a half-loaded model. A version that fails its checks is logged and skipped (tried
  * again if its files change); the current one stays.
  */
-export class ModelDirectory implements SignalModelSource {
+export class ModelDirectory {
   readonly dir: string;
   readonly interval: string;
   readonly onUnscored?: (reason: string) => void;

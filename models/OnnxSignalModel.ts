@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { SignalModel } from './SignalModel.ts';
 import { parseManifest, type ModelManifest } from './ModelManifest.ts';
 import { vectorizer, type Vectorizer } from './featureVector.ts';
 import { withoutZipMap } from './onnx/withoutZipMap.ts';
@@ -15,7 +14,7 @@ export const MANIFEST_FILE = 'manifest.json';
  * One version of a model: manifest.json and model.onnx from one directory, loaded into an
  * onnxruntime session and checked against each other before it scores anything.
  */
-export class OnnxSignalModel implements SignalModel {
+export class OnnxSignalModel {
   readonly manifest: ModelManifest;
   readonly dir: string;
   readonly #session: ort.InferenceSession;

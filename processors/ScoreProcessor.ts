@@ -2,8 +2,8 @@ import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
 import type { StreamRecord } from '../topology/StreamRecord.ts';
 import type { FeatureRecord } from '../market/Candle.ts';
-import type { Signal } from '../market/Signal.ts';
-import type { SignalModelSource } from '../models/SignalModel.ts';
+import { signalFor, type Signal } from '../market/Signal.ts';
+import type { SignalModelSource } from './SignalModel.ts';
 
 /**
  * Scores each closed candle of the model's interval. Records are held until the end of the batch
@@ -59,16 +59,7 @@ export class ScoreProcessor implements Processor<FeatureRecord, Signal> {
       else if (r >= 0 && p.down[r] >= model.thresholds.sell) signal = 'SELL';
       this.#context.forward({
         key: f.symbol,
-        value: {
-          symbol: f.symbol,
-          interval: f.interval,
-          ts: f.ts,
-          close: f.close,
-          p_up: pUp,
-          signal,
-          model: model.name,
-          model_version: model.version,
-        },
+        value: signalFor(f, { p_up: pUp, signal, model: model.name, model_version: model.version }),
         timestamp: held[i].timestamp,
         headers: {},
       });

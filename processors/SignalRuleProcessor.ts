@@ -2,7 +2,7 @@ import type { Processor } from '../topology/Processor.ts';
 import type { ProcessorContext } from '../topology/ProcessorContext.ts';
 import type { StreamRecord } from '../topology/StreamRecord.ts';
 import type { FeatureRecord } from '../market/Candle.ts';
-import type { Signal } from '../market/Signal.ts';
+import { signalFor, type Signal } from '../market/Signal.ts';
 
 export interface SignalRule {
   intervals: readonly string[];
@@ -46,16 +46,7 @@ export class SignalRuleProcessor implements Processor<FeatureRecord, Signal> {
     }
     this.#context.forward({
       key: f.symbol,
-      value: {
-        symbol: f.symbol,
-        interval: f.interval,
-        ts: f.ts,
-        close: f.close,
-        p_up: null,
-        signal,
-        model: RULE_MODEL,
-        model_version: RULE_VERSION,
-      },
+      value: signalFor(f, { p_up: null, signal, model: RULE_MODEL, model_version: RULE_VERSION }),
       timestamp: record.timestamp,
       headers: {},
     });

@@ -11,7 +11,7 @@ import { indicatorColumns } from './indicators/IndicatorSet.ts';
 import { DEFAULT_PERIODS, type IndicatorPeriods } from './indicators/registry.ts';
 import { SignalRuleProcessor } from './SignalRuleProcessor.ts';
 import { ScoreProcessor } from './ScoreProcessor.ts';
-import type { SignalModelSource } from '../models/SignalModel.ts';
+import type { SignalModelSource } from './SignalModel.ts';
 import { SIGNAL_COLUMNS } from '../market/Signal.ts';
 import { priceEventTime, signalEventTime } from '../market/exchanges/eventTime.ts';
 import { priceKey } from '../market/exchanges/priceKey.ts';

@@ -1,5 +1,4 @@
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { ColumnSource } from 'hyparquet-writer';
+import { ParquetEncoder, type ColumnData } from './ParquetEncoder.ts';
 
 export interface ColumnSpec {
   name: string;
@@ -10,7 +9,8 @@ export interface ColumnSpec {
  * Rows on their way into one Parquet file, held column by column: numbers in growable
  * Float64Arrays (NaN for null), strings in arrays. INT64 columns are not nullable and delta-encoded
  * (times, offsets); doubles are nullable, plain (prices rarely repeat: a dictionary costs more than
- * it saves); strings take hyparquet-writer's default encoding.
+ * it saves); strings dictionary-encoded. ParquetEncoder writes them from the arrays (6× less CPU than
+ * hyparquet-writer's row values and a BigInt per int64: bench/parquet-writers.ts).
  */
 export class ColumnBuffer {
   rows = 0;
@@ -53,7 +53,7 @@ export class ColumnBuffer {
   }
 
   encode(rowGroupSize = 100_000): Uint8Array {
-    return new Uint8Array(parquetWriteBuffer({ columnData: this.#columns(), rowGroupSize }));
+    return new ParquetEncoder({ rowGroupSize }).encode(this.#columns(), this.rows);
   }
 
   #grow(): void {
@@ -64,20 +64,29 @@ export class ColumnBuffer {
     });
   }
 
-  #columns(): ColumnSource[] {
-    const n = this.rows;
-    const columns: ColumnSource[] = [];
-    this.#numeric.forEach((spec, i) => {
-      const raw = this.#numbers[i].subarray(0, n);
-      if (spec.type === 'int64') {
-        const data = new BigInt64Array(n);
-        for (let r = 0; r < n; r++) data[r] = BigInt(raw[r]);
-        columns.push({ name: spec.name, data, type: 'INT64', nullable: false, encoding: 'DELTA_BINARY_PACKED' });
-      } else {
-        columns.push({ name: spec.name, data: Array.from(raw, (v) => (Number.isNaN(v) ? null : v)), type: 'DOUBLE', encoding: 'PLAIN' });
+  #columns(): ColumnData[] {
+    const columns: ColumnData[] = this.#numeric.map((spec, i) => ({
+      name: spec.name,
+      type: spec.type === 'int64' ? 'int64' : 'double',
+      values: this.#numbers[i],
+    }));
+    this.#text.forEach((spec, i) => {
+      // Strings as ids into the column's distinct values: the encoder writes each distinct one once.
+      const idOf = new Map<string, number>();
+      const ids = new Int32Array(this.rows);
+      const strings = this.#strings[i];
+      for (let r = 0; r < this.rows; r++) {
+        const text = strings[r];
+        if (text === null) {
+          ids[r] = -1;
+          continue;
+        }
+        let id = idOf.get(text);
+        if (id === undefined) idOf.set(text, (id = idOf.size));
+        ids[r] = id;
       }
+      columns.push({ name: spec.name, type: 'string', ids, names: [...idOf.keys()] });
     });
-    this.#text.forEach((spec, i) => columns.push({ name: spec.name, data: this.#strings[i], type: 'STRING' }));
     return columns;
   }
 }

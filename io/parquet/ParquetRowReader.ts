@@ -13,7 +13,7 @@ export interface ParquetSource {
 /** A local path, or a ParquetSource (e.g. on HDFS). */
 export type ParquetLocation = string | ParquetSource;
 
-function sourceOf(location: ParquetLocation): ParquetSource {
+export function sourceOf(location: ParquetLocation): ParquetSource {
   return typeof location === 'string' ? { uri: location, buffer: () => asyncBufferFromFile(location) } : location;
 }
 
@@ -23,7 +23,7 @@ export async function parquetMetadata(location: ParquetLocation): Promise<FileMe
 }
 
 /** The footer, its schema checked: every element named (a corrupt one may not be). */
-async function readableMetadata(file: AsyncBuffer, uri: string): Promise<FileMetaData> {
+export async function readableMetadata(file: AsyncBuffer, uri: string): Promise<FileMetaData> {
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(file);

@@ -38,7 +38,7 @@ export function footerProblem(metadata: FileMetaData, fileSize: number, columns:
 }
 
 /** Where hyparquet reads a column chunk: from its dictionary page, if any, for its compressed size. */
-function chunkRange(meta: ColumnMetaData): [number, number] {
+export function chunkRange(meta: ColumnMetaData): [number, number] {
   const dictionary = meta.dictionary_page_offset === undefined ? undefined : Number(meta.dictionary_page_offset);
   const data = Number(meta.data_page_offset);
   const start = dictionary && dictionary < data ? dictionary : data;

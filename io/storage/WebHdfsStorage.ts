@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { request as requestTls } from 'node:https';
 import type { Storage, StorageEntry } from './Storage.ts';
 
@@ -32,9 +32,10 @@ export class WebHdfsError extends Error {
 }
 
 /**
- * HDFS through its REST API, WebHDFS, with no client library: `fetch` for the NameNode and for
- * reads (which follow the NameNode's redirect to a DataNode), node:http for the DataNode step of a
- * write, because DataNodes answer it with an unsolicited `100 Continue` that fetch rejects.
+ * HDFS through its REST API, WebHDFS, with no client library, on node:http. Not `fetch`: the undici
+ * bundled with Node 24 (7.30) crashes the process with an uncatchable `assert(!this.paused)` when a
+ * DataNode closes its connection while a reader lags behind the body (nodejs/undici#5360), and
+ * DataNodes answer a write's DataNode step with an unsolicited `100 Continue` that fetch rejects.
  * The maintained npm clients do not exist (`webhdfs` was last released in 2018, on `request`).
  */
 export class WebHdfsStorage implements Storage {
@@ -67,13 +68,11 @@ export class WebHdfsStorage implements Storage {
   }
 
   async read(path: string, offset: number, length: number): Promise<Uint8Array> {
-    const response = await this.#call('GET', path, 'OPEN', { offset, length });
-    return new Uint8Array(await response.arrayBuffer());
+    return new Uint8Array(await body(await this.#call('GET', path, 'OPEN', { offset, length })));
   }
 
   async *stream(path: string): AsyncIterable<Uint8Array> {
-    const response = await this.#call('GET', path, 'OPEN');
-    if (response.body) yield* response.body as AsyncIterable<Uint8Array>;
+    yield* (await this.#call('GET', path, 'OPEN')) as AsyncIterable<Buffer>;
   }
 
   async write(path: string, bytes: Uint8Array): Promise<void> {
@@ -99,31 +98,27 @@ export class WebHdfsStorage implements Storage {
   }
 
   async #json(method: string, path: string, op: string, params: Record<string, string | number | boolean> = {}): Promise<unknown> {
-    return (await this.#call(method, path, op, params)).json();
+    return JSON.parse((await body(await this.#call(method, path, op, params))).toString());
   }
 
-  async #call(method: string, path: string, op: string, params: Record<string, string | number | boolean> = {}): Promise<Response> {
+  async #call(method: string, path: string, op: string, params: Record<string, string | number | boolean> = {}): Promise<IncomingMessage> {
     const url = webHdfsUrl(this.#o.namenode, path, op, params, this.#o);
     // A keep-alive connection the NameNode has closed fails the next request on it: calls that can
     // be repeated safely (reads, MKDIRS, DELETE) are tried again, the others fail as they are.
     const repeatable = method === 'GET' || op === 'MKDIRS' || op === 'DELETE';
-    let response: Response | undefined;
+    let response: IncomingMessage | undefined;
     for (let attempt = 1; !response; attempt++) {
       try {
-        response = await fetch(url, { method });
+        response = await call(method, url);
       } catch (e) {
         if (repeatable && attempt < 3) {
           await new Promise((r) => setTimeout(r, 100 * attempt));
           continue;
         }
-        throw new WebHdfsError(
-          `${this.uri(path)}: WebHDFS at ${this.#o.namenode} does not answer (${(e as Error).cause ?? (e as Error).message})`,
-          0,
-          undefined,
-        );
+        throw new WebHdfsError(`${this.uri(path)}: WebHDFS at ${this.#o.namenode} does not answer (${(e as Error).message})`, 0, undefined);
       }
     }
-    if (!response.ok) throw await failure(response, `${op} ${this.uri(path)}`);
+    if (response.statusCode! >= 300) throw await failure(response, `${op} ${this.uri(path)}`);
     return response;
   }
 }
@@ -152,8 +147,30 @@ function entry(path: string, name: string, s: FileStatus): StorageEntry {
   return { path, name, directory: s.type === 'DIRECTORY', size: s.length, modifiedMs: s.modificationTime };
 }
 
-async function failure(response: Response, what: string): Promise<WebHdfsError> {
-  const text = await response.text();
+/** One HTTP call; a read's redirect from the NameNode to a DataNode is followed. */
+async function call(method: string, url: URL): Promise<IncomingMessage> {
+  for (let hops = 0; ; hops++) {
+    const response = await new Promise<IncomingMessage>((resolve, reject) =>
+      (url.protocol === 'https:' ? requestTls : request)(url, { method }, resolve).on('error', reject).end(),
+    );
+    const location = response.headers.location;
+    if (method !== 'GET' || !location || ![301, 302, 303, 307, 308].includes(response.statusCode!) || hops === 5) return response;
+    response.resume(); // drop the redirect's body, freeing its connection
+    url = new URL(location, url);
+  }
+}
+
+async function body(response: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function failure(response: IncomingMessage, what: string): Promise<WebHdfsError> {
+  return webHdfsError(response.statusCode!, (await body(response)).toString(), what);
+}
+
+function webHdfsError(status: number, text: string, what: string): WebHdfsError {
   let remote: { exception?: string; message?: string } | undefined;
   try {
     remote = JSON.parse(text).RemoteException;
@@ -161,10 +178,10 @@ async function failure(response: Response, what: string): Promise<WebHdfsError> 
     // not JSON: keep the text
   }
   const why = remote ? `${remote.exception}: ${remote.message}` : text.slice(0, 200);
-  return new WebHdfsError(`${what}: HTTP ${response.status} ${why}`, response.status, remote?.exception);
+  return new WebHdfsError(`${what}: HTTP ${status} ${why}`, status, remote?.exception);
 }
 
-/** The DataNode step of a write, with node:http (see the class comment). */
+/** The DataNode step of a write (see the class comment for why it is not fetch). */
 function upload(location: string, bytes: Uint8Array, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const send = location.startsWith('https:') ? requestTls : request;
@@ -172,26 +189,10 @@ function upload(location: string, bytes: Uint8Array, what: string): Promise<void
       location,
       { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': bytes.length } },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode! >= 200 && res.statusCode! < 300) return resolve();
-          const text = Buffer.concat(chunks).toString();
-          let remote: { exception?: string; message?: string } | undefined;
-          try {
-            remote = JSON.parse(text).RemoteException;
-          } catch {
-            // not JSON
-          }
-          reject(
-            new WebHdfsError(
-              `CREATE ${what}: HTTP ${res.statusCode} ${remote ? `${remote.exception}: ${remote.message}` : text.slice(0, 200)}`,
-              res.statusCode!,
-              remote?.exception,
-            ),
-          );
-        });
-        res.on('error', reject);
+        body(res).then((text) => {
+          if (res.statusCode! >= 200 && res.statusCode! < 300) resolve();
+          else reject(webHdfsError(res.statusCode!, text.toString(), `CREATE ${what}`));
+        }, reject);
       },
     );
     req.on('error', (e) =>

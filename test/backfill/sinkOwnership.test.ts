@@ -256,11 +256,14 @@ describe('a JSONL sink', () => {
   });
 
   it('stops quietly, exit 0, when standard output is closed (--sink - | head)', () => {
+    // The whole month (megabytes of features, far more than a pipe holds): head closes the pipe while the
+    // backfill is still writing. A small input could fit the pipe and finish normally, with its summary.
+    const month = join(root, 'data/candles/binance_BTCUSDT_1m_2023-03-01_2023-03-21.csv');
     const r = spawnSync(
       'bash',
       [
         '-c',
-        `"${process.execPath}" "${cli}" backfill --source BTCUSDT_1m.csv --sink - --state-dir pipe-state --fresh 2>pipe-err.txt | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"; cat pipe-err.txt`,
+        `"${process.execPath}" "${cli}" backfill --source "${month}" --sink - --state-dir pipe-state --fresh 2>pipe-err.txt | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"; cat pipe-err.txt`,
       ],
       {
         cwd: dir,

@@ -12,7 +12,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   state: [],
   market: [],
   io: ['topology', 'market'],
-  processors: ['topology', 'state', 'market', 'models/SignalModel.ts'],
+  processors: ['topology', 'state', 'market'],
   models: ['io', 'market/interval.ts'],
   backfill: ['topology', 'state', 'market', 'processors', 'io', 'models'],
   landing: ['market', 'io'],

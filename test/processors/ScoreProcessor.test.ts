@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Topology } from '../../topology/Topology.ts';
 import { TopologyTestDriver } from '../../topology/TopologyTestDriver.ts';
 import { ScoreProcessor } from '../../processors/ScoreProcessor.ts';
-import type { SignalModel, SignalModelSource } from '../../models/SignalModel.ts';
+import type { SignalModel, SignalModelSource } from '../../processors/SignalModel.ts';
 import type { Signal } from '../../market/Signal.ts';
 
 /** A stand-in model: p_up = x (one feature, `x`), p_down = 1 − x; it counts its calls. */

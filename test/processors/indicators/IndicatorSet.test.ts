@@ -5,6 +5,20 @@ import { DEFAULT_PERIODS } from '../../../processors/indicators/registry.ts';
 import { STOCH } from '../../../processors/indicators/Stochastic.ts';
 import { loadCandles } from './reference.ts';
 
+const s = loadCandles('BTCUSDT');
+/** The i-th 1m candle of the real BTCUSDT data. */
+const candle = (i: number) => ({
+  symbol: 'BTC-USDT',
+  exchange: 'binance',
+  interval: '1m',
+  ts: s.ts[i],
+  open: s.open[i],
+  high: s.high[i],
+  low: s.low[i],
+  close: s.close[i],
+  volume: s.volume[i],
+});
+
 describe('IndicatorSet', () => {
   it('names its default columns as the shared convention does', () => {
     expect(indicatorColumns(DEFAULT_PERIODS)).toEqual([
@@ -28,18 +42,6 @@ describe('IndicatorSet', () => {
     ['the default indicators', DEFAULT_PERIODS],
     ['the stochastic oscillator too', { ...DEFAULT_PERIODS, stoch: STOCH.defaults }],
   ])('survives a JSON round trip of its state mid-stream, as the store does at commit: %s', (_, periods) => {
-    const s = loadCandles('BTCUSDT');
-    const candle = (i: number) => ({
-      symbol: 'BTC-USDT',
-      exchange: 'binance',
-      interval: '1m',
-      ts: s.ts[i],
-      open: s.open[i],
-      high: s.high[i],
-      low: s.low[i],
-      close: s.close[i],
-      volume: s.volume[i],
-    });
     const whole = new IndicatorSet(periods);
     const expected = s.ts.map((_, i) => {
       const out: Record<string, unknown> = {};
@@ -59,18 +61,6 @@ describe('IndicatorSet', () => {
   it('resumes from state a store holds from before the indicator registry, to the same values as a run that never stopped', () => {
     const fixture = new URL('../../fixtures/indicators/indicator-set-state-before-registry.json', import.meta.url);
     const { afterCandles, state } = JSON.parse(readFileSync(fixture, 'utf8'));
-    const s = loadCandles('BTCUSDT');
-    const candle = (i: number) => ({
-      symbol: 'BTC-USDT',
-      exchange: 'binance',
-      interval: '1m',
-      ts: s.ts[i],
-      open: s.open[i],
-      high: s.high[i],
-      low: s.low[i],
-      close: s.close[i],
-      volume: s.volume[i],
-    });
     const whole = new IndicatorSet(DEFAULT_PERIODS);
     for (let i = 0; i < afterCandles; i++) whole.update(candle(i), {});
     expect(JSON.parse(JSON.stringify(whole))).toEqual(state);

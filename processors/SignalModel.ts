@@ -1,4 +1,8 @@
-/** A model as scoring sees it: one version, loaded whole and checked. Arrays in, probabilities out. */
+/**
+ * A model as the Score processor needs it: one version, loaded whole and checked; arrays in, probabilities
+ * out. models/ provides it (OnnxSignalModel, ModelDirectory) without importing it: the shape is the contract,
+ * checked by the compiler where the CLI hands a model to the topology.
+ */
 export interface SignalModel {
   readonly name: string;
   readonly version: string;
