@@ -77,7 +77,10 @@ type Op =
   | { op: 'restore'; key: number; value: { ts: number; close: number | null; recent: number[] } | null }
   | { op: 'flush' };
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('update' as const), key: fc.nat(KEYS.length - 1), ts: float, close: fc.option(float) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constant('update' as const), key: fc.nat(KEYS.length - 1), ts: float, close: fc.option(float) }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -182,6 +185,41 @@ describe('SlotStore', () => {
         }),
         fuzzSettings({ numRuns: 20 }),
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a directory a key-value store wrote, and writes one a key-value store reads: the same layout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slot-store-layout-'));
+    try {
+      const kv = new CachedKeyValueStore<Seen>('s');
+      await kv.open(join(dir, 'a'));
+      kv.put('BTC|1m', { ts: 1, close: null, recent: [1] });
+      kv.put('ETH|5m', { ts: 2, close: -0, recent: [NaN, 2] });
+      await kv.flush('kv-marker');
+      await kv.close();
+      const slots = new SlotStore('s');
+      const codec = new SeenSlots();
+      slots.use(codec);
+      await slots.open(join(dir, 'a'));
+      expect(slots.committedMarker).toBe('kv-marker');
+      slots.bind(5, 'ETH|5m');
+      expect(codec.snapshot(5)).toEqual({ ts: 2, close: -0, recent: [NaN, 2] });
+      codec.update(5, 3, 4);
+      slots.changed(5);
+      await slots.flush('slot-marker');
+      await slots.close();
+      const back = new CachedKeyValueStore<Seen>('s');
+      await back.open(join(dir, 'a'));
+      expect(back.committedMarker).toBe('slot-marker');
+      expect(new Map(back.entries())).toEqual(
+        new Map([
+          ['BTC|1m', { ts: 1, close: null, recent: [1] }],
+          ['ETH|5m', { ts: 3, close: 4, recent: [NaN, 2, 3] }],
+        ]),
+      );
+      await back.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
