@@ -20,25 +20,48 @@ import { MIN, T0 } from '../processors/marketDriver.ts';
  * Fixed seed (fuzzSettings); EQUIVALENCE_RUNS raises the number of cases.
  */
 
-type Step = { kind: 'input'; source: string; records: StreamRecord[]; cuts: number[] } | { kind: 'advance'; byMs: number };
+type Step =
+  | { kind: 'input'; source: string; records: StreamRecord[]; cuts: number[] }
+  | { kind: 'advance'; byMs: number }
+  /** Commit; in batches, also restart every task, its stores restored from their changelogs (as a live task is). */
+  | { kind: 'restart' };
 type Outputs = Map<string, StreamRecord[]>[];
 type Mode = 'reference' | 'one by one' | 'batches';
 
 async function run(topology: () => BuiltTopology, partitions: number, steps: readonly Step[], mode: Mode): Promise<Outputs> {
   const outputs: Outputs = [];
   const tasks: StreamTask[] = [];
-  for (let partition = 0; partition < partitions; partition++) {
-    const out = new Map<string, StreamRecord[]>();
-    outputs.push(out);
+  /** Per task, every change its commits logged, per store: the changelog topics of a live task. */
+  const changelogs: [string, string, Uint8Array | null][][] = [];
+  const start = async (partition: number) => {
+    const out = outputs[partition];
     const emit = (sink: string, record: StreamRecord) => void (out.get(sink) ?? out.set(sink, []).get(sink)!).push(record);
     const task = new StreamTask(topology(), { partition, emit, recordAtATime: mode === 'reference' });
     expect(task.recordAtATime).toBe(mode === 'reference'); // else the comparison would be of the reference with itself
-    await task.initialize();
-    tasks.push(task);
+    await task.openStores();
+    for (const [store, key, value] of changelogs[partition]) task.stores.get(store)!.restore(key, value);
+    task.startProcessors();
+    await task.commit('restored'); // as restoreTask does: what was restored is now the committed state
+    return task;
+  };
+  for (let partition = 0; partition < partitions; partition++) {
+    outputs.push(new Map());
+    changelogs.push([]);
+    tasks.push(await start(partition));
   }
   const taskOf = (r: StreamRecord) => (r.key === null ? 0 : partitionFor(r.key, partitions));
   for (const step of steps) {
-    if (step.kind === 'advance') {
+    if (step.kind === 'restart') {
+      for (let p = 0; p < partitions; p++) {
+        const task = tasks[p];
+        await task.flush();
+        await task.commit('m', (store, key, value) => changelogs[p].push([store, key, value]));
+        if (mode !== 'batches') continue;
+        await task.close();
+        tasks[p] = await start(p);
+        if (Number.isFinite(task.streamTime)) tasks[p].restoreStreamTime(task.streamTime);
+      }
+    } else if (step.kind === 'advance') {
       for (const task of tasks) task.advanceStreamTime(task.streamTime + step.byMs);
     } else if (mode !== 'batches') {
       for (const record of step.records) tasks[taskOf(record)].process(step.source, record);
@@ -120,6 +143,7 @@ const stepShape = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('prices' as const), rows: fc.array(priceRow, { maxLength: 30 }), cuts }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('external' as const), rows: fc.array(externalRow, { maxLength: 4 }), cuts }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), byMs: fc.constantFrom(500, MIN, 7 * MIN) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
 );
 
 /** Turn generated shapes into records, with one minute clock for the whole run. */
@@ -127,7 +151,7 @@ function marketSteps(shapes: Generated<typeof stepShape>[]): Step[] {
   let minute = 0;
   let offset = 0;
   return shapes.map((shape): Step => {
-    if (shape.kind === 'advance') return shape;
+    if (shape.kind === 'advance' || shape.kind === 'restart') return shape;
     if (shape.kind === 'external') {
       const records = shape.rows.map((r) => {
         minute = Math.max(0, minute + r.dm);
@@ -146,7 +170,7 @@ function marketSteps(shapes: Generated<typeof stepShape>[]): Step[] {
 }
 
 describe('batches mean what records one at a time mean', () => {
-  it('the market topology: features, signals and dead letters per task, for random inputs cut into random batches', async () => {
+  it('the market topology: features, signals and dead letters per task, for random inputs cut into random batches, across restarts', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(stepShape, { maxLength: 12 }),
