@@ -1,5 +1,6 @@
-import type { Processor } from '../topology/Processor.ts';
-import type { ProcessorContext } from '../topology/ProcessorContext.ts';
+import type { BatchProcessor } from '../topology/Processor.ts';
+import type { BatchContext, ProcessorContext } from '../topology/ProcessorContext.ts';
+import { materialize, type RecordBatch } from '../topology/RecordBatch.ts';
 import type { StreamRecord } from '../topology/StreamRecord.ts';
 import { windowStore, type WindowStore } from '../state/WindowStore.ts';
 import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
@@ -29,18 +30,30 @@ const EMITTED_STORE = 'candles-emitted';
  * once, when stream time passes its end plus the grace. Lateness is judged per symbol: a record for
  * a window at or before the last one emitted for its symbol goes to the dead-letter output, so each
  * symbol's candles leave in time order. Windows across intervals close smallest interval first.
+ *
+ * Every open window is in its interval's WindowStore (which persists it and finds the ended ones).
+ * The hot path does not look there: per symbol and interval (a slot) it holds the newest open window
+ * and the last emitted start in arrays, and puts the window, merged in place, once per store flush.
  */
-export class CandlesProcessor implements Processor<Candle & Record<string, unknown>, Candle> {
+export class CandlesProcessor implements BatchProcessor<Candle & Record<string, unknown>, Candle> {
   readonly #options: CandlesOptions;
-  #context!: ProcessorContext<Candle>;
+  #context!: BatchContext<Candle>;
   #windows: { interval: string; sizeMs: number; store: WindowStore<WindowAggregate> }[] = [];
   /** `symbol|interval` → start of the last window emitted. */
   #emitted!: KeyValueStore<number>;
-  /**
-   * symbol → per interval (in #windows order) its `symbol|interval` key and last emitted window start:
-   * one look-up per record instead of one per interval. Mirrors the emitted store, which persists it.
-   */
-  readonly #perSymbol = new Map<string, { keys: string[]; lastEmitted: (number | undefined)[] }>();
+  /** Symbol id → its first slot (−1: not seen yet); slot + w is its slot for #windows[w]. */
+  #base = new Int32Array(16).fill(-1);
+  /** Per slot: its symbol, its emitted-store key, the last emitted start (NaN: none). */
+  readonly #symbol: string[] = [];
+  readonly #emittedKey: string[] = [];
+  #lastEmitted: Float64Array = new Float64Array(16);
+  /** Per slot: the newest open window's start (NaN: none), its aggregate, and the store flush it was last put in. */
+  #hotStart: Float64Array = new Float64Array(16);
+  readonly #hot: (WindowAggregate | undefined)[] = [];
+  #hotPutIn: Float64Array = new Float64Array(16);
+  #slots = 0;
+  /** Source interval → its size (`intervalMs` once per interval, not per record). */
+  readonly #sourceSizes = new Map<string, number>([['trade', 0]]);
   /** Earliest stream time at which some window can close; saves a scan per record. */
   #nextClose = -Infinity;
 
@@ -56,7 +69,7 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
   }
 
   init(context: ProcessorContext<Candle>): void {
-    this.#context = context;
+    this.#context = context as BatchContext<Candle>;
     this.#windows = this.#options.intervals
       .map((interval) => ({
         interval,
@@ -68,30 +81,53 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
     context.schedule(1000, (streamTime) => this.#closeWindows(streamTime));
   }
 
+  processBatch(batch: RecordBatch): void {
+    const symbols = this.#context.symbols;
+    for (let i = 0; i < batch.length; i++) {
+      this.#context.at(i);
+      this.process(materialize(batch, i, symbols) as StreamRecord<Candle & Record<string, unknown>>);
+    }
+  }
+
   process(record: StreamRecord<Candle & Record<string, unknown>>): void {
     const input = record.value;
-    const sourceSize = input.interval === 'trade' ? 0 : intervalMs(input.interval);
-    const lateFor: string[] = [];
-    const { lastEmitted } = this.#symbolState(input.symbol);
+    let sourceSize = this.#sourceSizes.get(input.interval);
+    if (sourceSize === undefined) this.#sourceSizes.set(input.interval, (sourceSize = intervalMs(input.interval)));
+    let lateFor: string[] | undefined;
+    const base = this.#slotsOf(input.symbol);
     for (let w = 0; w < this.#windows.length; w++) {
       const { interval, sizeMs, store } = this.#windows[w];
       if (sizeMs < sourceSize) continue;
+      const slot = base + w;
       const start = windowStart(input.ts, sizeMs);
-      const last = lastEmitted[w];
-      if (last !== undefined && start <= last) {
-        lateFor.push(interval);
+      if (start <= this.#lastEmitted[slot]) {
+        (lateFor ??= []).push(interval);
         continue;
       }
-      // Window values are live objects, merged in place; put tells the store to write it at commit.
-      const open = store.fetch(input.symbol, start);
-      if (open) store.put(input.symbol, start, merge(open, input));
+      if (start === this.#hotStart[slot]) {
+        // Window values are live objects, merged in place; put tells the store to write it at commit.
+        merge(this.#hot[slot]!, input);
+        if (this.#hotPutIn[slot] !== store.flushes) {
+          store.put(input.symbol, start, this.#hot[slot]!);
+          this.#hotPutIn[slot] = store.flushes;
+        }
+        continue;
+      }
+      let window = store.fetch(input.symbol, start);
+      if (window) store.put(input.symbol, start, merge(window, input));
       else {
-        store.put(input.symbol, start, fresh(input, interval, start));
+        store.put(input.symbol, start, (window = fresh(input, interval, start)));
         // −Infinity (after a restart: restored windows not yet looked at) stays, so the next punctuation scans them.
         this.#nextClose = Math.min(this.#nextClose, start + sizeMs + this.#options.graceMs);
       }
+      // NaN (no hot window) compares false: the window becomes the slot's newest.
+      if (!(start < this.#hotStart[slot])) {
+        this.#hotStart[slot] = start;
+        this.#hot[slot] = window;
+        this.#hotPutIn[slot] = store.flushes;
+      }
     }
-    if (lateFor.length) this.#context.reject(record, `late:${lateFor.join(',')}`);
+    if (lateFor) this.#context.reject(record, `late:${lateFor.join(',')}`);
   }
 
   #closeWindows(streamTime: number): void {
@@ -102,9 +138,13 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
       const horizon = streamTime - this.#options.graceMs;
       for (const { key, start, value } of store.endedBy(horizon)) {
         store.delete(key, start);
-        const state = this.#symbolState(key);
-        state.lastEmitted[w] = start;
-        this.#emitted.put(state.keys[w], start);
+        const slot = this.#slotsOf(key) + w;
+        this.#lastEmitted[slot] = start;
+        if (this.#hotStart[slot] === start) {
+          this.#hotStart[slot] = NaN;
+          this.#hot[slot] = undefined;
+        }
+        this.#emitted.put(this.#emittedKey[slot], start);
         this.#context.forward({ key, value: value.candle, timestamp: start, headers: {} });
       }
       const earliest = store.earliestStart();
@@ -113,15 +153,38 @@ export class CandlesProcessor implements Processor<Candle & Record<string, unkno
     this.#nextClose = next;
   }
 
-  #symbolState(symbol: string) {
-    let state = this.#perSymbol.get(symbol);
-    if (!state) {
-      const keys = this.#windows.map((w) => compositeKey(symbol, w.interval));
-      state = { keys, lastEmitted: keys.map((k) => this.#emitted.get(k)) };
-      this.#perSymbol.set(symbol, state);
+  /** The symbol's first slot; on first sight, one per interval, with the last emitted starts the store holds. */
+  #slotsOf(symbol: string): number {
+    const id = this.#context.symbols.intern(symbol);
+    if (id >= this.#base.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.#base.length * 2)).fill(-1);
+      grown.set(this.#base);
+      this.#base = grown;
     }
-    return state;
+    if (this.#base[id] >= 0) return this.#base[id];
+    const base = (this.#base[id] = this.#slots);
+    this.#slots += this.#windows.length;
+    if (this.#slots > this.#hotStart.length) {
+      const capacity = Math.max(this.#slots, this.#hotStart.length * 2);
+      this.#lastEmitted = grownTo(this.#lastEmitted, capacity);
+      this.#hotStart = grownTo(this.#hotStart, capacity);
+      this.#hotPutIn = grownTo(this.#hotPutIn, capacity);
+    }
+    for (let w = 0; w < this.#windows.length; w++) {
+      const key = compositeKey(symbol, this.#windows[w].interval);
+      this.#symbol[base + w] = symbol;
+      this.#emittedKey[base + w] = key;
+      this.#lastEmitted[base + w] = this.#emitted.get(key) ?? NaN;
+      this.#hotStart[base + w] = NaN;
+    }
+    return base;
   }
+}
+
+function grownTo(a: Float64Array, length: number): Float64Array {
+  const bigger = new Float64Array(length);
+  bigger.set(a);
+  return bigger;
 }
 
 function fresh(input: Candle & Record<string, unknown>, interval: string, start: number): WindowAggregate {

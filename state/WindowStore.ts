@@ -19,6 +19,7 @@ export class WindowStore<V> implements StateStore {
   readonly #byStart = new Map<number, Map<string, V>>();
   /** window start → keys put or deleted since the last flush */
   readonly #changed = new Map<number, Set<string>>();
+  #flushes = 0;
 
   constructor(name: string, windowSizeMs: number, options: CachedKeyValueStoreOptions = {}) {
     this.name = name;
@@ -34,6 +35,14 @@ export class WindowStore<V> implements StateStore {
 
   get committedMarker(): string | undefined {
     return this.#disk.committedMarker;
+  }
+
+  /**
+   * Flushes so far. An owner updating a value in place needs to `put` it only once per flush: a put
+   * marks the window changed, and the flush writes the value as it is then.
+   */
+  get flushes(): number {
+    return this.#flushes;
   }
 
   async open(dir: string | undefined): Promise<void> {
@@ -77,6 +86,7 @@ export class WindowStore<V> implements StateStore {
   }
 
   async flush(commitMarker: string, log?: ChangeLogger): Promise<void> {
+    this.#flushes++;
     for (const [start, keys] of this.#changed) {
       const windows = this.#byStart.get(start);
       for (const key of keys) {

@@ -13,8 +13,8 @@ const utf8 = new TextEncoder();
 const Tag = { Null: 0, Undefined: 1, False: 2, True: 3, Number: 4, String: 5, Array: 6, Object: 7 } as const;
 
 export function encodeValue(value: unknown): Uint8Array {
-  const writer = new Writer();
-  writer.byte(FORMAT);
+  const writer = new BinaryWriter();
+  writer.begin();
   writer.value(value);
   return writer.bytes();
 }
@@ -27,11 +27,23 @@ export function decodeValue(bytes: Uint8Array): unknown {
   return value;
 }
 
-class Writer {
+/**
+ * Writes the encoding piece by piece. `value` walks any value; the other methods let a store whose
+ * state is not held as objects (SlotStore) write the bytes `encodeValue` would give for the object
+ * it stands for, without building it: `object(n)` then n × (`key`, a value), `array(n)` then n values.
+ */
+export class BinaryWriter {
   #buffer = new Uint8Array(256);
   #view = new DataView(this.#buffer.buffer);
   #length = 0;
 
+  /** Start a new value (the format byte), reusing the buffer. */
+  begin(): void {
+    this.#length = 0;
+    this.byte(FORMAT);
+  }
+
+  /** A copy of what was written since `begin`. */
   bytes(): Uint8Array {
     return this.#buffer.slice(0, this.#length);
   }
@@ -41,17 +53,48 @@ class Writer {
     this.#buffer[this.#length++] = b;
   }
 
+  number(n: number): void {
+    this.byte(Tag.Number);
+    this.#reserve(8);
+    this.#view.setFloat64(this.#length, n, true);
+    this.#length += 8;
+  }
+
+  /** A number, or null when `isNull` (a float array cannot tell null from a number by itself). */
+  numberOrNull(n: number, isNull: boolean): void {
+    if (isNull) this.byte(Tag.Null);
+    else this.number(n);
+  }
+
+  null(): void {
+    this.byte(Tag.Null);
+  }
+
+  undefined(): void {
+    this.byte(Tag.Undefined);
+  }
+
+  object(entries: number): void {
+    this.byte(Tag.Object);
+    this.#uint32(entries);
+  }
+
+  key(name: string): void {
+    this.#string(name);
+  }
+
+  array(items: number): void {
+    this.byte(Tag.Array);
+    this.#uint32(items);
+  }
+
   value(value: unknown): void {
     if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
       value = (value as { toJSON(): unknown }).toJSON();
     }
     switch (typeof value) {
       case 'number':
-        this.byte(Tag.Number);
-        this.#reserve(8);
-        this.#view.setFloat64(this.#length, value, true);
-        this.#length += 8;
-        return;
+        return this.number(value);
       case 'string':
         this.byte(Tag.String);
         return this.#string(value);

@@ -1,4 +1,5 @@
 import type { ProcessorContext } from './ProcessorContext.ts';
+import type { RecordBatch } from './RecordBatch.ts';
 import type { StreamRecord } from './StreamRecord.ts';
 
 /** One stage of a topology. `process` is synchronous: state is in memory, so nothing waits per record. */
@@ -12,6 +13,23 @@ export interface Processor<In = any, Out = any> {
    */
   flush?(): void | Promise<void>;
   close?(): void;
+}
+
+/**
+ * A processor with a fast path for many rows at once (as Flink's and Arroyo's operators). `process`
+ * stays, and stays the meaning: the task calls one or the other, never both for the same row.
+ */
+export interface BatchProcessor<In = any, Out = any> extends Processor<In, Out> {
+  /**
+   * Exactly what calling process() on rows [0, length) in order would do. Call `context.at(i)`
+   * (a BatchContext) before working on row i, so forwards, rejects, stream time and the current
+   * record are those of row i.
+   */
+  processBatch(batch: RecordBatch): void;
+}
+
+export function isBatchProcessor(processor: Processor): processor is BatchProcessor {
+  return typeof (processor as Partial<BatchProcessor>).processBatch === 'function';
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { StreamRecord } from './StreamRecord.ts';
 import type { StateStore } from '../state/StateStore.ts';
+import type { SymbolTable } from './SymbolTable.ts';
 
 export type Punctuator = (streamTime: number) => void;
 
@@ -20,4 +21,12 @@ export interface ProcessorContext<Out = unknown> {
   schedule(intervalMs: number, punctuator: Punctuator): void;
   /** Route a record to the dead-letter output with a reason; it is counted, never silently dropped. */
   reject(record: StreamRecord, reason: string): void;
+}
+
+/** The context a task gives every processor; a BatchProcessor uses the batch part. */
+export interface BatchContext<Out = unknown> extends ProcessorContext<Out> {
+  /** The task's interned symbols (shared by the tasks of one process). */
+  readonly symbols: SymbolTable;
+  /** Work on row i of the batch being processed next: what follows is caused by it. */
+  at(i: number): void;
 }

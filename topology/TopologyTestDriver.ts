@@ -2,12 +2,24 @@ import type { StreamRecord, Headers } from './StreamRecord.ts';
 import { DEAD_LETTER, type BuiltTopology } from './Topology.ts';
 import { StreamTask, type DeadLetter } from './StreamTask.ts';
 import { partitionFor } from './partitioner.ts';
+import { batchOfRecords } from './RecordBatch.ts';
+import { SymbolTable } from './SymbolTable.ts';
 import type { StateStore } from '../state/StateStore.ts';
 
 export interface TestDriverOptions {
   partitions?: number;
   /** Persist stores under this directory (LevelDB); memory-only when absent. */
   stateDir?: string;
+  /** Run each record depth first through the processors, without batches (see StreamTaskOptions). */
+  recordAtATime?: boolean;
+}
+
+/** A row for `pipeBatch`. */
+export interface TestRecord {
+  key: string | null;
+  value: unknown;
+  timestamp: number;
+  headers?: Headers;
 }
 
 /**
@@ -26,9 +38,11 @@ export class TopologyTestDriver {
       if (!list) this.#outputs.set(sink, (list = []));
       list.push(record);
     };
+    const symbols = new SymbolTable();
+    const { stateDir, recordAtATime } = options;
     this.tasks = Array.from(
       { length: partitions },
-      (_, partition) => new StreamTask(topology, { partition, stateDir: options.stateDir, emit }),
+      (_, partition) => new StreamTask(topology, { partition, stateDir, emit, symbols, recordAtATime }),
     );
   }
 
@@ -38,10 +52,28 @@ export class TopologyTestDriver {
     return driver;
   }
 
+  /** One record, as one batch of one. */
   pipeInput(source: string, key: string | null, value: unknown, timestamp: number, headers: Headers = {}): void {
-    const partition = key === null ? 0 : partitionFor(key, this.tasks.length);
+    const partition = this.#partitionOf(key);
     const offset = this.#offset++;
     this.tasks[partition].process(source, { key, value, timestamp, headers, position: { source, partition, offset } });
+  }
+
+  /**
+   * Records as multi-row batches: each task gets its records, in order, as one batch. Per task that
+   * means what piping them one by one means; across tasks, outputs come task by task.
+   */
+  pipeBatch(source: string, records: readonly TestRecord[]): void {
+    const perTask = this.tasks.map((): StreamRecord[] => []);
+    for (const { key, value, timestamp, headers = {} } of records) {
+      const partition = this.#partitionOf(key);
+      perTask[partition].push({ key, value, timestamp, headers, position: { source, partition, offset: this.#offset++ } });
+    }
+    perTask.forEach((list, partition) => list.length && this.tasks[partition].processBatch(source, batchOfRecords(list)));
+  }
+
+  #partitionOf(key: string | null): number {
+    return key === null ? 0 : partitionFor(key, this.tasks.length);
   }
 
   /** Take every record that reached `sink` since the last read. */

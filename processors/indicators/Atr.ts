@@ -1,5 +1,7 @@
+import type { BinaryWriter } from '../../state/binaryValue.ts';
 import { requirePeriod, type Indicator } from './Indicator.ts';
-import { defineIndicator, wholeNumbers } from './IndicatorDefinition.ts';
+import { defineIndicator, wholeNumbers, type IndicatorSlots } from './IndicatorDefinition.ts';
+import { grown } from './grown.ts';
 
 export interface AtrState {
   previousClose: number | null;
@@ -9,41 +11,84 @@ export interface AtrState {
 }
 
 /**
- * Average true range as TA-Lib's TA_ATR: true ranges from the second candle on, the first ATR (at
- * index `period`) their simple mean, then Wilder's smoothing (atr·(period − 1) + tr) / period.
+ * Average true ranges, one per slot, as TA-Lib's TA_ATR: true ranges from the second candle on, the
+ * first ATR (at index `period`) their simple mean, then Wilder's smoothing (atr·(period − 1) + tr) / period.
  */
-export class Atr implements Indicator<[number, number, number], number> {
+export class AtrSlots {
   readonly period: number;
-  #previousClose: number | null;
-  #ranges: number;
-  #total: number;
-  #value: number | null;
+  previousClose: Float64Array;
+  previousCloseNull: Uint8Array;
+  ranges: Float64Array;
+  total: Float64Array;
+  value: Float64Array;
+  valueNull: Uint8Array;
 
-  constructor(period = 14, saved?: AtrState) {
+  constructor(period: number, capacity: number) {
     this.period = requirePeriod('ATR period', period);
-    this.#previousClose = saved?.previousClose ?? null;
-    this.#ranges = saved?.ranges ?? 0;
-    this.#total = saved?.total ?? 0;
-    this.#value = saved?.value ?? null;
+    this.previousClose = new Float64Array(capacity);
+    this.previousCloseNull = new Uint8Array(capacity);
+    this.ranges = new Float64Array(capacity);
+    this.total = new Float64Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.valueNull = new Uint8Array(capacity);
   }
 
-  update(high: number, low: number, close: number): number | null {
-    const previousClose = this.#previousClose;
-    this.#previousClose = close;
-    if (previousClose === null) return null;
+  grow(capacity: number): void {
+    this.previousClose = grown(this.previousClose, capacity);
+    this.previousCloseNull = grown(this.previousCloseNull, capacity);
+    this.ranges = grown(this.ranges, capacity);
+    this.total = grown(this.total, capacity);
+    this.value = grown(this.value, capacity);
+    this.valueNull = grown(this.valueNull, capacity);
+  }
+
+  load(slot: number, saved: AtrState | undefined): void {
+    this.previousClose[slot] = saved?.previousClose ?? 0;
+    this.previousCloseNull[slot] = saved?.previousClose == null ? 1 : 0;
+    this.ranges[slot] = saved?.ranges ?? 0;
+    this.total[slot] = saved?.total ?? 0;
+    this.value[slot] = saved?.value ?? 0;
+    this.valueNull[slot] = saved?.value == null ? 1 : 0;
+  }
+
+  step(slot: number, high: number, low: number, close: number): number | null {
+    const wasNull = this.previousCloseNull[slot];
+    const previousClose = this.previousClose[slot];
+    this.previousClose[slot] = close;
+    this.previousCloseNull[slot] = 0;
+    if (wasNull) return null;
     const tr = trueRange(high, low, previousClose);
-    if (this.#value !== null) {
-      let atr = this.#value * (this.period - 1);
+    if (this.valueNull[slot] === 0) {
+      let atr = this.value[slot] * (this.period - 1);
       atr += tr;
-      return (this.#value = atr / this.period);
+      return (this.value[slot] = atr / this.period);
     }
-    this.#total += tr;
-    if (++this.#ranges < this.period) return null;
-    return (this.#value = this.#total / this.period);
+    this.total[slot] += tr;
+    if (++this.ranges[slot] < this.period) return null;
+    this.valueNull[slot] = 0;
+    return (this.value[slot] = this.total[slot] / this.period);
   }
 
-  snapshot(): AtrState {
-    return { previousClose: this.#previousClose, ranges: this.#ranges, total: this.#total, value: this.#value };
+  snapshot(slot: number): AtrState {
+    return {
+      previousClose: this.previousCloseNull[slot] ? null : this.previousClose[slot],
+      ranges: this.ranges[slot],
+      total: this.total[slot],
+      value: this.valueNull[slot] ? null : this.value[slot],
+    };
+  }
+
+  /** encodeValue(snapshot(slot)), without building it. */
+  write(slot: number, w: BinaryWriter): void {
+    w.object(4);
+    w.key('previousClose');
+    w.numberOrNull(this.previousClose[slot], this.previousCloseNull[slot] === 1);
+    w.key('ranges');
+    w.number(this.ranges[slot]);
+    w.key('total');
+    w.number(this.total[slot]);
+    w.key('value');
+    w.numberOrNull(this.value[slot], this.valueNull[slot] === 1);
   }
 }
 
@@ -57,6 +102,26 @@ function trueRange(high: number, low: number, previousClose: number): number {
   return greatest;
 }
 
+/** One average true range: a slot of AtrSlots. */
+export class Atr implements Indicator<[number, number, number], number> {
+  readonly period: number;
+  readonly #slots: AtrSlots;
+
+  constructor(period = 14, saved?: AtrState) {
+    this.#slots = new AtrSlots(period, 1);
+    this.period = period;
+    this.#slots.load(0, saved);
+  }
+
+  update(high: number, low: number, close: number): number | null {
+    return this.#slots.step(0, high, low, close);
+  }
+
+  snapshot(): AtrState {
+    return this.#slots.snapshot(0);
+  }
+}
+
 /** `atr=14`: atr_14 of high, low and close. */
 export const ATR = defineIndicator({
   name: 'atr',
@@ -64,14 +129,17 @@ export const ATR = defineIndicator({
   byDefault: true,
   parse: (numbers) => wholeNumbers(numbers, 1)[0],
   columns: (period) => [`atr_${period}`],
-  create(period, saved) {
+  slots(period, capacity): IndicatorSlots {
     const column = `atr_${period}`;
-    const atr = new Atr(period, saved as AtrState | undefined);
+    const atr = new AtrSlots(period, capacity);
     return {
-      update(c, out) {
-        out[column] = atr.update(c.high, c.low, c.close);
+      grow: (c) => atr.grow(c),
+      load: (slot, saved) => atr.load(slot, saved as AtrState | undefined),
+      update(slot, c, out) {
+        out[column] = atr.step(slot, c.high, c.low, c.close);
       },
-      snapshot: () => atr.snapshot(),
+      snapshot: (slot) => atr.snapshot(slot),
+      write: (slot, w) => atr.write(slot, w),
     };
   },
 });

@@ -1,11 +1,21 @@
 import type { Candle } from '../../market/Candle.ts';
+import type { BinaryWriter } from '../../state/binaryValue.ts';
 
-/** One indicator running for one symbol and interval. */
-export interface RunningIndicator {
-  /** Feed one closed candle; writes the indicator's columns (null during its lookback) into `out`. */
-  update(candle: Candle, out: Record<string, unknown>): void;
-  /** Its state, ready for JSON: `create` resumes from it. */
-  snapshot(): unknown;
+/**
+ * One indicator running for many symbols and intervals, one per slot, its state in arrays (a slot
+ * is one symbol and interval). Slots start empty: `load` each before use.
+ */
+export interface IndicatorSlots {
+  /** Room for slots [0, capacity). */
+  grow(capacity: number): void;
+  /** Start the slot from a snapshot (undefined: afresh). */
+  load(slot: number, saved: unknown): void;
+  /** Feed the slot one closed candle; writes the indicator's columns (null during its lookback) into `out`. */
+  update(slot: number, candle: Candle, out: Record<string, unknown>): void;
+  /** The slot's state, ready for JSON: `load` resumes from it. */
+  snapshot(slot: number): unknown;
+  /** Writes encodeValue(snapshot(slot)) without building the snapshot (the store's flush). */
+  write(slot: number, writer: BinaryWriter): void;
 }
 
 /**
@@ -23,8 +33,8 @@ export interface IndicatorDefinition<Name extends string = string, Params = unkn
   parse?(numbers: number[]): Params;
   /** Its output columns, in order, for these parameters. */
   columns(params: Params): string[];
-  /** A running instance; `saved`, when given, is an earlier instance's snapshot with the same parameters. */
-  create(params: Params, saved: unknown): RunningIndicator;
+  /** Running instances, `capacity` slots to begin with; a slot's snapshot resumes only with the same parameters. */
+  slots(params: Params, capacity: number): IndicatorSlots;
 }
 
 /** Only infers the literal types (the name, whether it is on by default) that IndicatorPeriods is built from. */

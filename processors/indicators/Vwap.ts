@@ -1,5 +1,7 @@
+import type { BinaryWriter } from '../../state/binaryValue.ts';
 import type { Indicator } from './Indicator.ts';
-import { defineIndicator } from './IndicatorDefinition.ts';
+import { defineIndicator, type IndicatorSlots } from './IndicatorDefinition.ts';
+import { grown } from './grown.ts';
 
 const DAY = 86_400_000;
 
@@ -10,34 +12,82 @@ export interface VwapState {
 }
 
 /**
- * Volume-weighted average price of the typical price (h + l + c) / 3, anchored to the UTC day: the
- * sums restart with the first candle of each day. TA-Lib has no VWAP; null while the day has no volume.
+ * Volume-weighted average prices, one per slot, of the typical price (h + l + c) / 3, anchored to the
+ * UTC day: the sums restart with the first candle of each day. TA-Lib has no VWAP; null while the day
+ * has no volume.
  */
+export class VwapSlots {
+  day: Float64Array;
+  /** 1: no day yet. */
+  dayNull: Uint8Array;
+  priceVolume: Float64Array;
+  volume: Float64Array;
+
+  constructor(capacity: number) {
+    this.day = new Float64Array(capacity);
+    this.dayNull = new Uint8Array(capacity);
+    this.priceVolume = new Float64Array(capacity);
+    this.volume = new Float64Array(capacity);
+  }
+
+  grow(capacity: number): void {
+    this.day = grown(this.day, capacity);
+    this.dayNull = grown(this.dayNull, capacity);
+    this.priceVolume = grown(this.priceVolume, capacity);
+    this.volume = grown(this.volume, capacity);
+  }
+
+  load(slot: number, saved: VwapState | undefined): void {
+    this.day[slot] = saved?.day ?? 0;
+    this.dayNull[slot] = saved?.day == null ? 1 : 0;
+    this.priceVolume[slot] = saved?.priceVolume ?? 0;
+    this.volume[slot] = saved?.volume ?? 0;
+  }
+
+  step(slot: number, ts: number, high: number, low: number, close: number, volume: number): number | null {
+    const day = Math.floor(ts / DAY);
+    // `day !== null-or-day`, as the object form compares (NaN never equals itself: a new day each time).
+    if (this.dayNull[slot] === 1 || day !== this.day[slot]) {
+      this.day[slot] = day;
+      this.dayNull[slot] = 0;
+      this.priceVolume[slot] = 0;
+      this.volume[slot] = 0;
+    }
+    this.priceVolume[slot] += ((high + low + close) / 3) * volume;
+    this.volume[slot] += volume;
+    return this.volume[slot] > 0 ? this.priceVolume[slot] / this.volume[slot] : null;
+  }
+
+  snapshot(slot: number): VwapState {
+    return { day: this.dayNull[slot] ? null : this.day[slot], priceVolume: this.priceVolume[slot], volume: this.volume[slot] };
+  }
+
+  /** encodeValue(snapshot(slot)), without building it. */
+  write(slot: number, w: BinaryWriter): void {
+    w.object(3);
+    w.key('day');
+    w.numberOrNull(this.day[slot], this.dayNull[slot] === 1);
+    w.key('priceVolume');
+    w.number(this.priceVolume[slot]);
+    w.key('volume');
+    w.number(this.volume[slot]);
+  }
+}
+
+/** One VWAP: a slot of VwapSlots. */
 export class Vwap implements Indicator<[number, number, number, number, number], number> {
-  #day: number | null;
-  #priceVolume: number;
-  #volume: number;
+  readonly #slots = new VwapSlots(1);
 
   constructor(saved?: VwapState) {
-    this.#day = saved?.day ?? null;
-    this.#priceVolume = saved?.priceVolume ?? 0;
-    this.#volume = saved?.volume ?? 0;
+    this.#slots.load(0, saved);
   }
 
   update(ts: number, high: number, low: number, close: number, volume: number): number | null {
-    const day = Math.floor(ts / DAY);
-    if (day !== this.#day) {
-      this.#day = day;
-      this.#priceVolume = 0;
-      this.#volume = 0;
-    }
-    this.#priceVolume += ((high + low + close) / 3) * volume;
-    this.#volume += volume;
-    return this.#volume > 0 ? this.#priceVolume / this.#volume : null;
+    return this.#slots.step(0, ts, high, low, close, volume);
   }
 
   snapshot(): VwapState {
-    return { day: this.#day, priceVolume: this.#priceVolume, volume: this.#volume };
+    return this.#slots.snapshot(0);
   }
 }
 
@@ -47,13 +97,16 @@ export const VWAP = defineIndicator({
   defaults: {},
   byDefault: true,
   columns: () => ['vwap'],
-  create(_, saved) {
-    const vwap = new Vwap(saved as VwapState | undefined);
+  slots(_, capacity): IndicatorSlots {
+    const vwap = new VwapSlots(capacity);
     return {
-      update(c, out) {
-        out.vwap = vwap.update(c.ts, c.high, c.low, c.close, c.volume);
+      grow: (c) => vwap.grow(c),
+      load: (slot, saved) => vwap.load(slot, saved as VwapState | undefined),
+      update(slot, c, out) {
+        out.vwap = vwap.step(slot, c.ts, c.high, c.low, c.close, c.volume);
       },
-      snapshot: () => vwap.snapshot(),
+      snapshot: (slot) => vwap.snapshot(slot),
+      write: (slot, w) => vwap.write(slot, w),
     };
   },
 });

@@ -110,4 +110,24 @@ describe('TopologyTestDriver', () => {
     expect(second.readValues('running-out')).toEqual([{ key: 'a', total: 5 }]);
     await second.close();
   });
+
+  it('pipeBatch gives a task its records as one batch, meaning what piping them one by one means', async () => {
+    const rows = [
+      { key: 'a', value: { amount: 1 }, timestamp: 1_000 },
+      { key: 'a', value: { amount: -1 }, timestamp: 9_000 },
+      { key: 'a', value: { amount: 2 }, timestamp: 12_000 }, // crosses 10 s: totals punctuate after this row
+      { key: 'a', value: { amount: 4 }, timestamp: 11_000 },
+      { key: 'a', value: { amount: -5 }, timestamp: 25_000 },
+      { key: 'a', value: { amount: 8 }, timestamp: 26_000 },
+    ];
+    const read = (driver: TopologyTestDriver) => ['running-out', 'totals-out', 'dead-letter'].map((sink) => driver.readOutput(sink));
+    const oneByOne = await TopologyTestDriver.create(summing());
+    for (const r of rows) oneByOne.pipeInput('in', r.key, r.value, r.timestamp);
+    const batched = await TopologyTestDriver.create(summing());
+    batched.pipeBatch('in', rows);
+    expect(read(batched)).toStrictEqual(read(oneByOne));
+    expect(read(oneByOne)).toEqual([[], [], []]); // read empties the outputs
+    await oneByOne.close();
+    await batched.close();
+  });
 });
