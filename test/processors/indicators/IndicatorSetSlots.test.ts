@@ -106,7 +106,7 @@ describe('IndicatorSetSlots', () => {
       stoch: { fastK: 3, slowK: 2, slowD: 2 },
       sma: [2, 3],
       ema: [2],
-      macd: [2, 3, 2],
+      macd: [2, 3, 2] as const,
       bb: { period: 2, deviations: 2 },
     };
     fc.assert(
