@@ -559,18 +559,14 @@ function encodeCommit(
       for (let r = 0; r < rows.rows; r++) ids[r] = rows.symbol[order[r]];
       const columns: ColumnData[] = [
         { name: 'symbol', type: 'string', ids, names: job.names },
-        ...FEATURE_COLUMNS.map((name, i): ColumnData => ({ name, type: i === TS ? 'int64' : 'double', values: sorted[i] })),
+        ...FEATURE_COLUMNS.map((name, i): ColumnData => featureColumn(name, i, sorted[i])),
       ];
       files.push({ path: `${dir}/${name}`, bytes: encoder.encode(columns, rows.rows) });
     } else {
       for (let s = 0; s < job.names.length; s++) {
         const [from, to] = [starts[s], starts[s + 1]];
         if (from === to) continue;
-        const columns = FEATURE_COLUMNS.map((name, i): ColumnData => ({
-          name,
-          type: i === TS ? 'int64' : 'double',
-          values: sorted[i].subarray(from, to),
-        }));
+        const columns = FEATURE_COLUMNS.map((name, i): ColumnData => featureColumn(name, i, sorted[i].subarray(from, to)));
         files.push({ path: `${dir}/symbol=${job.names[s]}/${name}`, bytes: encoder.encode(columns, to - from) });
       }
     }
@@ -667,4 +663,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   console.log(JSON.stringify(await runYardstick({ input, output, layout, commitEvery })));
+}
+
+/** A feature column as the backfill's sink writes it: ts a TIMESTAMP (epoch ms, UTC), the rest nullable doubles. */
+function featureColumn(name: string, i: number, values: Float64Array): ColumnData {
+  return i === TS ? { name, type: 'int64', timestamp: true, values } : { name, type: 'double', values };
 }

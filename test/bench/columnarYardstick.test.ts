@@ -124,7 +124,7 @@ describe('the columnar yardstick', () => {
     await runYardstick({ input: join(dir, 'candles.parquet'), output });
     // The same rows with one close nudged by 1e-12 of itself: the comparison must see it.
     const file = join(output, 'interval=1h', 'part-000001.parquet');
-    await con.run(`COPY (SELECT * REPLACE (CASE WHEN symbol = 'S0002-USDT' AND ts = ${T0} THEN close * (1 + 1e-12) ELSE close END AS close)
+    await con.run(`COPY (SELECT * REPLACE (CASE WHEN symbol = 'S0002-USDT' AND epoch_ms(ts) = ${T0} THEN close * (1 + 1e-12) ELSE close END AS close)
       FROM read_parquet('${file}')) TO '${file}.new' (FORMAT parquet)`);
     await rm(file);
     await writeFile(file, await readFile(`${file}.new`));
