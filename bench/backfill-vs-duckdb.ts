@@ -84,7 +84,11 @@ function yardstick(out: string, layout: 'interval' | 'symbol'): Figures {
 
 const full = 'clean, 1m/5m/1h/1d candles, 13 indicator columns';
 const contenders: Contender[] = [
-  { label: 'candlestream backfill (1 thread)', work: `${full}, one file per interval and symbol`, run: (out) => backfill(out) },
+  {
+    label: 'candlestream backfill (1 thread)',
+    work: `${full}, interval=…/date=… parts, a file per interval, day and commit`,
+    run: (out) => backfill(out),
+  },
   { label: 'yardstick, one file per interval', work: `${full}; a minimal columnar loop`, run: (out) => yardstick(out, 'interval') },
   {
     label: 'yardstick, one file per interval and symbol',
