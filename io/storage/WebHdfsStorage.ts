@@ -11,7 +11,11 @@ export interface WebHdfsOptions {
   user?: string;
   /** A delegation token (from `hdfs fetchdt` or a job's credentials), used instead of the user name. */
   token?: string;
+  /** A call whose connection stays silent this long fails (default 120 s): a stalled node never hangs a run. */
+  timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 interface FileStatus {
   pathSuffix: string;
@@ -78,15 +82,16 @@ export class WebHdfsStorage implements Storage {
   async write(path: string, bytes: Uint8Array): Promise<void> {
     // Step one: the NameNode names a DataNode (noredirect: as JSON rather than a 307 without the body).
     const { Location } = (await this.#json('PUT', path, 'CREATE', { overwrite: true, noredirect: true })) as { Location: string };
-    await upload(Location, bytes, this.uri(path));
+    await upload(Location, bytes, this.uri(path), this.#timeoutMs);
   }
 
   async rename(from: string, to: string): Promise<void> {
     const parent = to.slice(0, to.lastIndexOf('/')) || '/';
     await this.#json('PUT', parent, 'MKDIRS');
     let { boolean: done } = (await this.#json('PUT', from, 'RENAME', { destination: to })) as { boolean: boolean };
-    if (!done && (await this.stat(to))) {
+    if (!done && (await this.stat(to)) && (await this.stat(from))) {
       // HDFS does not rename onto an existing file: remove it first (readers may briefly miss it).
+      // Only while the source exists: without it, removing the destination would lose the only copy.
       await this.remove(to);
       ({ boolean: done } = (await this.#json('PUT', from, 'RENAME', { destination: to })) as { boolean: boolean });
     }
@@ -97,6 +102,10 @@ export class WebHdfsStorage implements Storage {
     await this.#json('DELETE', path, 'DELETE', { recursive: true });
   }
 
+  get #timeoutMs(): number {
+    return this.#o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
   async #json(method: string, path: string, op: string, params: Record<string, string | number | boolean> = {}): Promise<unknown> {
     return JSON.parse((await body(await this.#call(method, path, op, params))).toString());
   }
@@ -104,12 +113,13 @@ export class WebHdfsStorage implements Storage {
   async #call(method: string, path: string, op: string, params: Record<string, string | number | boolean> = {}): Promise<IncomingMessage> {
     const url = webHdfsUrl(this.#o.namenode, path, op, params, this.#o);
     // A keep-alive connection the NameNode has closed fails the next request on it: calls that can
-    // be repeated safely (reads, MKDIRS, DELETE) are tried again, the others fail as they are.
-    const repeatable = method === 'GET' || op === 'MKDIRS' || op === 'DELETE';
+    // be repeated safely (reads, MKDIRS, DELETE, and CREATE's first step, which only names a DataNode)
+    // are tried again, the others fail as they are.
+    const repeatable = method === 'GET' || op === 'MKDIRS' || op === 'DELETE' || op === 'CREATE';
     let response: IncomingMessage | undefined;
     for (let attempt = 1; !response; attempt++) {
       try {
-        response = await call(method, url);
+        response = await call(method, url, this.#timeoutMs);
       } catch (e) {
         if (repeatable && attempt < 3) {
           await new Promise((r) => setTimeout(r, 100 * attempt));
@@ -148,11 +158,15 @@ function entry(path: string, name: string, s: FileStatus): StorageEntry {
 }
 
 /** One HTTP call; a read's redirect from the NameNode to a DataNode is followed. */
-async function call(method: string, url: URL): Promise<IncomingMessage> {
+async function call(method: string, url: URL, timeoutMs: number): Promise<IncomingMessage> {
   for (let hops = 0; ; hops++) {
-    const response = await new Promise<IncomingMessage>((resolve, reject) =>
-      (url.protocol === 'https:' ? requestTls : request)(url, { method }, resolve).on('error', reject).end(),
-    );
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? requestTls : request)(url, { method, timeout: timeoutMs }, resolve);
+      req
+        .on('error', reject)
+        .on('timeout', () => req.destroy(silence(timeoutMs)))
+        .end();
+    });
     const location = response.headers.location;
     if (method !== 'GET' || !location || ![301, 302, 303, 307, 308].includes(response.statusCode!) || hops === 5) return response;
     response.resume(); // drop the redirect's body, freeing its connection
@@ -181,13 +195,18 @@ function webHdfsError(status: number, text: string, what: string): WebHdfsError 
   return new WebHdfsError(`${what}: HTTP ${status} ${why}`, status, remote?.exception);
 }
 
+/** The socket's idle timeout also covers a body that stops arriving: the reader gets this error. */
+function silence(timeoutMs: number): Error {
+  return new Error(`no data for ${timeoutMs / 1000} s`);
+}
+
 /** The DataNode step of a write (see the class comment for why it is not fetch). */
-function upload(location: string, bytes: Uint8Array, what: string): Promise<void> {
+function upload(location: string, bytes: Uint8Array, what: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const send = location.startsWith('https:') ? requestTls : request;
     const req = send(
       location,
-      { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': bytes.length } },
+      { method: 'PUT', timeout: timeoutMs, headers: { 'content-type': 'application/octet-stream', 'content-length': bytes.length } },
       (res) => {
         body(res).then((text) => {
           if (res.statusCode! >= 200 && res.statusCode! < 300) resolve();
@@ -195,6 +214,7 @@ function upload(location: string, bytes: Uint8Array, what: string): Promise<void
         }, reject);
       },
     );
+    req.on('timeout', () => req.destroy(silence(timeoutMs)));
     req.on('error', (e) =>
       reject(new WebHdfsError(`CREATE ${what}: the DataNode at ${location.split('?')[0]} does not answer (${e.message})`, 0, undefined)),
     );

@@ -46,4 +46,21 @@ describe('WebHdfsStorage transport', () => {
     const storage = new WebHdfsStorage({ namenode: await serve(body), authority: 'hdfs://test' });
     expect(Buffer.from(await storage.read('/x', 0, body.length)).toString()).toBe('parquet bytes');
   });
+
+  it('a node that stalls (no answer, or a body that stops) fails the call, naming it, instead of hanging the run', async () => {
+    server = createServer((socket) => {
+      socket.once('data', (request) => {
+        // Headers and half the body of a read, then silence; any other call: no answer at all.
+        if (request.toString().includes('op=OPEN')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n' + 'x'.repeat(50));
+      });
+    });
+    const namenode = await new Promise<string>((resolve) =>
+      server!.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as { port: number }).port}`)),
+    );
+    const storage = new WebHdfsStorage({ namenode, authority: 'hdfs://test', timeoutMs: 200 });
+    const started = performance.now();
+    await expect(storage.stat('/x')).rejects.toThrow(/hdfs:\/\/test\/x: WebHDFS at .* does not answer \(no data for 0.2 s\)/);
+    await expect(storage.read('/x', 0, 100)).rejects.toThrow(/no data for 0.2 s|aborted/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
 });
