@@ -13,6 +13,7 @@ import { externalSignalInput } from '../backfill/externalSignalInput.ts';
 import { parseSinkUri, sinkTarget, type SinkOptions, type SinkTarget } from '../io/parseSinkUri.ts';
 import { OutputClosed } from '../io/JsonlWriter.ts';
 import type { ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
+import { FEATURE_LAYOUT_VERSION } from '../io/parquet/DatasetLayout.ts';
 import type { HdfsSettings } from '../io/storage/storageFor.ts';
 import {
   externalFileNames,
@@ -277,6 +278,7 @@ async function jobFingerprint(
   const modelId = model && { name: model.name, version: model.version, dir: model.dir };
   // The keys in this order: another order would make every earlier checkpoint another job's.
   fingerprint.update(JSON.stringify({ market, partitions, from, to, symbol, exchange, sink, signals, model: modelId }));
+  fingerprint.update(`feature layout ${FEATURE_LAYOUT_VERSION}`);
   // A resumed run must score with the very model (and manifest) it started with.
   if (model) for (const file of [MODEL_FILE, MANIFEST_FILE]) fingerprint.update(await readFile(join(model.dir, file)));
   for (const input of inputs) {

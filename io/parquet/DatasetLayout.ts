@@ -6,6 +6,8 @@ const DAY_MS = 86_400_000;
 export interface DatasetLayout {
   /** Columns kept in the path only, not in the files (Spark's convention for partition columns). */
   readonly pathColumns: readonly string[];
+  /** The partition keys of its directories, outermost first (`interval`, `date`): readers refuse a dataset that mixes others in. */
+  readonly directoryKeys: readonly string[];
   /** A row's directory below the dataset's root, e.g. `interval=1m/date=2023-03-01`. */
   directoryOf(value: Record<string, unknown>): string;
   /** Rows within a part are sorted by this string column, then this number column; undefined: arrival order. */
@@ -18,10 +20,17 @@ export interface DatasetLayout {
 export function hiveLayout(partitionBy: readonly string[]): DatasetLayout {
   return {
     pathColumns: partitionBy,
+    directoryKeys: partitionBy,
     directoryOf: (value) => partitionBy.map((p) => `${p}=${String(value[p])}`).join('/'),
     maxRowsPerPart: Infinity,
   };
 }
+
+/**
+ * The feature layout's version, part of a backfill's job fingerprint: a run interrupted under another
+ * layout (1: interval=…/symbol=…/, INT64 ts) is not resumed into this one, which would mix the two.
+ */
+export const FEATURE_LAYOUT_VERSION = 2;
 
 /** Rows per feature part: about 60 MB of Parquet, the file size Spark and DuckDB read well, bounding what one encode holds. */
 export const MAX_FEATURE_ROWS_PER_PART = 500_000;
@@ -38,6 +47,7 @@ export function featureLayout(maxRowsPerPart = MAX_FEATURE_ROWS_PER_PART): Datas
   const directories = new Map<unknown, Map<number, string>>();
   return {
     pathColumns: ['interval'],
+    directoryKeys: ['interval', 'date'],
     directoryOf: (value) => {
       const { interval, ts } = value;
       if (typeof ts !== 'number' || !Number.isFinite(ts)) throw new Error(`a row without a numeric ts: ${JSON.stringify(value)}`);

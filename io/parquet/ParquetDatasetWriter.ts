@@ -1,3 +1,4 @@
+import { hivePartitionValues } from '../hivePartitions.ts';
 import { OutputRefused, type OutputMode, type OutputWriter } from '../OutputWriter.ts';
 import type { StreamRecord } from '../../topology/StreamRecord.ts';
 import { walk, type Storage, type StorageEntry } from '../storage/Storage.ts';
@@ -208,9 +209,25 @@ export class ParquetDatasetWriter implements OutputWriter {
           'move them or choose another sink',
       );
     }
+    // Appending to our own earlier output in another layout (the one before interval=…/date=…) would leave a
+    // dataset DuckDB and Spark refuse whole (mixed partition keys). Others' files beside it stay their business.
+    const otherLayout = this.#mode === 'append' && others.find((f) => visible(f.name) && runOf(f) && !this.#inLayout(f));
+    if (otherLayout) {
+      throw new OutputRefused(
+        `${where} holds files in another layout (${this.#storage.uri(otherLayout.path)}; this sink writes ` +
+          `${this.#layout.directoryKeys.map((k) => `${k}=…`).join('/')}/): readers refuse a dataset whose directories mix ` +
+          'partition keys; --mode overwrite replaces what candlestream wrote there, or choose another sink',
+      );
+    }
     const replaced = this.#mode === 'overwrite' ? others.filter((f) => runOf(f)) : [];
     const runs = this.#mode === 'overwrite' ? [run] : listed.includes(run) ? listed : [...listed, run];
     return { remove: [...files.filter((f) => own(f)), ...replaced], runs };
+  }
+
+  /** Whether a file's directories are the partition keys this sink writes, in its order. */
+  #inLayout(entry: StorageEntry): boolean {
+    const keys = Object.keys(hivePartitionValues(entry.path.slice(this.dir.length + 1)));
+    return keys.join('/') === this.#layout.directoryKeys.join('/');
   }
 
   async #readMarker(path: string): Promise<string[]> {

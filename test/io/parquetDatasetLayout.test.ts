@@ -136,6 +136,22 @@ describe('the features layout: interval=…/date=…/, symbol a column, sorted, 
     expect(await files(path)).toEqual(['_candlestream.json', bucket, foreign].sort());
   });
 
+  it('refuses to append to a dataset of the layout before (readers refuse mixed partition keys); overwrite replaces it', async () => {
+    const path = join(dir, 'old-beside');
+    const earlier = 'fedcba987654';
+    const old = `interval=1m/symbol=BTC-USDT/part-000001-${earlier}.parquet`;
+    await mkdir(join(path, 'interval=1m/symbol=BTC-USDT'), { recursive: true });
+    await writeFile(join(path, old), old);
+    await writeFile(join(path, '_candlestream.json'), JSON.stringify({ runs: [earlier] }));
+    const { storage } = storageFor(path);
+    await expect(new ParquetDatasetWriter(storage, path, columns, featureLayout(4), 'append').resume(undefined, RUN)).rejects.toThrow(
+      /holds files in another layout \(.*interval=1m\/symbol=BTC-USDT\/part-000001-fedcba987654\.parquet; this sink writes interval=…\/date=…\/\)/,
+    );
+    expect(await files(path)).toEqual(['_candlestream.json', old].sort());
+    await new ParquetDatasetWriter(storage, path, columns, featureLayout(4), 'overwrite').resume(undefined, RUN);
+    expect(await files(path)).toEqual(['_candlestream.json']);
+  });
+
   it('gives a resumed writer the same bytes as an uninterrupted one', async () => {
     const commits = [rows('1m', 60_000, 4), rows('1m', 60_000, 4).map((r) => ({ ...r, ts: r.ts + 3_600_000 }))];
     const whole = join(dir, 'whole');
