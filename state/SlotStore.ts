@@ -17,7 +17,7 @@ export interface SlotStoreOptions {
 
 /**
  * A key-value store whose working set is not held as values but by its owner, in arrays indexed by
- * an integer slot (per symbol and interval, say): the hot path touches no string and no Map. The
+ * an integer slot (per symbol and interval, say): the store itself touches no string and no Map per write. The
  * owner binds each slot to its key once, marks it `changed` when it writes it, and lends the store a
  * codec. Persistence is the key-value store's, byte for byte: a flush writes each changed slot under
  * its key with the bytes `encodeValue` gives for the owner's object (CachedKeyValueStore's layout, so

@@ -25,7 +25,7 @@ export interface ProcessorContext<Out = unknown> {
 
 /** The context a task gives every processor; a BatchProcessor uses the batch part. */
 export interface BatchContext<Out = unknown> extends ProcessorContext<Out> {
-  /** The task's interned symbols (shared by the tasks of one process). */
+  /** The task's interned symbols (its own, unless whoever made the task shares one across tasks). */
   readonly symbols: SymbolTable;
   /** Work on row i of the batch being processed next: what follows is caused by it. */
   at(i: number): void;

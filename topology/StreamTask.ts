@@ -16,7 +16,7 @@ export interface StreamTaskOptions {
   stateDir?: string;
   /** Receives every record that reaches a sink, and dead letters under DEAD_LETTER. */
   emit: Emit;
-  /** Interned symbols, shared by the tasks of one process; the task's own when absent. */
+  /** Interned symbols, to share one table across tasks (the test driver does); the task's own when absent. */
   symbols?: SymbolTable;
   /**
    * Pass each record depth first through the processors, as before batches: the meaning the batch
