@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeSyntheticCandles } from './syntheticCandles.ts';
+import { backfillJob } from './backfillJob.ts';
 import { median, timedRun, type TimedRun } from './timedRun.ts';
 import { PHASES, profileBreakdown, type Phase } from './cpuProfileBreakdown.ts';
 import type { YardstickSummary } from './columnar-yardstick.ts';
@@ -54,22 +55,7 @@ interface Contender {
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
 
 function backfill(out: string, nodeFlags: string[] = []): Figures {
-  const r = timedRun('candlestream backfill', process.execPath, [
-    ...nodeFlags,
-    'cli/candlestream.ts',
-    'backfill',
-    '--source',
-    input,
-    '--sink',
-    `parquet:${out}/features`,
-    '--dead-letter',
-    `jsonl:${out}/dead-letter.jsonl`,
-    '--state-dir',
-    `${out}/state`,
-    '--fresh',
-    '--commit-every',
-    '1000000',
-  ]);
+  const r = timedRun('candlestream backfill', process.execPath, [...nodeFlags, ...backfillJob(input, out)]);
   const summary = /([\d,]+) records in, ([\d,]+) features out in [\d.]+ s .*dead letters: ([^;]*);/.exec(r.stderr);
   if (!summary) throw new Error(`unexpected backfill summary: ${r.stderr.slice(-2000)}`);
   if (summary[3] !== 'none') throw new Error(`candlestream backfill: dead letters ${summary[3]}`);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeSyntheticCandles } from './syntheticCandles.ts';
+import { backfillJob } from './backfillJob.ts';
 import { median, timedRun } from './timedRun.ts';
 import type { YardstickSummary } from './columnar-yardstick.ts';
 
@@ -47,21 +48,7 @@ interface Measured {
 function backfill(input: string): Measured {
   const out = `${work}/backfill`;
   rmSync(out, { recursive: true, force: true });
-  const r = timedRun('candlestream backfill', process.execPath, [
-    'cli/candlestream.ts',
-    'backfill',
-    '--source',
-    input,
-    '--sink',
-    `parquet:${out}/features`,
-    '--dead-letter',
-    `jsonl:${out}/dead-letter.jsonl`,
-    '--state-dir',
-    `${out}/state`,
-    '--fresh',
-    '--commit-every',
-    '1000000',
-  ]);
+  const r = timedRun('candlestream backfill', process.execPath, backfillJob(input, out));
   const summary = /([\d,]+) features out in .*dead letters: ([^;]*);/.exec(r.stderr);
   if (!summary || summary[2] !== 'none') throw new Error(`unexpected backfill summary: ${r.stderr.slice(-2000)}`);
   return { cpu: r.cpu, rows: Number(summary[1].replaceAll(',', '')), files: files(`${out}/features`) };
