@@ -4,8 +4,9 @@ import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
 import { TopicArchive } from '../landing/archive/TopicArchive.ts';
 import { storageFor } from '../io/storage/storageFor.ts';
 import { ConsumerService } from '../live/ConsumerService.ts';
-import { jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
+import { jsonOrAvroSerde } from '../live/registrySerdes.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
+import { REGISTRY_SETTINGS, REGISTRY_USER_INFO_HELP, registryFrom } from './registryFlags.ts';
 import { hdfsSettings } from './hdfsFlags.ts';
 import { printable, resolveSettings, type SettingSpec } from './settings.ts';
 import { UsageError } from './UsageError.ts';
@@ -29,6 +30,7 @@ Settings as for run: flags, CANDLESTREAM_<FLAG> variables, --config FILE, defaul
   --dead-letter-topic T    unreadable messages, with reason headers (default crypto-dead-letter)
   --session-timeout-ms N   consumer group session timeout (default 30000)
   --registry URL           schema registry, for Avro input
+${REGISTRY_USER_INFO_HELP}
   --webhdfs URL, --hdfs-user NAME, --hdfs-token T: how to reach HDFS, as for backfill
   --log-level LEVEL        trace, debug, info (default), warn, error
   --config FILE            settings as JSON
@@ -44,7 +46,7 @@ export const ARCHIVE_SETTINGS: Record<string, SettingSpec> = {
   'roll-ms': { type: 'string', default: '600000' },
   'dead-letter-topic': { type: 'string', default: DEFAULT_TOPICS.deadLetter },
   'session-timeout-ms': { type: 'string', default: '30000' },
-  registry: { type: 'string' },
+  ...REGISTRY_SETTINGS,
   webhdfs: { type: 'string' },
   'hdfs-user': { type: 'string' },
   'hdfs-token': { type: 'string', secret: true },
@@ -61,8 +63,8 @@ export async function archiveCommand(args: string[]): Promise<void> {
   const rollBytes = wholeNumber(s['roll-bytes'], '--roll-bytes');
   const rollMs = wholeNumber(s['roll-ms'], '--roll-ms');
   const topic = String(s.input);
+  const serde = jsonOrAvroSerde(registryFrom(s));
   const { storage, path } = storageFor(String(s.out), hdfsSettings(s));
-  const serde = jsonOrAvroSerde(s.registry ? schemaRegistry(String(s.registry)) : undefined);
   const kafka = kafkaClient(s, 'candlestream-archive', log);
   const sessionTimeout = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
   const consumer = kafka.consumer({

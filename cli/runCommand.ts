@@ -11,15 +11,15 @@ import { featureSchema, signalSchema } from '../market/avroSchemas.ts';
 import { KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
 import { ConsumerService } from '../live/ConsumerService.ts';
 import { StreamsMetrics } from '../live/StreamsMetrics.ts';
-import { avroSerde, jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
+import { avroSerde, jsonOrAvroSerde } from '../live/registrySerdes.ts';
 import type { Serde } from '../live/Serde.ts';
 import { ConfigurationError } from '../live/ensureTopics.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
+import { REGISTRY_SETTINGS, REGISTRY_USER_INFO_HELP, registryFrom } from './registryFlags.ts';
 import {
   clientProperties,
   fromKafkaStreamsNames,
   guaranteeName,
-  registryUserInfo,
   withClientProperties,
   withKafkaStreamsNames,
 } from './kafkaStreamsConfig.ts';
@@ -62,8 +62,7 @@ ${MODEL_HELP}
   --format json|avro       output encoding (default json); avro needs --registry. Input is JSON or
                            registry Avro, told apart per message
   --registry URL           Confluent-API schema registry
-  --registry-user-info U:P Basic authentication to it, as Confluent's basic.auth.user.info (prefer
-                           CANDLESTREAM_REGISTRY_USER_INFO: it is never logged)
+${REGISTRY_USER_INFO_HELP}
   Topics that must exist: --input, and --external when --external-names names a signal. The others
   (outputs, dead letters, changelogs, repartition) are created when missing.
 Topology options:
@@ -105,8 +104,7 @@ const OWN_SETTINGS: Record<string, SettingSpec> = {
   'hdfs-token': { type: 'string', secret: true },
   'dead-letter-topic': { type: 'string', default: DEFAULT_TOPICS.deadLetter },
   format: { type: 'string', default: 'json' },
-  registry: { type: 'string' },
-  'registry-user-info': { type: 'string', secret: true },
+  ...REGISTRY_SETTINGS,
   guarantee: { type: 'string', default: 'exactly_once' },
   'commit-interval-ms': { type: 'string' },
   'state-dir': { type: 'string', default: '.candlestream/run' },
@@ -220,7 +218,7 @@ async function marketAndModel(s: Settings, log: Logger, metrics: StreamsMetrics)
 
 /** Input is JSON or registry Avro, told apart per message; outputs are JSON, or Avro with --format avro. */
 function serdesFor(s: Settings, market: MarketTopologyOptions): Map<string, Serde> {
-  const registry = s.registry ? schemaRegistry(String(s.registry), registryUserInfo(s['registry-user-info'])) : undefined;
+  const registry = registryFrom(s);
   const serdes = new Map<string, Serde>([
     [NODES.prices, jsonOrAvroSerde(registry)],
     [NODES.external, jsonOrAvroSerde(registry)],

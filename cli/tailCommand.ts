@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import type { Consumer } from 'kafkajs';
 import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
-import { jsonOrAvroSerde, schemaRegistry } from '../live/registrySerdes.ts';
+import { jsonOrAvroSerde } from '../live/registrySerdes.ts';
 import type { Serde } from '../live/Serde.ts';
 import { KAFKA_HELP, KAFKA_SETTINGS, kafkaClient } from './kafkaClient.ts';
+import { REGISTRY_SETTINGS, REGISTRY_USER_INFO_HELP, registryFrom } from './registryFlags.ts';
 import { resolveSettings, SETTINGS_HELP } from './settings.ts';
 import { wholeNumber } from './flagValues.ts';
 
@@ -18,6 +19,7 @@ ${SETTINGS_HELP}
   --from-beginning         from the start of the topic, not only what arrives from now on
   --idle-exit SECONDS      exit after this long without a new record (default: never)
   --registry URL           decode registry Avro as well as JSON
+${REGISTRY_USER_INFO_HELP}
 ${KAFKA_HELP}`;
 
 export const TAIL_SETTINGS = {
@@ -25,13 +27,13 @@ export const TAIL_SETTINGS = {
   topic: { type: 'string', default: DEFAULT_TOPICS.signals },
   'from-beginning': { type: 'boolean', default: false },
   'idle-exit': { type: 'string' },
-  registry: { type: 'string' },
+  ...REGISTRY_SETTINGS,
 } as const;
 
 export async function tailCommand(args: string[]): Promise<void> {
   const s = resolveSettings(TAIL_SETTINGS, args, process.env);
   const idleMs = s['idle-exit'] === undefined ? undefined : wholeNumber(s['idle-exit'], '--idle-exit') * 1000;
-  const serde = jsonOrAvroSerde(s.registry ? schemaRegistry(s.registry) : undefined);
+  const serde = jsonOrAvroSerde(registryFrom(s));
   const kafka = kafkaClient(s, 'candlestream-tail', pino({ level: 'error' }, pino.destination(2)));
   const groupId = `candlestream-tail-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
