@@ -6,6 +6,7 @@ import { ParquetDatasetWriter, type ColumnSpec } from '../../io/parquet/ParquetD
 import { hiveLayout } from '../../io/parquet/DatasetLayout.ts';
 import { readParquetRows } from '../../io/parquet/ParquetRowReader.ts';
 import { storedParquet } from '../../io/parquet/storedParquet.ts';
+import { refuseOlderTimeColumns } from '../../io/parquet/refuseOlderTimeColumns.ts';
 import type { Storage, StorageEntry } from '../../io/storage/Storage.ts';
 import { storageFor, type HdfsSettings } from '../../io/storage/storageFor.ts';
 import { canonicalCandle, type CandleDefaults, type Rejection } from './canonicalRow.ts';
@@ -16,7 +17,7 @@ import { PartitionRows } from './PartitionRows.ts';
 
 /** The landed rows' columns; `symbol` and `date` (the UTC day of ts) are in the path only. */
 export const IMPORT_COLUMNS: ColumnSpec[] = [
-  { name: 'ts', type: 'int64' },
+  { name: 'ts', type: 'timestamp' },
   { name: 'open', type: 'double' },
   { name: 'high', type: 'double' },
   { name: 'low', type: 'double' },
@@ -99,6 +100,8 @@ export async function importExports(options: ImportOptions): Promise<ImportSumma
   const root = path.replace(/(.)\/+$/, '$1');
   const top = await storage.stat(root);
   if (top && !top.directory) throw new Error(`${storage.uri(root)}: not a directory`);
+  // The partitions a run rewrites would say TIMESTAMP, the others INT64: checked before anything is written.
+  await refuseOlderTimeColumns(storage, root, IMPORT_COLUMNS, 'import into another --out (backfill --source reads both)');
 
   const { sources, skipped } = await findExportSources(options.sources, {
     hdfs: options.hdfs,

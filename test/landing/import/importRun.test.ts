@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { importExports, type ImportOptions } from '../../../landing/import/importRun.ts';
+import { importExports, IMPORT_COLUMNS, type ImportOptions } from '../../../landing/import/importRun.ts';
 import { openEntry, readZipDirectory } from '../../../landing/import/zipArchive.ts';
 import { JsonlWriter } from '../../../io/JsonlWriter.ts';
 import { LocalStorage } from '../../../io/storage/LocalStorage.ts';
+import { ColumnBuffer } from '../../../io/parquet/ColumnBuffer.ts';
+import { readParquetRows } from '../../../io/parquet/ParquetRowReader.ts';
 import { makeZip } from './makeZip.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -51,13 +53,13 @@ interface Landed {
   interval: string;
 }
 
-/** The dataset as DuckDB reads it (Hive partitions as columns), ordered by symbol and ts. */
+/** The dataset as DuckDB reads it (Hive partitions as columns), ordered by symbol and ts; ts (a TIMESTAMPTZ) as epoch ms. */
 async function readBack(dataset: string): Promise<Landed[]> {
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   try {
     const reader = await con.runAndReadAll(
-      `SELECT symbol, CAST(date AS VARCHAR) AS date, ts, open, high, low, close, volume, exchange, interval FROM read_parquet('${dataset}/**/*.parquet', hive_partitioning = true) ORDER BY symbol, ts`,
+      `SELECT symbol, CAST(date AS VARCHAR) AS date, epoch_ms(ts) AS ts, open, high, low, close, volume, exchange, interval FROM read_parquet('${dataset}/**/*.parquet', hive_partitioning = true) ORDER BY symbol, ts`,
     );
     return reader.getRowObjects().map((r) => ({ ...r, ts: Number(r.ts) }) as unknown as Landed);
   } finally {
@@ -74,6 +76,21 @@ async function columnTypes(dataset: string): Promise<string[]> {
   } finally {
     con.closeSync();
   }
+}
+
+/**
+ * A copy of a landed dataset as import wrote it before ts was a TIMESTAMP: every file rewritten with
+ * ts a plain INT64 (epoch ms), the other columns as they are.
+ */
+async function asOlderDataset(from: string, to: string): Promise<void> {
+  const older = IMPORT_COLUMNS.map((c) => (c.name === 'ts' ? { ...c, type: 'int64' as const } : c));
+  for (const file of (await files(from)).filter((f) => f.endsWith('.parquet'))) {
+    const buffer = new ColumnBuffer(older);
+    for await (const batch of readParquetRows(join(from, file))) for (const { row } of batch) buffer.append(row);
+    await mkdir(dirname(join(to, file)), { recursive: true });
+    await writeFile(join(to, file), buffer.encode());
+  }
+  expect(await columnTypes(to)).toContain('ts BIGINT');
 }
 
 /** Every file under a directory, relative to it. */
@@ -136,7 +153,7 @@ describe('import: exchange exports → Parquet', () => {
       'symbol=SOL-USDT/date=2024-03-11/part-000001.parquet',
     ]);
     expect(await columnTypes(out)).toEqual([
-      'ts BIGINT',
+      'ts TIMESTAMP WITH TIME ZONE',
       'open DOUBLE',
       'high DOUBLE',
       'low DOUBLE',
@@ -400,6 +417,44 @@ describe('import: exchange exports → Parquet', () => {
     const [a, b] = [await readFile(join(work, 'original.jsonl')), await readFile(join(work, 'landed.jsonl'))];
     expect(a.length).toBeGreaterThan(1_000_000);
     expect(b.equals(a)).toBe(true);
+
+    // A dataset landed before ts was a TIMESTAMP is read as it was.
+    await asOlderDataset(join(work, 'landed'), join(work, 'landed-int64'));
+    const older = candlestream(
+      work,
+      'backfill',
+      '--source',
+      'landed-int64',
+      '--sink',
+      'jsonl:older.jsonl',
+      '--state-dir',
+      'state-older',
+      '--quiet',
+    );
+    expect([older.code, older.stderr]).toEqual([0, '']);
+    expect((await readFile(join(work, 'older.jsonl'))).equals(a)).toBe(true);
+  });
+
+  it('refuses to add to a dataset landed before ts was a TIMESTAMP, naming a file, and changes nothing (DuckDB refuses a column of two types)', async () => {
+    await run(join(dir, 'older-source'), [KRAKEN]);
+    const out = join(dir, 'older');
+    await asOlderDataset(join(dir, 'older-source'), out);
+    const before = await Promise.all((await files(out)).map(async (f) => [f, await readFile(join(out, f))]));
+    const refusal =
+      /older\/symbol=BTC-USD\/date=2024-01-0[12]\/part-000001\.parquet: ts is a plain INT64 .*two types.*: import into another --out/;
+    await expect(run(out, [KRAKEN, WITH_HEADER])).rejects.toThrow(refusal);
+    const cli = candlestream(dir, 'import', '--source', KRAKEN, '--out', out, '--quiet');
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(refusal);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await Promise.all((await files(out)).map(async (f) => [f, await readFile(join(out, f))]))).toEqual(before);
+    // What the refusal prevents: the partitions an import rewrites would say TIMESTAMP beside the others' INT64.
+    const mixed = join(dir, 'mixed');
+    await cp(out, mixed, { recursive: true });
+    await cp(join(dir, 'older-source', 'symbol=BTC-USD', 'date=2024-01-02'), join(mixed, 'symbol=BTC-USD', 'date=2024-01-02'), {
+      recursive: true,
+    });
+    await expect(readBack(mixed)).rejects.toThrow(/Conversion Error/);
   });
 });
 
