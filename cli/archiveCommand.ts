@@ -2,6 +2,8 @@ import { pino, type Logger } from 'pino';
 import type { Consumer, Producer } from 'kafkajs';
 import { DEFAULT_TOPICS } from '../processors/marketTopology.ts';
 import { TopicArchive } from '../landing/archive/TopicArchive.ts';
+import { ARCHIVE_COLUMNS } from '../landing/archive/PartitionArchive.ts';
+import { refuseOlderTimeColumns } from '../io/parquet/refuseOlderTimeColumns.ts';
 import { storageFor } from '../io/storage/storageFor.ts';
 import { ConsumerService } from '../live/ConsumerService.ts';
 import { jsonOrAvroSerde } from '../live/registrySerdes.ts';
@@ -65,6 +67,8 @@ export async function archiveCommand(args: string[]): Promise<void> {
   const topic = String(s.input);
   const serde = jsonOrAvroSerde(registryFrom(s));
   const { storage, path } = storageFor(String(s.out), hdfsSettings(s));
+  // Before joining the group: rolls that say TIMESTAMP beside older INT64 files would be a dataset no reader takes.
+  await refuseOlderTimeColumns(storage, path, ARCHIVE_COLUMNS, 'archive to another --out (backfill --source reads both)');
   const kafka = kafkaClient(s, 'candlestream-archive', log);
   const sessionTimeout = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
   const consumer = kafka.consumer({

@@ -16,11 +16,11 @@ export interface ArchivedMessage {
 }
 
 export const ARCHIVE_COLUMNS: ColumnSpec[] = [
-  { name: 'ts', type: 'int64' },
+  { name: 'ts', type: 'timestamp' },
   { name: 'raw', type: 'string' },
   { name: 'kafka_partition', type: 'int64' },
   { name: 'kafka_offset', type: 'int64' },
-  { name: 'kafka_timestamp', type: 'int64' },
+  { name: 'kafka_timestamp', type: 'timestamp' },
 ];
 
 const STAGING = '.staging';
