@@ -14,8 +14,9 @@ import { UsageError } from './UsageError.ts';
 export const IMPORT_HELP = `Usage: candlestream import --source <file|dir|zip>... --out <DIR|hdfs://…> [options]
 
 Lands exchange exports as a Parquet dataset that backfill --source reads (stage 1 of the pipeline):
-one row per candle with columns ts (INT64, open time, epoch ms), open, high, low, close, volume
-(DOUBLE), exchange and interval, partitioned symbol=…/date=… (the UTC day of ts, Hive style).
+one row per candle with columns ts (open time, TIMESTAMP(MILLIS, UTC)), open, high, low, close,
+volume (DOUBLE), exchange and interval, partitioned symbol=…/date=… (the UTC day of ts, Hive style).
+A dataset imported before ts was a TIMESTAMP (INT64) is still read by backfill, but not added to.
 A row is read as backfill's Clean stage reads it (times in s, ms, µs or ns, or ISO-8601; symbols
 normalised, BTCUSDT → BTC-USDT); one it would reject is not landed but goes to the dead-letter file.
 ${SETTINGS_HELP}

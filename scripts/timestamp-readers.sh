@@ -11,7 +11,7 @@
 # Uses the venv .venv-parquet/ of scripts/parquet-fixtures.sh (its pinned requirements: pyspark,
 # pyarrow), made if missing. Spark runs in-process as local[1] with a 512 MB driver, logging at
 # ERROR. The datasets go to a temporary directory, removed at the end. Not part of npm test (Python
-# and Java are not the repo's); about 1.5 minutes once the venv exists.
+# and Java are not the repo's); about 2 minutes on a busy 2-core machine once the venv exists.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
