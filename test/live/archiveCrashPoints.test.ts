@@ -104,13 +104,14 @@ interface ArchivedRow {
   kafka_timestamp: number;
 }
 
-/** The archive's visible rows as DuckDB reads them (Hive partitions as columns), by partition and offset. */
+/** The archive's visible rows as DuckDB reads them (Hive partitions as columns; times, TIMESTAMPTZ, as epoch ms), by partition and offset. */
 async function rowsOf(dataset: string): Promise<ArchivedRow[]> {
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   try {
     const reader = await con.runAndReadAll(
-      `SELECT symbol, CAST(date AS VARCHAR) AS date, ts, raw, kafka_partition, kafka_offset, kafka_timestamp
+      `SELECT symbol, CAST(date AS VARCHAR) AS date, epoch_ms(ts) AS ts, raw, kafka_partition, kafka_offset,
+              epoch_ms(kafka_timestamp) AS kafka_timestamp
        FROM read_parquet('${dataset}/symbol=*/date=*/*.parquet', hive_partitioning = true) ORDER BY kafka_partition, kafka_offset`,
     );
     return reader.getRowObjects().map(
