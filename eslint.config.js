@@ -28,7 +28,8 @@ function layerZones() {
     const rule = `(${layer}/: ${why}; it may import ${allowed})`;
     return FOLDERS.filter((folder) => folder !== layer && !may.includes(folder)).map((folder) => {
       const files = may.filter((m) => m.startsWith(`${folder}/`)).map((m) => `./${m.slice(folder.length + 1)}`);
-      const what = files.length ? `${folder}/ other than ${files.map((f) => f.slice(2)).join(', ')}` : folder.endsWith('.ts') ? folder : `${folder}/`;
+      const place = folder.endsWith('.ts') ? folder : `${folder}/`; // index.ts is a file
+      const what = files.length ? `${place} other than ${files.map((f) => f.slice(2)).join(', ')}` : place;
       return { target: `./${layer}`, from: `./${folder}`, except: files, message: `${layer}/ must not import ${what} ${rule}` };
     });
   });
