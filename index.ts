@@ -39,13 +39,7 @@ export {
 export { NODES as MARKET_NODES } from './processors/nodeNames.ts';
 
 // Replay over files (the backfill runner).
-export {
-  replay,
-  candleFiles,
-  externalSignalFile,
-  type ReplayOptions,
-  type CandleFilesOptions,
-} from './backfill/replay.ts';
+export { replay, candleFiles, externalSignalFile, type ReplayOptions, type CandleFilesOptions } from './backfill/replay.ts';
 export type { BackfillSummary as ReplaySummary } from './backfill/BackfillRunner.ts';
 export type { BoundedInput } from './backfill/BoundedInput.ts';
 export type { OutputWriter, OutputMode } from './io/OutputWriter.ts';

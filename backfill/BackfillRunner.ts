@@ -48,6 +48,7 @@ interface Checkpoint {
   finished: boolean;
 }
 
+/** What a replay did: records in and out, by sink, dead letters by reason, where it resumed, how long it took. */
 export interface BackfillSummary {
   recordsIn: number;
   recordsOut: number;

@@ -55,6 +55,7 @@ export interface FeatureStage {
   readonly stores?: readonly StoreBuilder[];
 }
 
+/** The market topology's default Kafka topics. */
 export const DEFAULT_TOPICS = {
   prices: 'crypto-prices',
   external: 'crypto-external',
