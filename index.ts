@@ -42,7 +42,7 @@ export { NODES as MARKET_NODES } from './processors/nodeNames.ts';
 export { replay, candleFiles, externalSignalFile, type ReplayOptions, type CandleFilesOptions } from './backfill/replay.ts';
 export type { BackfillSummary as ReplaySummary } from './backfill/BackfillRunner.ts';
 export type { BoundedInput } from './backfill/BoundedInput.ts';
-export type { OutputWriter, OutputMode } from './io/OutputWriter.ts';
+export { OutputRefused, type OutputWriter, type OutputMode } from './io/OutputWriter.ts';
 
 // Running on Kafka (the streams runtime).
 export { createKafkaStreams, type KafkaRunOptions } from './live/createKafkaStreams.ts';

@@ -75,6 +75,7 @@ const summary = await replay({
   }),
   sinks: { features: `jsonl:${features}` },
   stateDir: join(out, 'state'),
+  fresh: true, // each run starts over (and replaces its own earlier output); without it, a finished replay is not redone
 });
 console.log(`${summary.recordsIn} candles in, ${summary.written.get('features')} feature rows out: ${features}`);
 

@@ -1,6 +1,7 @@
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import * as candlestream from '../index.ts';
+import { kafkaStreamsOptions } from '../live/createKafkaStreams.ts';
 
 const root = new URL('../', import.meta.url).pathname;
 
@@ -10,6 +11,7 @@ const VALUES = [
   'DEFAULT_TOPICS',
   'KafkaStreams',
   'MARKET_NODES',
+  'OutputRefused',
   'StreamsMetrics',
   'Topology',
   'TopologyError',
@@ -119,5 +121,31 @@ describe('the public API (index.ts)', () => {
   it('declares nothing of the command line or the tests', () => {
     const files = declarations.map((d) => d.declaration.getSourceFile().fileName.slice(root.length));
     expect(files.filter((f) => /^(cli|test|bench|scripts)\//.test(f))).toEqual([]);
+  });
+});
+
+describe('createKafkaStreams (without a broker: nothing connects before start)', () => {
+  const topology = () => new candlestream.Topology().addSource('in', ['t']).addSink('out', 'u', ['in']).build();
+
+  it('fills in what Kafka Streams would default, the commit interval after the guarantee', () => {
+    const o = kafkaStreamsOptions({ topology: topology(), brokers: ['127.0.0.1:1'], applicationId: 'my-app' });
+    expect([o.guarantee, o.commitIntervalMs, o.stateDir, o.deadLetterTopic]).toEqual([
+      'exactly_once',
+      100,
+      '.candlestream/my-app',
+      'my-app-dead-letter',
+    ]);
+    const atLeastOnce = kafkaStreamsOptions({
+      topology: topology(),
+      brokers: ['127.0.0.1:1'],
+      applicationId: 'a',
+      guarantee: 'at_least_once',
+    });
+    expect(atLeastOnce.commitIntervalMs).toBe(30_000);
+    expect(candlestream.createKafkaStreams({ topology: topology(), brokers: ['127.0.0.1:1'], applicationId: 'a' }).state).toBe('created');
+  });
+
+  it('needs brokers or a client', () => {
+    expect(() => candlestream.createKafkaStreams({ topology: topology(), applicationId: 'a' })).toThrow(/needs `brokers`/);
   });
 });
