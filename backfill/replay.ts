@@ -25,6 +25,11 @@ export interface ReplayOptions {
   mode?: OutputMode;
   /** Discard any checkpoint and state first. */
   fresh?: boolean;
+  /**
+   * What else makes this job this job (e.g. your processors' options as JSON): a checkpoint is resumed
+   * only by a replay of the same topology shape, inputs, sinks, partitions and `job`.
+   */
+  job?: string;
   /** Tasks, one per partition (default 4). */
   partitions?: number;
   /** Records between commits (default 200000). */
@@ -70,8 +75,9 @@ export async function replay(options: ReplayOptions): Promise<BackfillSummary> {
 async function replayFingerprint(options: ReplayOptions, partitions: number): Promise<string> {
   const hash = createHash('sha256');
   const sinks = Object.entries(options.sinks).map(([name, sink]) => [name, typeof sink === 'string' ? sink : 'writer']);
-  const nodes = options.topology.nodes.map((n) => [n.kind, n.name, n.parents]);
-  hash.update(JSON.stringify({ nodes, sinks, partitions }));
+  const { topology, job } = options;
+  const nodes = topology.nodes.map((n) => [n.kind, n.name, n.parents, [...topology.fields.get(n.name)!]]);
+  hash.update(JSON.stringify({ nodes, stores: [...topology.stores.keys()], sinks, partitions, job }));
   for (const input of options.inputs) {
     hash.update(`${input.source} ${input.id}`);
     if (input.version !== undefined) hash.update(input.version);

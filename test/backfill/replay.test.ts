@@ -101,6 +101,24 @@ describe('replay', () => {
     expect(summary.written.get('totals')).toBe(expected.length);
   });
 
+  it('a finished job is not redone; another job (its `job`, here) refuses its checkpoint, and its output another’s files', async () => {
+    const dir = await tempDir();
+    const job = {
+      topology: totals(),
+      inputs: [inMemory(amounts)],
+      sinks: { totals: `jsonl:${dir}/totals.jsonl` },
+      stateDir: join(dir, 'state'),
+    };
+    expect((await replay({ ...job, job: 'v1' })).recordsIn).toBe(amounts.length);
+    expect((await replay({ ...job, topology: totals(), job: 'v1' })).recordsIn).toBe(0);
+    await expect(replay({ ...job, topology: totals(), job: 'v2' })).rejects.toThrow(/checkpoint of a different backfill/);
+    // Started afresh, another job's output is refused by default, replaced with mode overwrite (candlestream wrote it).
+    await expect(replay({ ...job, topology: totals(), job: 'v2', fresh: true })).rejects.toThrow(/this run did not write/);
+    // (In this same process: the refused start released its stores' locks.)
+    expect((await replay({ ...job, topology: totals(), job: 'v2', fresh: true, mode: 'overwrite' })).recordsIn).toBe(amounts.length);
+    expect((await jsonLines(join(dir, 'totals.jsonl'))).length).toBe(amounts.length - 1);
+  });
+
   it('refuses a sink without an output, and an output without a sink, naming them', async () => {
     const dir = await tempDir();
     const base = { topology: totals(), inputs: [inMemory(amounts)], stateDir: dir };
