@@ -5,6 +5,8 @@ import { DEAD_LETTER, type BuiltTopology, type SinkNode } from '../topology/Topo
 import type { OutputMode, OutputWriter } from '../io/OutputWriter.ts';
 import { parseSinkUri } from '../io/parseSinkUri.ts';
 import { NODES } from '../processors/nodeNames.ts';
+import { SIGNAL_COLUMN_TYPES } from '../market/Signal.ts';
+import type { ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
 import { BackfillRunner, type BackfillSummary } from './BackfillRunner.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { candleFileInputs } from './candleFileInput.ts';
@@ -40,7 +42,7 @@ export interface ReplayOptions {
 /**
  * Replays bounded inputs through a topology into its sinks (the backfill runner, as `candlestream
  * backfill` runs it): in event-time order, partitioned as live, committed as it goes. A sink URI's
- * Parquet columns are the sink's `reads`. Throws naming a sink without an output, or an output
+ * Parquet columns are the sink's `reads` (signal columns typed as `backfill --signals` types them). Throws naming a sink without an output, or an output
  * without a sink.
  */
 export async function replay(options: ReplayOptions): Promise<BackfillSummary> {
@@ -52,7 +54,7 @@ export async function replay(options: ReplayOptions): Promise<BackfillSummary> {
   for (const node of sinkNodes) {
     const sink = options.sinks[node.name];
     if (sink === undefined) throw new Error(`replay: sink "${node.name}" has no output: name one in \`sinks\``);
-    writers.set(node.name, typeof sink === 'string' ? parseSinkUri(sink, node.reads, { mode: options.mode }) : sink);
+    writers.set(node.name, typeof sink === 'string' ? parseSinkUri(sink, columnSpecs(node.reads), { mode: options.mode }) : sink);
   }
   const deadLetters = options.deadLetters ?? `jsonl:${join(stateDir, 'dead-letter.jsonl')}`;
   writers.set(DEAD_LETTER, typeof deadLetters === 'string' ? parseSinkUri(deadLetters, undefined, { mode: options.mode }) : deadLetters);
@@ -69,6 +71,12 @@ export async function replay(options: ReplayOptions): Promise<BackfillSummary> {
     onProgress: options.onProgress,
   });
   return runner.run();
+}
+
+/** A sink's Parquet columns: a signal column typed as the signals sink types it, any other as parseSinkUri types a feature column. */
+function columnSpecs(columns: readonly string[]): (string | ColumnSpec)[] {
+  const types: Record<string, ColumnSpec['type']> = SIGNAL_COLUMN_TYPES;
+  return columns.map((name) => (Object.hasOwn(types, name) ? { name, type: types[name] } : name));
 }
 
 /** The job's identity: its inputs (and their content), sinks and partitions. A checkpoint of another job is refused. */

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { candleFiles, externalSignalFile, replay } from '../../backfill/replay.ts';
 import type { BoundedInput } from '../../backfill/BoundedInput.ts';
 import { Topology } from '../../topology/Topology.ts';
@@ -144,5 +145,37 @@ describe('replay', () => {
     const value = Number(line.split(',')[1]);
     expect(Number.isFinite(value)).toBe(true);
     expect(new Set(rows.map((r) => r.ext_fear_greed))).toEqual(new Set([value]));
+  });
+
+  it('writes a signals sink to Parquet with its columns typed (text, timestamps), as DuckDB reads them', async () => {
+    const dir = await tempDir();
+    const market = defaultMarketOptions({ candles: { intervals: ['1m'], graceMs: 0 }, signalIntervals: ['1m'] });
+    const [from, to] = [Date.parse('2023-03-05T00:00:00Z'), Date.parse('2023-03-05T02:00:00Z')];
+    await replay({
+      topology: buildMarketTopology(market),
+      inputs: await candleFiles([join(root, 'data/candles')], { from, to }),
+      sinks: { features: `parquet:${dir}/features`, signals: `parquet:${dir}/signals` },
+      stateDir: join(dir, 'state'),
+    });
+    const con = await (await DuckDBInstance.create(':memory:')).connect();
+    try {
+      const read = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS();
+      const types = await read(`DESCRIBE SELECT * FROM read_parquet('${dir}/signals/**/*.parquet', hive_partitioning = true)`);
+      const typeOf = Object.fromEntries(types.map((t) => [t.column_name, t.column_type]));
+      expect([typeOf.ts, typeOf.close_ts, typeOf.signal, typeOf.model, typeOf.close]).toEqual([
+        'TIMESTAMP WITH TIME ZONE',
+        'TIMESTAMP WITH TIME ZONE',
+        'VARCHAR',
+        'VARCHAR',
+        'DOUBLE',
+      ]);
+      const [{ n, signals }] = await read(
+        `SELECT count(*)::INTEGER AS n, list(DISTINCT signal ORDER BY signal) AS signals FROM read_parquet('${dir}/signals/**/*.parquet', hive_partitioning = true)`,
+      );
+      expect(n).toBe(2 * 120);
+      expect((signals as string[]).every((s) => ['BUY', 'SELL', 'HOLD'].includes(s))).toBe(true);
+    } finally {
+      con.closeSync();
+    }
   });
 });
