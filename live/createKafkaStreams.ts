@@ -30,6 +30,10 @@ export interface KafkaRunOptions {
   metrics?: StreamsMetrics;
   /** The consumer stopped for good: close, and restart the process. */
   onFatalError?: (error: Error) => void;
+  /** Consumer group session timeout (default 30000). */
+  sessionTimeoutMs?: number;
+  /** Global topics read as empty when they do not exist (the market topology's external topic, when no signal is named). */
+  optionalGlobals?: string[];
 }
 
 /** The runtime's full options: the given ones, with the defaults for the rest. */
@@ -49,6 +53,8 @@ export function kafkaStreamsOptions(options: KafkaRunOptions): KafkaStreamsOptio
     log: options.log ?? pino({ base: { service: applicationId } }),
     metrics: options.metrics ?? new StreamsMetrics(),
     onFatalError: options.onFatalError,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    optionalGlobals: options.optionalGlobals,
   };
 }
 
