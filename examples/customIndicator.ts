@@ -36,13 +36,11 @@ type Window = { highs: number[]; lows: number[] };
 class RollingRange implements Processor<FeatureRecord, FeatureRecord> {
   #context!: ProcessorContext<FeatureRecord>;
   #windows!: KeyValueStore<Window>;
-
   init(context: ProcessorContext<FeatureRecord>): void {
     this.#context = context;
     // The store is the task's: it is committed with the output, so an interrupted replay resumes it.
     this.#windows = context.getStateStore(STORE);
   }
-
   process(record: StreamRecord<FeatureRecord>): void {
     const row = record.value;
     const key = `${row.symbol}|${row.interval}`;
@@ -66,13 +64,11 @@ const market = defaultMarketOptions({ candles: { intervals: ['1m', '1h'], graceM
 
 const out = process.argv[2] ?? (await mkdtemp(join(tmpdir(), 'candlestream-example-')));
 const features = join(out, 'features.jsonl');
+const sample = fileURLToPath(new URL('../data/candles', import.meta.url));
 const summary = await replay({
   topology: buildMarketTopology(market),
   // The first day of the sample: two symbols, 1m candles.
-  inputs: await candleFiles([fileURLToPath(new URL('../data/candles', import.meta.url))], {
-    from: Date.parse('2023-03-01'),
-    to: Date.parse('2023-03-02'),
-  }),
+  inputs: await candleFiles([sample], { from: Date.parse('2023-03-01'), to: Date.parse('2023-03-02') }),
   sinks: { features: `jsonl:${features}` },
   stateDir: join(out, 'state'),
   fresh: true, // each run starts over (and replaces its own earlier output); without it, a finished replay is not redone
@@ -80,10 +76,8 @@ const summary = await replay({
 console.log(`${summary.recordsIn} candles in, ${summary.written.get('features')} feature rows out: ${features}`);
 
 // A few 1m rows of each symbol, once the window is full.
-const rows = (await readFile(features, 'utf8'))
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as FeatureRecord);
+const lines = (await readFile(features, 'utf8')).trim().split('\n');
+const rows = lines.map((line) => JSON.parse(line) as FeatureRecord);
 for (const symbol of new Set(rows.map((r) => r.symbol))) {
   for (const r of rows.filter((r) => r.symbol === symbol && r.interval === '1m').slice(PERIOD - 1, PERIOD + 2))
     console.log(
