@@ -19,7 +19,11 @@ import { DEAD_LETTER } from '../../topology/Topology.ts';
 // `npm install <tarball>` in a clean directory and the CLI, the offline demo and the examples from there.
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
+const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  license: string;
+  engines: { node: string };
+};
 /** The examples the api work adds (examples/*.ts, importing 'candlestream'); every file there runs. */
 const EXAMPLES = ['customIndicator.ts', 'userTopology.ts'];
 const work = await mkdtemp(join(tmpdir(), 'cs-package-'));
@@ -32,6 +36,7 @@ interface Packed {
 }
 let packed: Packed;
 let replayed: Map<string, Record<string, unknown>>;
+const license = await readFile(join(root, 'LICENSE'), 'utf8');
 
 beforeAll(async () => {
   // prepack builds dist/ first.
@@ -50,6 +55,9 @@ describe('the packed tarball', () => {
       expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/candlestream.js']),
     );
     expect(paths.filter((p) => p.startsWith('data/candles/')).length).toBeGreaterThan(0);
+    expect(license).toMatch(/^Copyright \d{4} The candlestream authors\n\n\s+Apache License\n\s+Version 2\.0, January 2004\n/);
+    expect(license).toContain('END OF TERMS AND CONDITIONS');
+    expect(manifest.license).toBe('Apache-2.0');
     // 1.2 MB today (the sample data is most of it); the issue found 7.8 MB with the tests inside.
     expect(packed.size).toBeLessThan(2_000_000);
   });
@@ -71,12 +79,13 @@ describe.each([22, 24])('installed from the tarball on Node %i', (major) => {
     await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename)], { cwd: clean, env });
   }, 300_000);
 
-  it('npx candlestream --help and --version: the same help as the repo, the version in package.json', async () => {
+  it('npx candlestream --help and --version: the same help as the repo, the version in package.json; the LICENSE', async () => {
     const help = await sh('npx', ['candlestream', '--help'], { cwd: clean, env });
     const repoHelp = await sh(process.execPath, [join(root, 'cli/candlestream.ts'), '--help'], { cwd: root });
     expect(help.stdout).toContain('Usage: candlestream <command> [options]');
     expect(help.stdout).toBe(repoHelp.stdout);
     expect((await sh('npx', ['candlestream', '--version'], { cwd: clean, env })).stdout.trim()).toBe(manifest.version);
+    expect(await readFile(join(clean, 'node_modules/candlestream/LICENSE'), 'utf8')).toBe(license);
   });
 
   it('npx candlestream demo: the bundled sample data replayed into ./candlestream-demo, then shown', async () => {
@@ -100,6 +109,13 @@ describe.each([22, 24])('installed from the tarball on Node %i', (major) => {
     for (const example of examples) {
       await copyFile(join(root, 'examples', example), join(clean, example));
       await sh('node', [example], { cwd: clean, env });
+    }
+    // And they type-check against the published .d.ts, as a user's strict project would (our .d.ts included).
+    if (examples.length) {
+      const compilerOptions = { module: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] };
+      const tsconfig = { compilerOptions: { ...compilerOptions, typeRoots: [join(root, 'node_modules/@types')] }, files: examples };
+      await writeFile(join(clean, 'tsconfig.json'), JSON.stringify(tsconfig));
+      await sh(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', clean], { cwd: clean });
     }
   });
 });
