@@ -36,7 +36,7 @@ function layerZones() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'out/', 'bench/data/', 'test/fixtures/', 'stack/', '.candlestream/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'out/', 'bench/data/', 'test/fixtures/', 'stack/', '.candlestream/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
