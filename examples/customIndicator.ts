@@ -1,7 +1,7 @@
 /**
  * A custom indicator added to the market topology, replayed over the sample candles in data/candles.
  *
- *   node --conditions=source examples/customIndicator.ts [OUT_DIR]
+ *   node --conditions=candlestream-source examples/customIndicator.ts [OUT_DIR]
  *
  * The indicator, range_5, is the spread between the highest high and the lowest low of the last five
  * candles of each symbol and interval. The features (every built-in column, then range_5) go to
@@ -64,7 +64,8 @@ const market = defaultMarketOptions({ candles: { intervals: ['1m', '1h'], graceM
 
 const out = process.argv[2] ?? (await mkdtemp(join(tmpdir(), 'candlestream-example-')));
 const features = join(out, 'features.jsonl');
-const sample = fileURLToPath(new URL('../data/candles', import.meta.url));
+// The sample data ships with the package (and is in the repository): found beside its package.json.
+const sample = fileURLToPath(new URL('data/candles', import.meta.resolve('candlestream/package.json')));
 const summary = await replay({
   topology: buildMarketTopology(market),
   // The first day of the sample: two symbols, 1m candles.

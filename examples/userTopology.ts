@@ -1,7 +1,7 @@
 /**
  * A topology of your own, run in-process with the test driver (no Kafka, no files).
  *
- *   node --conditions=source examples/userTopology.ts
+ *   node --conditions=candlestream-source examples/userTopology.ts
  *
  * Trades come in keyed by symbol; `validate` sends a trade without a positive price and quantity to
  * the dead letters with a reason; `notional` keeps, per symbol in a key-value store, the number of

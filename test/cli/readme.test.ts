@@ -7,7 +7,7 @@ const root = new URL('../../', import.meta.url).pathname;
 describe('the CLI reference (docs/cli.md)', () => {
   const reference = readFileSync(`${root}docs/cli.md`, 'utf8');
 
-  it.each(['backfill', 'run', 'train', 'import', 'archive', 'show', 'describe', 'publish', 'tail'])(
+  it.each(['backfill', 'run', 'train', 'import', 'archive', 'show', 'describe', 'publish', 'tail', 'demo'])(
     'shows the real `%s --help`',
     (command) => {
       const help = spawnSync(process.execPath, ['cli/candlestream.ts', command, '--help'], { cwd: root, encoding: 'utf8' }).stdout;

@@ -18,7 +18,7 @@ afterEach(async () => {
 async function example(name: string, ...args: string[]): Promise<{ stdout: string; cwd: string }> {
   const cwd = await mkdtemp(join(tmpdir(), 'candlestream-examples-'));
   dirs.push(cwd);
-  const { stdout } = await run(process.execPath, ['--conditions=source', join(root, 'examples', name), ...args], { cwd });
+  const { stdout } = await run(process.execPath, ['--conditions=candlestream-source', join(root, 'examples', name), ...args], { cwd });
   return { stdout, cwd };
 }
 
