@@ -11,6 +11,7 @@ import { partitionFor } from '../topology/partitioner.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
 import { makeDirectory, syncDirectory, writeDurably } from '../io/storage/durable.ts';
+import { ownsPartition, type Shard } from './Shard.ts';
 
 /** Records between flushes of the records processors hold (Processor.flush: a model scores them in one call). */
 const FLUSH_EVERY = 4096;
@@ -33,6 +34,10 @@ export interface BackfillOptions {
   onLog?: (line: string) => void;
   /** For crash tests: stop after this many records as if killed, committing nothing more. */
   stopAfter?: number;
+  /** `--tasks I/N`: run only the tasks of this shard's partitions; other partitions' records are skipped. */
+  shard?: Shard;
+  /** What every shard of the job shares (fingerprint reads each shard's own inputs): their common run id's source. */
+  shardsFingerprint?: string;
 }
 
 interface Checkpoint {
@@ -57,6 +62,8 @@ export interface BackfillSummary {
   deadLetters: Map<string, number>;
   resumedFrom: number;
   elapsedMs: number;
+  /** Records of partitions another shard owns (--tasks): read, and left to that shard. */
+  otherShards: number;
 }
 
 /**
@@ -76,10 +83,14 @@ export interface BackfillSummary {
 export class BackfillRunner {
   readonly #o: BackfillOptions;
   readonly #checkpointPath: string;
+  /** The job's fingerprint, and the shard's: a shard resumes only its own checkpoint. */
+  readonly #fingerprint: string;
 
   constructor(options: BackfillOptions) {
     this.#o = options;
     this.#checkpointPath = join(options.stateDir, 'checkpoint.json');
+    const { shard } = options;
+    this.#fingerprint = shard ? `${options.fingerprint} tasks ${shard.index}/${shard.count}` : options.fingerprint;
   }
 
   async run(): Promise<BackfillSummary> {
@@ -111,8 +122,12 @@ export class BackfillRunner {
       output.records++;
     };
     const written = () => new Map([...outputs].map(([sink, { records }]) => [sink, records]));
-    for (let partition = 0; partition < o.partitions; partition++)
-      tasks.push(new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit }));
+    // Each partition's task, if this shard owns it: tasks of other shards' partitions are never created.
+    const taskOf: (StreamTask | undefined)[] = [];
+    for (let partition = 0; partition < o.partitions; partition++) {
+      if (o.shard && !ownsPartition(o.shard, partition)) continue;
+      tasks.push((taskOf[partition] = new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit })));
+    }
     const markers = [];
     for (const task of tasks) markers.push(await task.initialize());
 
@@ -124,7 +139,11 @@ export class BackfillRunner {
     }
     // The run id, derived from the job, names the files a writer may call its own (a re-run of the job
     // replaces its own output). Every output checks before any starts: a refused start writes nothing.
-    const run = createHash('sha256').update(o.fingerprint).digest('hex').slice(0, 12);
+    // The N shards of one job share it (each writes its own bucket's files); a job split otherwise is another run.
+    const runOf = o.shard
+      ? createHash('sha256').update(`${o.shardsFingerprint ?? o.fingerprint} in ${o.shard.count} shards`)
+      : createHash('sha256').update(o.fingerprint);
+    const run = runOf.digest('hex').slice(0, 12);
     let commitSeq = checkpoint ? Number(checkpoint.marker) : 0;
     let start = checkpoint?.start;
     const from = (sink: string) => (resume ? resume.writers[sink] : start?.[sink]);
@@ -135,7 +154,7 @@ export class BackfillRunner {
       start = {};
       for (const [sink, writer] of o.writers) start[sink] = await writer.commit();
       await this.#writeCheckpoint({
-        fingerprint: o.fingerprint,
+        fingerprint: this.#fingerprint,
         marker: String(commitSeq),
         consumed: {},
         streamTimes: tasks.map(() => null),
@@ -158,10 +177,11 @@ export class BackfillRunner {
       for (const [sink, writer] of o.writers) writers[sink] = await writer.commit();
       for (const task of tasks) await task.commit(marker);
       const streamTimes = tasks.map((t) => (Number.isFinite(t.streamTime) ? t.streamTime : null));
-      await this.#writeCheckpoint({ fingerprint: o.fingerprint, marker, consumed, streamTimes, writers, start, finished });
+      await this.#writeCheckpoint({ fingerprint: this.#fingerprint, marker, consumed, streamTimes, writers, start, finished });
     };
 
     let done = resumedFrom;
+    let otherShards = 0;
     if (!resume?.finished) {
       const total = await this.#estimate();
       const skipping = o.inputs.map((input) => skip(input.batches(), consumed[input.id] ?? 0));
@@ -173,13 +193,17 @@ export class BackfillRunner {
           const { id, source, broadcast } = o.inputs[batch.inputs[i]];
           consumed[id] = (consumed[id] ?? 0) + 1;
           if (record.key === null && broadcast) for (const task of tasks) task.process(source, record);
-          else tasks[record.key === null ? 0 : partitionFor(record.key, o.partitions)].process(source, record);
+          else {
+            const task = taskOf[record.key === null ? 0 : partitionFor(record.key, o.partitions)];
+            if (task) task.process(source, record);
+            else otherShards++; // another shard's: neither processed nor a dead letter
+          }
           done++;
           if (o.stopAfter !== undefined && done >= o.stopAfter) {
             // Simulated crash: release files and locks, commit nothing.
             for (const writer of o.writers.values()) await writer.close();
             for (const task of tasks) await task.close();
-            return this.#summary(tasks, written(), resumedFrom, started);
+            return this.#summary(tasks, written(), resumedFrom, started, otherShards);
           }
           if (++sinceCommit >= o.commitEvery) {
             await commit(false);
@@ -207,10 +231,10 @@ export class BackfillRunner {
     }
     for (const writer of o.writers.values()) await writer.close();
     for (const task of tasks) await task.close();
-    return this.#summary(tasks, written(), resumedFrom, started);
+    return this.#summary(tasks, written(), resumedFrom, started, otherShards);
   }
 
-  #summary(tasks: StreamTask[], written: Map<string, number>, resumedFrom: number, started: number): BackfillSummary {
+  #summary(tasks: StreamTask[], written: Map<string, number>, resumedFrom: number, started: number, otherShards: number): BackfillSummary {
     const total = new TaskMetrics();
     for (const task of tasks) {
       total.recordsIn += task.metrics.recordsIn;
@@ -224,6 +248,7 @@ export class BackfillRunner {
       deadLetters: total.deadLetters,
       resumedFrom,
       elapsedMs: performance.now() - started,
+      otherShards,
     };
   }
 
@@ -266,7 +291,7 @@ export class BackfillRunner {
         `${this.#checkpointPath} is not a checkpoint (${(e as Error).message}); pass --fresh to start over, or choose another --state-dir`,
       );
     }
-    if (checkpoint.fingerprint !== this.#o.fingerprint) {
+    if (checkpoint.fingerprint !== this.#fingerprint) {
       throw new Error(
         `state directory ${this.#o.stateDir} holds the checkpoint of a different backfill (other inputs or options); pass --fresh to discard it, or choose another --state-dir`,
       );

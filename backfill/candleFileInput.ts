@@ -27,6 +27,8 @@ export interface CandleFileOptions {
   /** A file that cannot be read: stop (default), or skip it, reporting why. */
   onError?: 'fail' | 'skip';
   onSkip?: (message: string) => void;
+  /** A shard's symbols (backfill --tasks): other `symbol=` directories are not read. */
+  symbolOwned?: (symbol: string) => boolean;
 }
 
 const TIME_COLUMNS = columnNames('ts');
@@ -62,7 +64,7 @@ export async function candleFileInputs(locations: readonly string[], options: Ca
     if (!top.directory) files.push({ storage, entry: top, uri: storage.uri(path), partition: {} });
     else {
       for await (const entry of walk(storage, path, (dir) =>
-        partitionMayMatch(dir.name, { symbols, from: options.from, to: options.to }),
+        partitionMayMatch(dir.name, { symbols, symbolOwned: options.symbolOwned, from: options.from, to: options.to }),
       )) {
         if (!/\.(csv|parquet)$/i.test(entry.name) || /^[._]/.test(entry.name)) continue;
         files.push({
@@ -72,7 +74,8 @@ export async function candleFileInputs(locations: readonly string[], options: Ca
           partition: hivePartitionValues(entry.path.slice(path.length).replace(/^\//, '')),
         });
       }
-      if (!files.length)
+      // A shard may own none of a directory's symbols.
+      if (!files.length && !options.symbolOwned)
         throw new Error(`${location}: no .csv or .parquet files in this directory${symbols ? ` for symbol ${options.symbol}` : ''}`);
     }
     for (const file of files) {
