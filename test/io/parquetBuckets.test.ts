@@ -19,7 +19,7 @@ async function writeOne(dir: string, run: string, bucket: number | undefined, sy
   const writer: OutputWriter = parseSinkUri(`parquet:${dir}`, columns, { mode, bucket });
   await writer.check(undefined, run);
   await writer.resume(undefined, run);
-  writer.write({ key: symbol, value: { symbol, interval: '1m', ts: T0, close: 1 }, timestamp: T0 });
+  writer.write({ key: symbol, value: { symbol, interval: '1m', ts: T0, close: 1 }, timestamp: T0, headers: {} });
   await writer.commit();
   await writer.close();
 }
