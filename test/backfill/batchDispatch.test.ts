@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -11,6 +11,8 @@ import { DEAD_LETTER } from '../../topology/Topology.ts';
 import { buildMarketTopology, defaultMarketOptions } from '../../processors/marketTopology.ts';
 import { fuzzSettings } from '../fuzz/fuzzSettings.ts';
 import { MIN, T0 } from '../processors/marketDriver.ts';
+import { candleFileInputs } from '../../backfill/candleFileInput.ts';
+import { messyParquet, messyRow } from './randomCandleParquet.ts';
 
 /**
  * The backfill hands each task its records of a stretch as one batch: every sink gets what a run
@@ -116,6 +118,65 @@ describe('backfill in batches', () => {
             return outputs;
           };
           n++;
+          const reference = await run(true);
+          expect(await run(false)).toEqual(reference);
+        },
+      ),
+      fuzzSettings({ numRuns: Number(process.env.EQUIVALENCE_RUNS ?? 25) }),
+    );
+  }, 120_000);
+
+  it('from a Parquet file (Clean takes plain rows from the columns) writes every sink as record-at-a-time does', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'cs-batches-pq-'));
+    dirs.push(work);
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(messyRow, { maxLength: 300 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.array(signal, { maxLength: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.constantFrom(3, Infinity),
+        async (rows, rowGroupSize, signals, partitions, commitEvery, maxPriceMove) => {
+          const path = join(work, `${++n}.parquet`);
+          await writeFile(path, messyParquet(rows, rowGroupSize));
+          const external = signals
+            .map((s, i): StreamRecord => ({
+              key: null,
+              value: { name: 'fg', ts: T0 + s.minute * MIN, value: s.value },
+              timestamp: T0 + s.minute * MIN,
+              headers: {},
+              position: { source: 'fg', partition: 0, offset: i },
+            }))
+            .sort((a, b) => a.timestamp - b.timestamp);
+          const run = async (recordAtATime: boolean) => {
+            const outputs = { features: [] as string[], dead: [] as string[] };
+            const market = defaultMarketOptions({ externalSignals: ['fg'], clean: { fillGaps: true, maxGapMs: 3_600_000, maxPriceMove } });
+            await new BackfillRunner({
+              topology: buildMarketTopology(market),
+              inputs: [
+                input('external', 'external', external, true),
+                ...(await candleFileInputs([path], {
+                  symbol: 'ADAUSDT',
+                  exchange: 'Binance',
+                  from: -Infinity,
+                  to: Infinity,
+                  source: 'prices',
+                })),
+              ],
+              writers: new Map([
+                ['features', memoryWriter(outputs.features)],
+                [DEAD_LETTER, memoryWriter(outputs.dead)],
+              ]),
+              partitions,
+              stateDir: join(work, `${n}-${recordAtATime}`),
+              commitEvery,
+              fingerprint: 'batches',
+              recordAtATime,
+            }).run();
+            return outputs;
+          };
           const reference = await run(true);
           expect(await run(false)).toEqual(reference);
         },
