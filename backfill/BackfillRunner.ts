@@ -51,6 +51,7 @@ interface Checkpoint {
   finished: boolean;
 }
 
+/** What a replay did: records in and out, by sink, dead letters by reason, where it resumed, how long it took. */
 export interface BackfillSummary {
   recordsIn: number;
   recordsOut: number;
@@ -85,6 +86,19 @@ export class BackfillRunner {
   }
 
   async run(): Promise<BackfillSummary> {
+    const tasks: StreamTask[] = [];
+    try {
+      return await this.#run(tasks);
+    } catch (e) {
+      // The caller may go on in this process (a library's, a refused start): release the stores' locks.
+      // Closing writes nothing: what was not committed is lost, as in a crash.
+      for (const task of tasks) await task.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The run; `tasks` receives the tasks as soon as they exist, for `run` to close if this throws. */
+  async #run(tasks: StreamTask[]): Promise<BackfillSummary> {
     const started = performance.now();
     const o = this.#o;
     if (o.fresh) await this.#discardState();
@@ -100,7 +114,6 @@ export class BackfillRunner {
       output.records++;
     };
     const written = () => new Map([...outputs].map(([sink, { records }]) => [sink, records]));
-    const tasks: StreamTask[] = [];
     const chunk = new TaskChunk(tasks, write);
     for (let partition = 0; partition < o.partitions; partition++)
       tasks.push(
