@@ -10,6 +10,7 @@ import { TaskMetrics } from '../topology/TaskMetrics.ts';
 import { partitionFor } from '../topology/partitioner.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
+import { TaskChunk } from './TaskChunk.ts';
 import { makeDirectory, syncDirectory, writeDurably } from '../io/storage/durable.ts';
 import { ownsPartition, type Shard } from './Shard.ts';
 
@@ -38,6 +39,8 @@ export interface BackfillOptions {
   shard?: Shard;
   /** What every shard of the job shares (fingerprint reads each shard's own inputs): their common run id's source. */
   shardsFingerprint?: string;
+  /** Each record to its task as it comes, passed depth first: the meaning the batches are tested against. */
+  recordAtATime?: boolean;
 }
 
 interface Checkpoint {
@@ -115,18 +118,23 @@ export class BackfillRunner {
 
     // Each sink's writer with the count of records this run gave it: one lookup a record.
     const outputs = new Map([...o.writers].map(([sink, writer]) => [sink, { writer, records: 0 }]));
-    const emit = (sink: string, record: StreamRecord) => {
+    const write = (sink: string, record: StreamRecord) => {
       const output = outputs.get(sink);
       if (!output) throw new Error(`sink "${sink}" has no output configured`);
       output.writer.write(record);
       output.records++;
     };
     const written = () => new Map([...outputs].map(([sink, { records }]) => [sink, records]));
-    // Each partition's task, if this shard owns it: tasks of other shards' partitions are never created.
-    const taskOf: (StreamTask | undefined)[] = [];
+    // Each partition's task (its index in `tasks`), if this shard owns it: tasks of other shards'
+    // partitions are never created.
+    const chunk = new TaskChunk(tasks, write);
+    const taskOf: (number | undefined)[] = [];
     for (let partition = 0; partition < o.partitions; partition++) {
       if (o.shard && !ownsPartition(o.shard, partition)) continue;
-      tasks.push((taskOf[partition] = new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit })));
+      taskOf[partition] = tasks.length;
+      tasks.push(
+        new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit: chunk.emit, recordAtATime: o.recordAtATime }),
+      );
     }
     const markers = [];
     for (const task of tasks) markers.push(await task.initialize());
@@ -192,20 +200,28 @@ export class BackfillRunner {
           const record = batch.records[i];
           const { id, source, broadcast } = o.inputs[batch.inputs[i]];
           consumed[id] = (consumed[id] ?? 0) + 1;
-          if (record.key === null && broadcast) for (const task of tasks) task.process(source, record);
-          else {
+          if (record.key === null && broadcast) {
+            // A record for every task comes between what they had before it and what they get after.
+            chunk.run();
+            for (const task of tasks) task.process(source, record);
+          } else {
             const task = taskOf[record.key === null ? 0 : partitionFor(record.key, o.partitions)];
-            if (task) task.process(source, record);
+            if (task !== undefined) chunk.add(task, source, record, done);
             else otherShards++; // another shard's: neither processed nor a dead letter
           }
           done++;
-          if (o.stopAfter !== undefined && done >= o.stopAfter) {
+          // Each task takes its records of a stretch as one batch; the stretch ends where something must
+          // happen between records: a stop, a commit, a flush.
+          const stop = o.stopAfter !== undefined && done >= o.stopAfter;
+          const commits = ++sinceCommit >= o.commitEvery;
+          if (stop || commits || done % FLUSH_EVERY === 0 || o.recordAtATime) chunk.run();
+          if (stop) {
             // Simulated crash: release files and locks, commit nothing.
             for (const writer of o.writers.values()) await writer.close();
             for (const task of tasks) await task.close();
             return this.#summary(tasks, written(), resumedFrom, started, otherShards);
           }
-          if (++sinceCommit >= o.commitEvery) {
+          if (commits) {
             await commit(false);
             sinceCommit = 0;
           } else if (done % FLUSH_EVERY === 0) {
@@ -219,6 +235,7 @@ export class BackfillRunner {
             }
           }
         }
+        chunk.run();
         if (o.onProgress && done - lastProgress >= 10_000) {
           o.onProgress(done, total);
           lastProgress = done;

@@ -11,6 +11,7 @@ import { parquetColumns, parquetMetadata } from '../io/parquet/ParquetRowReader.
 import { storedParquet } from '../io/parquet/storedParquet.ts';
 import { fileNameHints } from '../market/exchanges/fileNameHints.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
+import { parquetCandleRecords } from './parquetCandleRecords.ts';
 import { hivePartitionValues, partitionMayMatch } from '../io/hivePartitions.ts';
 import { walk, type Storage, type StorageEntry } from '../io/storage/Storage.ts';
 import { storageFor, type HdfsSettings } from '../io/storage/storageFor.ts';
@@ -171,8 +172,29 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
       return estimatedCsvRows(storage, entry, { column: columns.indexOf(timeColumn), from: options.from, to: options.to });
     },
     async *batches(): AsyncGenerator<StreamRecord[]> {
+      const read = columns.filter((c) => CLEAN_COLUMNS.has(c));
+      if (parquet && !archived) {
+        const records = parquetCandleRecords(location, {
+          uri,
+          columns: read,
+          timeColumn,
+          symbolColumn: SYMBOL_COLUMNS.find((c) => read.includes(c)),
+          defaultSymbol: symbol,
+          defaultKey,
+          headers,
+          from: options.from,
+          to: options.to,
+        });
+        try {
+          yield* records;
+        } catch (e) {
+          if (options.onError !== 'skip') throw e;
+          options.onSkip?.(`skipped the rest of ${(e as Error).message}`);
+        }
+        return;
+      }
       const rows: AsyncIterable<Row[]> = parquet
-        ? readParquetColumnRows(location, { columns: columns.filter((c) => CLEAN_COLUMNS.has(c)) })
+        ? readParquetColumnRows(location, { columns: read })
         : readCsvRows(storage.stream(entry.path), uri, { headerless: HEADERLESS_CSV });
       let lastTs = -Infinity;
       try {
