@@ -4,8 +4,9 @@ import importX from 'eslint-plugin-import-x';
 
 /**
  * The layers: what each product folder may import of ours, and why. Anything not listed is forbidden,
- * test/, bench/ and scripts/ included; cli/ (the composition root), test/, bench/ and scripts/ may import
- * anything. A path with a file name allows that one file of its folder only.
+ * test/, bench/ and scripts/ included; cli/ (the composition root), examples/, the public entry point
+ * index.ts, test/, bench/ and scripts/ may import anything. A path with a file name allows that one file
+ * of its folder only.
  */
 export const LAYERS = {
   topology: { may: ['state'], why: 'the engine knows only its stores' },
@@ -18,7 +19,7 @@ export const LAYERS = {
   landing: { may: ['market', 'io'], why: 'raw data into the lake' },
   live: { may: ['topology', 'state', 'market', 'processors', 'io', 'models'], why: 'the Kafka runtime' },
 };
-const FOLDERS = [...Object.keys(LAYERS), 'cli', 'test', 'bench', 'scripts'];
+const FOLDERS = [...Object.keys(LAYERS), 'cli', 'examples', 'index.ts', 'test', 'bench', 'scripts'];
 
 /** One import-x/no-restricted-paths zone per forbidden (layer, folder) pair, its message naming the rule. */
 function layerZones() {
@@ -27,14 +28,15 @@ function layerZones() {
     const rule = `(${layer}/: ${why}; it may import ${allowed})`;
     return FOLDERS.filter((folder) => folder !== layer && !may.includes(folder)).map((folder) => {
       const files = may.filter((m) => m.startsWith(`${folder}/`)).map((m) => `./${m.slice(folder.length + 1)}`);
-      const what = files.length ? `${folder}/ other than ${files.map((f) => f.slice(2)).join(', ')}` : `${folder}/`;
+      const place = folder.endsWith('.ts') ? folder : `${folder}/`; // index.ts is a file
+      const what = files.length ? `${place} other than ${files.map((f) => f.slice(2)).join(', ')}` : place;
       return { target: `./${layer}`, from: `./${folder}`, except: files, message: `${layer}/ must not import ${what} ${rule}` };
     });
   });
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'out/', 'bench/data/', 'test/fixtures/', 'stack/', '.candlestream/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'out/', 'bench/data/', 'test/fixtures/', 'stack/', '.candlestream/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

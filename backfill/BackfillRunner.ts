@@ -10,7 +10,9 @@ import { TaskMetrics } from '../topology/TaskMetrics.ts';
 import { partitionFor } from '../topology/partitioner.ts';
 import type { BoundedInput } from './BoundedInput.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
+import { TaskChunk } from './TaskChunk.ts';
 import { makeDirectory, syncDirectory, writeDurably } from '../io/storage/durable.ts';
+import { ownsPartition, type Shard } from './Shard.ts';
 
 /** Records between flushes of the records processors hold (Processor.flush: a model scores them in one call). */
 const FLUSH_EVERY = 4096;
@@ -33,6 +35,12 @@ export interface BackfillOptions {
   onLog?: (line: string) => void;
   /** For crash tests: stop after this many records as if killed, committing nothing more. */
   stopAfter?: number;
+  /** `--tasks I/N`: run only the tasks of this shard's partitions; other partitions' records are skipped. */
+  shard?: Shard;
+  /** What every shard of the job shares (fingerprint reads each shard's own inputs): their common run id's source. */
+  shardsFingerprint?: string;
+  /** Each record to its task as it comes, passed depth first: the meaning the batches are tested against. */
+  recordAtATime?: boolean;
 }
 
 interface Checkpoint {
@@ -48,6 +56,7 @@ interface Checkpoint {
   finished: boolean;
 }
 
+/** What a replay did: records in and out, by sink, dead letters by reason, where it resumed, how long it took. */
 export interface BackfillSummary {
   recordsIn: number;
   recordsOut: number;
@@ -56,6 +65,8 @@ export interface BackfillSummary {
   deadLetters: Map<string, number>;
   resumedFrom: number;
   elapsedMs: number;
+  /** Records of partitions another shard owns (--tasks): read, and left to that shard. */
+  otherShards: number;
 }
 
 /**
@@ -75,13 +86,30 @@ export interface BackfillSummary {
 export class BackfillRunner {
   readonly #o: BackfillOptions;
   readonly #checkpointPath: string;
+  /** The job's fingerprint, and the shard's: a shard resumes only its own checkpoint. */
+  readonly #fingerprint: string;
 
   constructor(options: BackfillOptions) {
     this.#o = options;
     this.#checkpointPath = join(options.stateDir, 'checkpoint.json');
+    const { shard } = options;
+    this.#fingerprint = shard ? `${options.fingerprint} tasks ${shard.index}/${shard.count}` : options.fingerprint;
   }
 
   async run(): Promise<BackfillSummary> {
+    const tasks: StreamTask[] = [];
+    try {
+      return await this.#run(tasks);
+    } catch (e) {
+      // The caller may go on in this process (a library's, a refused start): release the stores' locks.
+      // Closing writes nothing: what was not committed is lost, as in a crash.
+      for (const task of tasks) await task.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The run; `tasks` receives the tasks as soon as they exist, for `run` to close if this throws. */
+  async #run(tasks: StreamTask[]): Promise<BackfillSummary> {
     const started = performance.now();
     const o = this.#o;
     if (o.fresh) await this.#discardState();
@@ -90,17 +118,24 @@ export class BackfillRunner {
 
     // Each sink's writer with the count of records this run gave it: one lookup a record.
     const outputs = new Map([...o.writers].map(([sink, writer]) => [sink, { writer, records: 0 }]));
-    const emit = (sink: string, record: StreamRecord) => {
+    const write = (sink: string, record: StreamRecord) => {
       const output = outputs.get(sink);
       if (!output) throw new Error(`sink "${sink}" has no output configured`);
       output.writer.write(record);
       output.records++;
     };
     const written = () => new Map([...outputs].map(([sink, { records }]) => [sink, records]));
-    const tasks = Array.from(
-      { length: o.partitions },
-      (_, partition) => new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit }),
-    );
+    // Each partition's task (its index in `tasks`), if this shard owns it: tasks of other shards'
+    // partitions are never created.
+    const chunk = new TaskChunk(tasks, write);
+    const taskOf: (number | undefined)[] = [];
+    for (let partition = 0; partition < o.partitions; partition++) {
+      if (o.shard && !ownsPartition(o.shard, partition)) continue;
+      taskOf[partition] = tasks.length;
+      tasks.push(
+        new StreamTask(o.topology, { partition, stateDir: join(o.stateDir, 'tasks'), emit: chunk.emit, recordAtATime: o.recordAtATime }),
+      );
+    }
     const markers = [];
     for (const task of tasks) markers.push(await task.initialize());
 
@@ -112,7 +147,11 @@ export class BackfillRunner {
     }
     // The run id, derived from the job, names the files a writer may call its own (a re-run of the job
     // replaces its own output). Every output checks before any starts: a refused start writes nothing.
-    const run = createHash('sha256').update(o.fingerprint).digest('hex').slice(0, 12);
+    // The N shards of one job share it (each writes its own bucket's files); a job split otherwise is another run.
+    const runOf = o.shard
+      ? createHash('sha256').update(`${o.shardsFingerprint ?? o.fingerprint} in ${o.shard.count} shards`)
+      : createHash('sha256').update(o.fingerprint);
+    const run = runOf.digest('hex').slice(0, 12);
     let commitSeq = checkpoint ? Number(checkpoint.marker) : 0;
     let start = checkpoint?.start;
     const from = (sink: string) => (resume ? resume.writers[sink] : start?.[sink]);
@@ -123,7 +162,7 @@ export class BackfillRunner {
       start = {};
       for (const [sink, writer] of o.writers) start[sink] = await writer.commit();
       await this.#writeCheckpoint({
-        fingerprint: o.fingerprint,
+        fingerprint: this.#fingerprint,
         marker: String(commitSeq),
         consumed: {},
         streamTimes: tasks.map(() => null),
@@ -146,10 +185,11 @@ export class BackfillRunner {
       for (const [sink, writer] of o.writers) writers[sink] = await writer.commit();
       for (const task of tasks) await task.commit(marker);
       const streamTimes = tasks.map((t) => (Number.isFinite(t.streamTime) ? t.streamTime : null));
-      await this.#writeCheckpoint({ fingerprint: o.fingerprint, marker, consumed, streamTimes, writers, start, finished });
+      await this.#writeCheckpoint({ fingerprint: this.#fingerprint, marker, consumed, streamTimes, writers, start, finished });
     };
 
     let done = resumedFrom;
+    let otherShards = 0;
     if (!resume?.finished) {
       const total = await this.#estimate();
       const skipping = o.inputs.map((input) => skip(input.batches(), consumed[input.id] ?? 0));
@@ -160,16 +200,28 @@ export class BackfillRunner {
           const record = batch.records[i];
           const { id, source, broadcast } = o.inputs[batch.inputs[i]];
           consumed[id] = (consumed[id] ?? 0) + 1;
-          if (record.key === null && broadcast) for (const task of tasks) task.process(source, record);
-          else tasks[record.key === null ? 0 : partitionFor(record.key, o.partitions)].process(source, record);
+          if (record.key === null && broadcast) {
+            // A record for every task comes between what they had before it and what they get after.
+            chunk.run();
+            for (const task of tasks) task.process(source, record);
+          } else {
+            const task = taskOf[record.key === null ? 0 : partitionFor(record.key, o.partitions)];
+            if (task !== undefined) chunk.add(task, source, record, done);
+            else otherShards++; // another shard's: neither processed nor a dead letter
+          }
           done++;
-          if (o.stopAfter !== undefined && done >= o.stopAfter) {
+          // Each task takes its records of a stretch as one batch; the stretch ends where something must
+          // happen between records: a stop, a commit, a flush.
+          const stop = o.stopAfter !== undefined && done >= o.stopAfter;
+          const commits = ++sinceCommit >= o.commitEvery;
+          if (stop || commits || done % FLUSH_EVERY === 0 || o.recordAtATime) chunk.run();
+          if (stop) {
             // Simulated crash: release files and locks, commit nothing.
             for (const writer of o.writers.values()) await writer.close();
             for (const task of tasks) await task.close();
-            return this.#summary(tasks, written(), resumedFrom, started);
+            return this.#summary(tasks, written(), resumedFrom, started, otherShards);
           }
-          if (++sinceCommit >= o.commitEvery) {
+          if (commits) {
             await commit(false);
             sinceCommit = 0;
           } else if (done % FLUSH_EVERY === 0) {
@@ -183,6 +235,7 @@ export class BackfillRunner {
             }
           }
         }
+        chunk.run();
         if (o.onProgress && done - lastProgress >= 10_000) {
           o.onProgress(done, total);
           lastProgress = done;
@@ -195,10 +248,10 @@ export class BackfillRunner {
     }
     for (const writer of o.writers.values()) await writer.close();
     for (const task of tasks) await task.close();
-    return this.#summary(tasks, written(), resumedFrom, started);
+    return this.#summary(tasks, written(), resumedFrom, started, otherShards);
   }
 
-  #summary(tasks: StreamTask[], written: Map<string, number>, resumedFrom: number, started: number): BackfillSummary {
+  #summary(tasks: StreamTask[], written: Map<string, number>, resumedFrom: number, started: number, otherShards: number): BackfillSummary {
     const total = new TaskMetrics();
     for (const task of tasks) {
       total.recordsIn += task.metrics.recordsIn;
@@ -212,6 +265,7 @@ export class BackfillRunner {
       deadLetters: total.deadLetters,
       resumedFrom,
       elapsedMs: performance.now() - started,
+      otherShards,
     };
   }
 
@@ -254,7 +308,7 @@ export class BackfillRunner {
         `${this.#checkpointPath} is not a checkpoint (${(e as Error).message}); pass --fresh to start over, or choose another --state-dir`,
       );
     }
-    if (checkpoint.fingerprint !== this.#o.fingerprint) {
+    if (checkpoint.fingerprint !== this.#fingerprint) {
       throw new Error(
         `state directory ${this.#o.stateDir} holds the checkpoint of a different backfill (other inputs or options); pass --fresh to discard it, or choose another --state-dir`,
       );

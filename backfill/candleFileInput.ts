@@ -11,6 +11,7 @@ import { parquetColumns, parquetMetadata } from '../io/parquet/ParquetRowReader.
 import { storedParquet } from '../io/parquet/storedParquet.ts';
 import { fileNameHints } from '../market/exchanges/fileNameHints.ts';
 import { mergeByEventTime } from './mergeByEventTime.ts';
+import { parquetCandleRecords } from './parquetCandleRecords.ts';
 import { hivePartitionValues, partitionMayMatch } from '../io/hivePartitions.ts';
 import { walk, type Storage, type StorageEntry } from '../io/storage/Storage.ts';
 import { storageFor, type HdfsSettings } from '../io/storage/storageFor.ts';
@@ -27,6 +28,8 @@ export interface CandleFileOptions {
   /** A file that cannot be read: stop (default), or skip it, reporting why. */
   onError?: 'fail' | 'skip';
   onSkip?: (message: string) => void;
+  /** A shard's symbols (backfill --tasks): other `symbol=` directories are not read. */
+  symbolOwned?: (symbol: string) => boolean;
 }
 
 const TIME_COLUMNS = columnNames('ts');
@@ -62,7 +65,7 @@ export async function candleFileInputs(locations: readonly string[], options: Ca
     if (!top.directory) files.push({ storage, entry: top, uri: storage.uri(path), partition: {} });
     else {
       for await (const entry of walk(storage, path, (dir) =>
-        partitionMayMatch(dir.name, { symbols, from: options.from, to: options.to }),
+        partitionMayMatch(dir.name, { symbols, symbolOwned: options.symbolOwned, from: options.from, to: options.to }),
       )) {
         if (!/\.(csv|parquet)$/i.test(entry.name) || /^[._]/.test(entry.name)) continue;
         files.push({
@@ -72,7 +75,8 @@ export async function candleFileInputs(locations: readonly string[], options: Ca
           partition: hivePartitionValues(entry.path.slice(path.length).replace(/^\//, '')),
         });
       }
-      if (!files.length)
+      // A shard may own none of a directory's symbols.
+      if (!files.length && !options.symbolOwned)
         throw new Error(`${location}: no .csv or .parquet files in this directory${symbols ? ` for symbol ${options.symbol}` : ''}`);
     }
     for (const file of files) {
@@ -168,8 +172,29 @@ async function fileInput(file: CandleFile, options: CandleFileOptions): Promise<
       return estimatedCsvRows(storage, entry, { column: columns.indexOf(timeColumn), from: options.from, to: options.to });
     },
     async *batches(): AsyncGenerator<StreamRecord[]> {
+      const read = columns.filter((c) => CLEAN_COLUMNS.has(c));
+      if (parquet && !archived) {
+        const records = parquetCandleRecords(location, {
+          uri,
+          columns: read,
+          timeColumn,
+          symbolColumn: SYMBOL_COLUMNS.find((c) => read.includes(c)),
+          defaultSymbol: symbol,
+          defaultKey,
+          headers,
+          from: options.from,
+          to: options.to,
+        });
+        try {
+          yield* records;
+        } catch (e) {
+          if (options.onError !== 'skip') throw e;
+          options.onSkip?.(`skipped the rest of ${(e as Error).message}`);
+        }
+        return;
+      }
       const rows: AsyncIterable<Row[]> = parquet
-        ? readParquetColumnRows(location, { columns: columns.filter((c) => CLEAN_COLUMNS.has(c)) })
+        ? readParquetColumnRows(location, { columns: read })
         : readCsvRows(storage.stream(entry.path), uri, { headerless: HEADERLESS_CSV });
       let lastTs = -Infinity;
       try {

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { partitionFor } from '../topology/partitioner.ts';
 import { kafkajsPipe } from './kafkajsPipe.ts';
@@ -12,12 +14,17 @@ import { kafkajsPipe } from './kafkajsPipe.ts';
  *     (exactly_once, then at_least_once), beside a plain kafkajs consume → JSON.parse → produce pipe;
  *  2. latency: candles produced at a fixed rate; for each signal, the time from producing the candle
  *     that closed its window to receiving the signal (read_committed), beside the pipe's produce → receive.
- * Usage: node bench/live-vs-kafkajs-pipe.ts [candles=200000] [rate=5000] [seconds=20]
+ * Usage: node bench/live-vs-kafkajs-pipe.ts [candles=200000] [rate=5000] [seconds=20] (seconds 0: no latency part)
+ * With BENCH_BASELINE=<another candlestream tree> (e.g. `git worktree add /tmp/before <rev>` and
+ * `cp -al node_modules /tmp/before/`), the throughput part runs both trees' services on the same topic,
+ * alternately, three rounds, and reports medians with each service's CPU seconds: how an engine change
+ * is checked against the live path.
  */
 const brokers = [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'];
 const total = Number(process.argv[2] ?? 200_000);
 const rate = Number(process.argv[3] ?? 5000);
 const latencySeconds = Number(process.argv[4] ?? 20);
+const baseline = process.env.BENCH_BASELINE;
 const SYMBOLS = 200;
 const PARTITIONS = 4;
 const T0 = Date.UTC(2023, 0, 1);
@@ -59,10 +66,19 @@ async function fill(name: string, n: number) {
   await producer.disconnect();
 }
 
-/** `candlestream run` as a process; returns its records-in counter (from /metrics) and a stop. */
-async function service(input: string, output: string, guarantee: string, port: number, extra: string[] = []) {
+/** CPU seconds (user + system) a running process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/**
+ * `candlestream run` of the tree `tree` as a process; returns its records-in counter (from /metrics),
+ * the CPU seconds it has used, and a stop.
+ */
+async function service(input: string, output: string, guarantee: string, port: number, extra: string[] = [], tree = '.') {
   const appId = `bench-${guarantee}-${randomUUID().slice(0, 6)}`;
-  const stateDir = `bench/data/state-${appId}`;
+  const stateDir = resolve(`bench/data/state-${appId}`);
   const child = spawn(
     process.execPath,
     [
@@ -90,7 +106,7 @@ async function service(input: string, output: string, guarantee: string, port: n
       'warn',
       ...extra,
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: tree },
   );
   const recordsIn = async () => {
     try {
@@ -102,6 +118,7 @@ async function service(input: string, output: string, guarantee: string, port: n
   };
   return {
     recordsIn,
+    cpuSeconds: () => cpuSeconds(child.pid!),
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -138,17 +155,38 @@ const rows: [string, number][] = [];
   rows.push(['kafkajs pipe (consume → parse → produce)', total / (await timeToConsume(p.count, total))]);
   await p.stop();
 }
+const trees = baseline
+  ? [
+      ['this tree', '.'],
+      ['baseline', baseline],
+    ]
+  : [['', '.']];
+const rounds = baseline ? 3 : 1;
+const cpu = new Map<string, number[]>();
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const guarantee of ['exactly_once', 'at_least_once']) {
-  const s = await service(source, await topic(`signals-${guarantee}-${run}`), guarantee, 9470);
-  rows.push([`candlestream run, ${guarantee}`, total / (await timeToConsume(s.recordsIn, total))]);
-  await s.stop();
+  const perSecond = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round++)
+    for (const [label, tree] of round % 2 ? trees.slice().reverse() : trees) {
+      const name = `candlestream run, ${guarantee}${label && ` (${label})`}`;
+      const s = await service(source, await topic(`signals-${guarantee}-${randomUUID().slice(0, 6)}`), guarantee, 9470, [], tree);
+      const seconds = await timeToConsume(s.recordsIn, total);
+      perSecond.set(name, [...(perSecond.get(name) ?? []), total / seconds]);
+      cpu.set(name, [...(cpu.get(name) ?? []), s.cpuSeconds()]);
+      await s.stop();
+    }
+  for (const [name, xs] of perSecond) rows.push([name, median(xs)]);
 }
 const ceiling = rows[0][1];
-console.log(`\nthroughput, ${total.toLocaleString('en-US')} candles (${SYMBOLS} symbols, ${PARTITIONS} partitions):`);
-for (const [name, perSecond] of rows)
+console.log(
+  `\nthroughput, ${total.toLocaleString('en-US')} candles (${SYMBOLS} symbols, ${PARTITIONS} partitions)${baseline ? `, median of ${rounds} alternating rounds; baseline ${baseline}` : ''}:`,
+);
+for (const [name, perSecond] of rows) {
+  const cpuNote = cpu.has(name) ? `   ${median(cpu.get(name)!).toFixed(1)} CPU-s (service, incl. start-up)` : '';
   console.log(
-    `  ${name.padEnd(44)} ${Math.round(perSecond).toLocaleString('en-US').padStart(8)} records/s   ${(perSecond / ceiling).toFixed(2)}× the pipe`,
+    `  ${name.padEnd(56)} ${Math.round(perSecond).toLocaleString('en-US').padStart(8)} records/s   ${(perSecond / ceiling).toFixed(2)}× the pipe${cpuNote}`,
   );
+}
 
 // 2. Latency at a fixed rate.
 async function latency(
@@ -197,32 +235,34 @@ async function latency(
   );
 }
 
-console.log(`\nlatency at ${rate.toLocaleString('en-US')} candles/s for ${latencySeconds} s (read_committed reader):`);
-// The pipe's output is its input: latency from producing a candle to receiving its copy.
-await latency(
-  'kafkajs pipe (produce → copy received)',
-  (i, o) => kafkajsPipe(kafka, i, o),
-  ({ key, value }) => `${key}|${JSON.parse(value).ts}`,
-);
-// A signal for minute m is emitted when its task's stream time reaches minute m+1: the trigger is the
-// first candle of minute m+1 sent to the symbol's partition (a task is a partition).
-const trigger = ({ key, value }: { key: string; value: string }) => `${partitionFor(key, PARTITIONS)}|${JSON.parse(value).ts + 60_000}`;
-await latency('candlestream run, exactly_once (commit 100 ms)', (i, o) => service(i, o, 'exactly_once', 9471), trigger);
-await latency(
-  'candlestream run, exactly_once (commit 20 ms)',
-  (i, o) => service(i, o, 'exactly_once', 9472, ['--commit-interval-ms', '20']),
-  trigger,
-);
-await latency(
-  'candlestream run, at_least_once (commit 1 s)',
-  (i, o) => service(i, o, 'at_least_once', 9473, ['--commit-interval-ms', '1000']),
-  trigger,
-);
-await latency(
-  'candlestream run, at_least_once (commit 10 s)',
-  (i, o) => service(i, o, 'at_least_once', 9474, ['--commit-interval-ms', '10000']),
-  trigger,
-);
+if (latencySeconds > 0) {
+  console.log(`\nlatency at ${rate.toLocaleString('en-US')} candles/s for ${latencySeconds} s (read_committed reader):`);
+  // The pipe's output is its input: latency from producing a candle to receiving its copy.
+  await latency(
+    'kafkajs pipe (produce → copy received)',
+    (i, o) => kafkajsPipe(kafka, i, o),
+    ({ key, value }) => `${key}|${JSON.parse(value).ts}`,
+  );
+  // A signal for minute m is emitted when its task's stream time reaches minute m+1: the trigger is the
+  // first candle of minute m+1 sent to the symbol's partition (a task is a partition).
+  const trigger = ({ key, value }: { key: string; value: string }) => `${partitionFor(key, PARTITIONS)}|${JSON.parse(value).ts + 60_000}`;
+  await latency('candlestream run, exactly_once (commit 100 ms)', (i, o) => service(i, o, 'exactly_once', 9471), trigger);
+  await latency(
+    'candlestream run, exactly_once (commit 20 ms)',
+    (i, o) => service(i, o, 'exactly_once', 9472, ['--commit-interval-ms', '20']),
+    trigger,
+  );
+  await latency(
+    'candlestream run, at_least_once (commit 1 s)',
+    (i, o) => service(i, o, 'at_least_once', 9473, ['--commit-interval-ms', '1000']),
+    trigger,
+  );
+  await latency(
+    'candlestream run, at_least_once (commit 10 s)',
+    (i, o) => service(i, o, 'at_least_once', 9474, ['--commit-interval-ms', '10000']),
+    trigger,
+  );
+}
 
 const topics = (await admin.listTopics()).filter((t) => t.includes(run) || t.startsWith('lat-') || t.startsWith('bench-'));
 await admin.deleteTopics({ topics }).catch(() => undefined);

@@ -34,6 +34,8 @@ import { UsageError } from './UsageError.ts';
 import { COMMIT_EVERY_LIMIT, PARTITIONS_LIMIT, timeFlag, wholeNumber } from './flagValues.ts';
 import { MODEL_HELP, useModel, type SignalOptions } from './modelFlag.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../models/OnnxSignalModel.ts';
+import { ownsSymbol, shardName, type Shard } from '../backfill/Shard.ts';
+import { tasksFlag } from './tasksFlag.ts';
 import type { ModelDirectory } from '../models/ModelDirectory.ts';
 
 export const BACKFILL_HELP = `Usage: candlestream backfill --source <file|dir>... --sink <uri> [options]
@@ -84,6 +86,14 @@ Running:
                            as --mode says)
   --partitions N           tasks, one per partition, placed by Kafka's partitioner (default 4; at
                            most 256: each task opens its own stores)
+  --tasks I/N              run shard I of N (0 ≤ I < N ≤ partitions): only the tasks of partitions
+                           p with p % N = I, the symbols live gives them; symbol=… directories of
+                           other shards' symbols are not read, other rows are skipped. N shards
+                           (other machines, one after another, or a Kubernetes Indexed Job) write
+                           disjoint files into one Parquet sink, together equal to one run. Each
+                           has its state under <state-dir>/shard-I-of-N; a JSONL file sink needs
+                           {shard} in its URI, which becomes shard-I-of-N (default dead letters:
+                           dead-letter.{shard}.jsonl)
   --commit-every N         records between commits (default 200000; at most 10000000: their output
                            is held in memory until the commit)
   --quiet                  no progress or summary on stderr
@@ -107,6 +117,7 @@ export const BACKFILL_FLAGS = {
   'state-dir': { type: 'string' },
   fresh: { type: 'boolean', default: false },
   partitions: { type: 'string', default: '4' },
+  tasks: { type: 'string' },
   'commit-every': { type: 'string', default: '200000' },
   quiet: { type: 'boolean', default: false },
   'stop-after': { type: 'string' },
@@ -133,14 +144,15 @@ export async function backfillCommand(args: string[]): Promise<void> {
       partitions: job.partitions,
       stateDir: job.stateDir,
       commitEvery: job.commitEvery,
-      fingerprint: await jobFingerprint(job, market, inputs, scoring),
+      ...(await jobFingerprints(job, market, inputs, scoring)),
       fresh: job.s.fresh,
       onProgress: progressReporter('backfill', job.s.quiet),
       onLog: job.s.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
       stopAfter: job.stopAfter,
+      shard: job.shard,
     });
     const summary = await replay(runner);
-    if (summary && !job.s.quiet) report(summary, skipped, scoring, job.s.signals !== undefined);
+    if (summary && !job.s.quiet) report(summary, skipped, scoring, job.signals !== undefined);
   } finally {
     await scoring?.models.close();
   }
@@ -149,7 +161,9 @@ export async function backfillCommand(args: string[]): Promise<void> {
 /** The flags, checked: a bad one stops start-up, naming it, before any file is opened. */
 interface BackfillJob {
   readonly s: BackfillSettings;
+  /** The sinks' URIs, `{shard}` filled in. */
   readonly sink: string;
+  readonly signals?: string;
   readonly topology: TopologyFlagOptions;
   /** Signals of the built-in rule: --signals without --model. */
   readonly ruleSignals?: SignalOptions;
@@ -163,6 +177,7 @@ interface BackfillJob {
   readonly deadLetter: string;
   readonly stateDir: string;
   readonly stopAfter?: number;
+  readonly shard?: Shard;
 }
 
 function backfillJob(s: BackfillSettings): BackfillJob {
@@ -174,6 +189,7 @@ function backfillJob(s: BackfillSettings): BackfillJob {
   const ruleSignals: SignalOptions | undefined =
     s.signals && !s.model ? { signalIntervals: signalIntervals(s['signal-intervals'], topology.candles.intervals) } : undefined;
   const partitions = wholeNumber(s.partitions, '--partitions', 1, PARTITIONS_LIMIT);
+  const shard = s.tasks === undefined ? undefined : tasksFlag(s.tasks, partitions);
   const commitEvery = wholeNumber(s['commit-every'], '--commit-every', 1, COMMIT_EVERY_LIMIT);
   const from = s.from === undefined ? -Infinity : timeFlag(s.from, '--from');
   const to = s.to === undefined ? Infinity : timeFlag(s.to, '--to');
@@ -183,13 +199,16 @@ function backfillJob(s: BackfillSettings): BackfillJob {
   const hdfs = hdfsSettings(s);
   const mode = s.mode as OutputMode;
   if (!OUTPUT_MODES.includes(mode)) throw new UsageError(`--mode must be error, append or overwrite, not "${s.mode}"`);
-  const deadLetter = s['dead-letter'] ?? DEFAULT_DEAD_LETTER;
-  refuseOverlaps(s, deadLetter);
+  const sink = shardSink(s.sink, '--sink', shard);
+  const signals = s.signals === undefined ? undefined : shardSink(s.signals, '--signals', shard);
+  const deadLetter = shardSink(s['dead-letter'] ?? (shard ? DEFAULT_SHARD_DEAD_LETTER : DEFAULT_DEAD_LETTER), '--dead-letter', shard);
+  refuseOverlaps(s, sink, signals, deadLetter);
   const stopAfter = s['stop-after'] === undefined ? undefined : wholeNumber(s['stop-after'], '--stop-after');
   const stateDir = s['state-dir'] ?? defaultStateDir(s.sink);
   return {
     s,
-    sink: s.sink,
+    sink,
+    signals,
     topology,
     ruleSignals,
     partitions,
@@ -200,16 +219,33 @@ function backfillJob(s: BackfillSettings): BackfillJob {
     hdfs,
     mode,
     deadLetter,
-    stateDir,
+    // Each shard its own checkpoint and stores, even when the shards share a --state-dir.
+    stateDir: shard ? join(stateDir, shardName(shard)) : stateDir,
     stopAfter,
+    shard,
   };
 }
 
+/**
+ * A sink's URI for this shard: `{shard}` becomes `shard-I-of-N`. A JSONL file is written by one
+ * process, so with --tasks it must name the shard; a Parquet dataset is shared (each shard its own files).
+ */
+function shardSink(uri: string, flag: string, shard: Shard | undefined): string {
+  const named = uri.includes('{shard}');
+  if (named && !shard) throw new UsageError(`${flag} ${uri}: {shard} is filled in for a shard of --tasks I/N; there is no --tasks`);
+  if (shard && !named && sinkPlace(uri, flag).format === 'jsonl' && uri !== '-') {
+    throw new UsageError(
+      `${flag} ${uri}: with --tasks every shard writes its own JSONL file; put {shard} in the name (e.g. jsonl:dead-letter.{shard}.jsonl)`,
+    );
+  }
+  return shard ? uri.replaceAll('{shard}', shardName(shard)) : uri;
+}
+
 /** No sink may share a place with another sink or with a source. */
-function refuseOverlaps(s: BackfillSettings, deadLetter: string): void {
+function refuseOverlaps(s: BackfillSettings, sink: string, signals: string | undefined, deadLetter: string): void {
   const sinkFlags: [flag: string, uri: string | undefined][] = [
-    ['--sink', s.sink],
-    ['--signals', s.signals],
+    ['--sink', sink],
+    ['--signals', signals],
     ['--dead-letter', deadLetter],
   ];
   const sinkPlaces: FlagLocation[] = [];
@@ -244,33 +280,50 @@ async function modelScoring(job: BackfillJob, externalSignals: string[]): Promis
 
 function backfillWriters(job: BackfillJob, market: MarketTopologyOptions): Map<string, OutputWriter> {
   const { hdfs, mode } = job;
+  // A shard's Parquet files carry its index: N shards write one dataset, never the same file.
+  const bucket = job.shard?.index;
   const writers = new Map<string, OutputWriter>([
-    [NODES.features, sink(job.sink, featureColumns(market), '--sink', { hdfs, mode })],
+    [NODES.features, sink(job.sink, featureColumns(market), '--sink', { hdfs, mode, bucket })],
     // The default file collects every run's dead letters: two backfills in one directory just work.
     [DEAD_LETTER, sink(job.deadLetter, undefined, '--dead-letter', { hdfs, mode: job.s['dead-letter'] === undefined ? 'append' : mode })],
   ]);
   const signalColumns = SIGNAL_COLUMNS.map((name): ColumnSpec => ({ name, type: SIGNAL_COLUMN_TYPES[name] }));
-  if (job.s.signals) writers.set(NODES.signals, sink(job.s.signals, signalColumns, '--signals', { hdfs, mode }));
+  if (job.signals) writers.set(NODES.signals, sink(job.signals, signalColumns, '--signals', { hdfs, mode, bucket }));
   return writers;
 }
 
 /** The candle files; with --on-error skip, those that cannot be read are named in `skipped` (and on stderr). */
 function candleInputs(job: BackfillJob, skipped: string[]): Promise<BoundedInput[]> {
-  const { s, from, to, hdfs, onError } = job;
+  const { s, from, to, hdfs, onError, shard, partitions } = job;
   const onSkip = (message: string) => {
     skipped.push(message);
     if (!s.quiet) process.stderr.write(`backfill: ${message}\n`);
   };
-  return candleFileInputs(s.source, { symbol: s.symbol, exchange: s.exchange, from, to, source: NODES.prices, hdfs, onError, onSkip });
+  // A shard reads only its symbols' symbol=… directories; rows of files not so split are skipped by the runner.
+  const symbolOwned = shard && ((symbol: string) => ownsSymbol(shard, symbol, partitions));
+  return candleFileInputs(s.source, {
+    symbol: s.symbol,
+    exchange: s.exchange,
+    from,
+    to,
+    source: NODES.prices,
+    hdfs,
+    onError,
+    onSkip,
+    symbolOwned,
+  });
 }
 
-/** What makes a run the same job: a run resumes a checkpoint only if its fingerprint is the one it started with. */
-async function jobFingerprint(
+/**
+ * What makes a run the same job: a run resumes a checkpoint only if its fingerprint is the one it
+ * started with. The shards' fingerprint is the same without the inputs (each shard reads its own files).
+ */
+async function jobFingerprints(
   job: BackfillJob,
   market: MarketTopologyOptions,
   inputs: BoundedInput[],
   scoring: ModelScoring | undefined,
-): Promise<string> {
+): Promise<{ fingerprint: string; shardsFingerprint: string }> {
   const { partitions, from, to } = job;
   const { symbol, exchange, sink, signals } = job.s;
   const model = scoring?.models.current();
@@ -281,6 +334,7 @@ async function jobFingerprint(
   fingerprint.update(`feature layout ${FEATURE_LAYOUT_VERSION}`);
   // A resumed run must score with the very model (and manifest) it started with.
   if (model) for (const file of [MODEL_FILE, MANIFEST_FILE]) fingerprint.update(await readFile(join(model.dir, file)));
+  const shardsFingerprint = fingerprint.copy().digest('hex');
   for (const input of inputs) {
     if (input.version !== undefined) fingerprint.update(input.version);
     else {
@@ -288,7 +342,7 @@ async function jobFingerprint(
       fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
     }
   }
-  return fingerprint.digest('hex');
+  return { fingerprint: fingerprint.digest('hex'), shardsFingerprint };
 }
 
 /** The summary; undefined when whoever read standard output had enough (`--sink - | head`): stop quietly, as other tools do. */
@@ -310,6 +364,7 @@ function report(summary: BackfillSummary, skipped: string[], scoring: ModelScori
       (signals ? `, ${n(summary.written.get(NODES.signals) ?? 0)} signals out` : '') +
       ` in ${seconds.toFixed(1)} s (${Math.round(summary.recordsIn / Math.max(seconds, 1e-3)).toLocaleString('en-US')} records/s)` +
       (summary.resumedFrom ? `, resumed after ${summary.resumedFrom.toLocaleString('en-US')}` : '') +
+      (summary.otherShards ? `, ${n(summary.otherShards)} other shards' rows skipped` : '') +
       `; dead letters: ${counts(summary.deadLetters) || 'none'}` +
       (skipped.length ? `; ${skipped.length} file(s) skipped (--on-error skip)` : '') +
       (model ? `; scored with ${model.name} v${model.version}, not scored: ${counts(scoring!.unscored) || 'none'}` : '') +
@@ -318,6 +373,7 @@ function report(summary: BackfillSummary, skipped: string[], scoring: ModelScori
 }
 
 const DEFAULT_DEAD_LETTER = 'jsonl:dead-letter.jsonl';
+const DEFAULT_SHARD_DEAD_LETTER = 'jsonl:dead-letter.{shard}.jsonl';
 
 function sinkPlace(uri: string, flag: string): SinkTarget {
   try {

@@ -8,6 +8,7 @@ import { archiveCommand, ARCHIVE_HELP } from './archiveCommand.ts';
 import { importCommand, IMPORT_HELP } from './importCommand.ts';
 import { tailCommand, TAIL_HELP } from './tailCommand.ts';
 import { trainCommand, TRAIN_HELP } from './trainCommand.ts';
+import { demoCommand, DEMO_HELP } from './demoCommand.ts';
 import { SETTINGS_HELP } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 import { didYouMean } from './didYouMean.ts';
@@ -28,6 +29,7 @@ Commands:
   import     land exchange exports (CSV, zip) as Parquet (local or HDFS), partitioned symbol=…/date=…
   tail       print a topic's records as they arrive (signals as one line each)
   train      train price-movement classifiers on backfilled features; export ONNX for --model
+  demo       the offline demo: replay the bundled sample data into ./candlestream-demo, then show it
   help       this text; \`candlestream <command> --help\` for a command's options
   --version  the version
 
@@ -46,6 +48,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; help: s
   describe: { run: describeCommand, help: DESCRIBE_HELP },
   show: { run: showCommand, help: SHOW_HELP },
   train: { run: trainCommand, help: TRAIN_HELP },
+  demo: { run: demoCommand, help: DEMO_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

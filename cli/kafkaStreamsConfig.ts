@@ -4,7 +4,7 @@ import type { SettingSpec, Settings } from './settings.ts';
 import { UsageError } from './UsageError.ts';
 
 /**
- * Kafka Streams' names for settings `run` has under its own name (README: "Kafka Streams' names"),
+ * Kafka Streams' names for settings `run` has under its own name (docs/configuration.md: "Kafka Streams' names"),
  * usable in a --config file as they are in a Java application's properties. Ours wins when both are given.
  */
 export const KAFKA_STREAMS_NAMES: Readonly<Record<string, string>> = {

@@ -79,7 +79,7 @@ Running:
   --log-level LEVEL        trace, debug, info (default), warn, error
   --config FILE            settings as JSON; it may also use Kafka Streams' names (application.id,
                            bootstrap.servers, processing.guarantee, commit.interval.ms, state.dir, …)
-                           and consumer.* / producer.* client properties (README: "Kafka Streams' names")
+                           and consumer.* / producer.* client properties (docs/configuration.md)
 
 SIGTERM or SIGINT: stop consuming, commit, close (at most 30 s), exit 0.`;
 

@@ -25,7 +25,7 @@ export type SettingsOf<T extends Record<string, SettingSpec>> = string extends k
 /** Variables of ours that are not settings of a command (the toolchain's, the stack's, debugging). */
 const NOT_SETTINGS = new Set(['CANDLESTREAM_DEBUG', 'CANDLESTREAM_STACK_DIR', 'CANDLESTREAM_TOOLCHAIN']);
 
-/** Said in every command's --help: where settings come from (README: "Settings"). */
+/** Said in every command's --help: where settings come from (docs/configuration.md: "Settings"). */
 export const SETTINGS_HELP = `Settings come from flags, then CANDLESTREAM_<FLAG> environment variables (the flag in capitals,
 - as _), then a JSON file (--config FILE, keys named as the flags), then the defaults.`;
 

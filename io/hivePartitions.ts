@@ -27,6 +27,8 @@ function partitionValue(escaped: string): string {
 export interface PartitionFilter {
   /** Canonical symbols to keep; undefined: all. */
   symbols?: ReadonlySet<string>;
+  /** And of those, the ones this process owns (a shard of a backfill); undefined: all. */
+  symbolOwned?: (symbol: string) => boolean;
   /** Keep partitions that can hold a candle with from ≤ ts < to. */
   from: number;
   to: number;
@@ -41,7 +43,10 @@ export function partitionMayMatch(directoryName: string, filter: PartitionFilter
   if (eq <= 0) return true;
   const key = directoryName.slice(0, eq).toLowerCase();
   const value = partitionValue(directoryName.slice(eq + 1));
-  if (key === 'symbol' && filter.symbols) return filter.symbols.has(normalizeSymbol(value) ?? value);
+  if (key === 'symbol') {
+    const symbol = normalizeSymbol(value) ?? value;
+    return (!filter.symbols || filter.symbols.has(symbol)) && (!filter.symbolOwned || filter.symbolOwned(symbol));
+  }
   if (key === 'date' || key === 'dt') {
     const day = Date.parse(`${value.slice(0, 10)}T00:00:00Z`);
     if (Number.isNaN(day)) return true;

@@ -10,6 +10,8 @@ export interface SinkOptions {
   hdfs?: HdfsSettings;
   /** What a fresh start does with what the location already holds (default error). */
   mode?: OutputMode;
+  /** A Parquet sink's bucket: the shard index of a backfill --tasks I/N, whose files it names and owns. */
+  bucket?: number;
 }
 
 /** Where a sink URI writes: a Parquet dataset or a JSONL file at `location`, or stdout (no location). */
@@ -40,5 +42,5 @@ export function parseSinkUri(uri: string, columns?: readonly (string | ColumnSpe
   const featureType = (name: string) => (TEXT_COLUMNS.has(name) ? 'string' : TIME_COLUMNS.has(name) ? 'timestamp' : 'double');
   const specs = columns.map((c): ColumnSpec => (typeof c === 'string' ? { name: c, type: featureType(c) } : c));
   const target = storageFor(location!, options.hdfs);
-  return new ParquetDatasetWriter(target.storage, target.path, specs, undefined, options.mode);
+  return new ParquetDatasetWriter(target.storage, target.path, specs, undefined, options.mode, options.bucket);
 }

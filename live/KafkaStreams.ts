@@ -16,6 +16,7 @@ import { StreamThread } from './StreamThread.ts';
 import { TaskManager } from './TaskManager.ts';
 import type { WarmUpFeed } from './warmUp.ts';
 
+/** Kafka Streams' processing.guarantee: exactly_once (transactions) or at_least_once. */
 export type Guarantee = 'exactly_once' | 'at_least_once';
 
 export interface KafkaStreamsOptions {

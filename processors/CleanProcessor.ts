@@ -1,6 +1,7 @@
-import type { Processor } from '../topology/Processor.ts';
-import type { ProcessorContext } from '../topology/ProcessorContext.ts';
-import type { StreamRecord } from '../topology/StreamRecord.ts';
+import type { BatchProcessor } from '../topology/Processor.ts';
+import type { BatchContext, ProcessorContext } from '../topology/ProcessorContext.ts';
+import { materialize, type Column, type RecordBatch } from '../topology/RecordBatch.ts';
+import type { Headers, StreamRecord } from '../topology/StreamRecord.ts';
 import { keyValueStore, type CachedKeyValueStoreOptions } from '../state/CachedKeyValueStore.ts';
 import type { KeyValueStore } from '../state/KeyValueStore.ts';
 import type { Candle } from '../market/Candle.ts';
@@ -9,6 +10,8 @@ import { tradeAsCandle } from '../market/exchanges/tradeAsCandle.ts';
 import { flattenExchangeMessage } from '../market/exchanges/flattenExchangeMessage.ts';
 import { guardPrice, type PriceAnchor } from './clean/priceGuard.ts';
 import { compositeKey } from './compositeKey.ts';
+import { PLAIN_CANDLE_FIELDS } from './clean/plainCandleFields.ts';
+import { MAX_VOLUME, PRICE_RANGE } from '../market/validateCandle.ts';
 
 export interface CleanOptions {
   /** Carry the last close forward, with zero volume, over missing 1m candles. */
@@ -39,11 +42,15 @@ const MINUTE = 60_000;
  * `guardPrice`) into the dead-letter output. Both decisions rest on state stores, so a replay and a
  * restarted service decide as an uninterrupted one.
  */
-export class CleanProcessor implements Processor<Record<string, unknown>, Candle> {
+export class CleanProcessor implements BatchProcessor<Record<string, unknown>, Candle> {
   readonly #options: CleanOptions;
-  #context!: ProcessorContext<Candle>;
+  #context!: BatchContext<Candle>;
   #store!: KeyValueStore<LastSeen>;
   #anchors!: KeyValueStore<PriceAnchor>;
+  /** Per source headers object: the exchange plain rows with them get, and their `clean-last-seen` keys by symbol id. */
+  readonly #plain = new WeakMap<Headers, { exchange: string; seenKeys: string[] } | null>();
+  /** Per exchange: `clean-last-seen` keys by symbol id, made once. */
+  readonly #seenKeys = new Map<string, string[]>();
 
   constructor(options: CleanOptions) {
     this.#options = options;
@@ -54,7 +61,7 @@ export class CleanProcessor implements Processor<Record<string, unknown>, Candle
   }
 
   init(context: ProcessorContext<Candle>): void {
-    this.#context = context;
+    this.#context = context as BatchContext<Candle>;
     this.#store = context.getStateStore(CLEAN_STORE);
     this.#anchors = context.getStateStore(PRICE_ANCHOR_STORE);
   }
@@ -68,6 +75,77 @@ export class CleanProcessor implements Processor<Record<string, unknown>, Candle
     for (const row of rows) this.#processRow(record, row);
   }
 
+  /**
+   * Rows a source vouches for as plain (PLAIN_CANDLE_FIELDS) are taken from the columns when their
+   * values make a valid 1m candle: no row object, no field look-ups, no key strings. Every other row,
+   * and every row the checks below would reject, takes `process`, which rejects it with its reason.
+   */
+  processBatch(batch: RecordBatch): void {
+    const symbols = this.#context.symbols;
+    const columns = batch.columns && batch.records && PLAIN_CANDLE_FIELDS.map((f) => batch.columns![f]);
+    if (!columns?.every((c) => c)) {
+      for (let i = 0; i < batch.length; i++) {
+        this.#context.at(i);
+        this.process(materialize(batch, i, symbols) as StreamRecord<Record<string, unknown>>);
+      }
+      return;
+    }
+    const [plain, ts, open, high, low, close, volume] = columns as [Column, ...Float64Array[]];
+    const records = batch.records as StreamRecord<Record<string, unknown>>[];
+    for (let i = 0; i < batch.length; i++) {
+      this.#context.at(i);
+      const record = records[i];
+      const [o, h, l, c, v] = [open[i], high[i], low[i], close[i], volume[i]];
+      // validateCandle's checks for numbers (NaN fails every comparison): all pass, or the record path says which fails.
+      const valid =
+        o >= PRICE_RANGE[0] &&
+        o <= PRICE_RANGE[1] &&
+        h >= PRICE_RANGE[0] &&
+        h <= PRICE_RANGE[1] &&
+        l >= PRICE_RANGE[0] &&
+        l <= PRICE_RANGE[1] &&
+        c >= PRICE_RANGE[0] &&
+        c <= PRICE_RANGE[1] &&
+        v >= 0 &&
+        v <= MAX_VOLUME &&
+        h >= l &&
+        o >= l &&
+        o <= h &&
+        c >= l &&
+        c <= h;
+      const pair = plain[i] === 1 && valid ? this.#plainPair(record.headers) : null;
+      if (!pair) {
+        this.process(record);
+        continue;
+      }
+      const symbol = record.key!;
+      const id = symbols.intern(symbol);
+      const seenKey = (pair.seenKeys[id] ??= compositeKey(symbol, pair.exchange));
+      const candle: Candle = { symbol, exchange: pair.exchange, interval: '1m', ts: ts[i], open: o, high: h, low: l, close: c, volume: v };
+      this.#accept1m(record, candle, seenKey);
+    }
+  }
+
+  /**
+   * The exchange normalizeCandle gives a plain row with these headers, if it makes a 1m candle of it
+   * (asked of normalizeCandle itself, once per headers object; null: not a 1m candle).
+   */
+  #plainPair(headers: Headers): { exchange: string; seenKeys: string[] } | null {
+    let pair = this.#plain.get(headers);
+    if (pair !== undefined) return pair;
+    const probe = { symbol: 'BTCUSDT', ts: 0, open: 1, high: 1, low: 1, close: 1, volume: 0 };
+    const result = normalizeCandle(probe, { exchange: headers.exchange, interval: headers.interval });
+    pair = null;
+    if ('candle' in result && result.candle.interval === '1m') {
+      const exchange = result.candle.exchange;
+      let seenKeys = this.#seenKeys.get(exchange);
+      if (!seenKeys) this.#seenKeys.set(exchange, (seenKeys = []));
+      pair = { exchange, seenKeys };
+    }
+    this.#plain.set(headers, pair);
+    return pair;
+  }
+
   #processRow(record: StreamRecord, raw: Record<string, unknown>): void {
     const defaults = { symbol: record.headers.symbol, exchange: record.headers.exchange, interval: record.headers.interval };
     const trade = tradeAsCandle(raw);
@@ -78,8 +156,11 @@ export class CleanProcessor implements Processor<Record<string, unknown>, Candle
       if (this.#guarded(record, candle)) this.#emit(candle);
       return;
     }
+    this.#accept1m(record, candle, compositeKey(candle.symbol, candle.exchange));
+  }
 
-    const seenKey = compositeKey(candle.symbol, candle.exchange);
+  /** A valid 1m candle: unless a duplicate or an outlier, gaps before it filled, remembered, forwarded. */
+  #accept1m(record: StreamRecord, candle: Candle, seenKey: string): void {
     const last = this.#store.get(seenKey);
     if (last?.recent.includes(candle.ts)) return this.#context.reject(record, 'duplicate');
     if (!this.#guarded(record, candle)) return;

@@ -1,5 +1,7 @@
 import { Topology, type BuiltTopology } from '../topology/Topology.ts';
+import type { Processor } from '../topology/Processor.ts';
 import { keyValueStore } from '../state/CachedKeyValueStore.ts';
+import type { StoreBuilder } from '../state/StateStore.ts';
 import { CANDLE_COLUMNS } from '../market/Candle.ts';
 import { CleanProcessor, type CleanOptions } from './CleanProcessor.ts';
 import { EnrichProcessor, extColumn } from './EnrichProcessor.ts';
@@ -32,8 +34,28 @@ export interface MarketTopologyOptions {
   readonly signalIntervals: readonly string[];
   /** Signals from a model (of `signalIntervals`' one interval) instead of the built-in rule; `reads`: the columns its features use. */
   readonly model?: Readonly<{ source: SignalModelSource; reads: readonly string[] }>;
+  /** Your own processors after Indicators, in order: the features (and signals) are their output. */
+  readonly featureStages?: readonly FeatureStage[];
 }
 
+/**
+ * A processor of yours inserted into the market topology after Indicators (a custom indicator, a
+ * filter): it receives every feature row and forwards it with its `writes` columns added, which then
+ * follow the built-in columns in every features sink.
+ */
+export interface FeatureStage {
+  /** Its node name; unique in the topology. */
+  readonly name: string;
+  readonly supplier: () => Processor;
+  /** The columns it adds to each feature row. */
+  readonly writes: readonly string[];
+  /** Feature columns it needs (checked when the topology is built). */
+  readonly reads?: readonly string[];
+  /** Its state stores, connected to it. */
+  readonly stores?: readonly StoreBuilder[];
+}
+
+/** The market topology's default Kafka topics. */
 export const DEFAULT_TOPICS = {
   prices: 'crypto-prices',
   external: 'crypto-external',
@@ -62,16 +84,28 @@ export function defaultMarketOptions(overrides: Partial<MarketTopologyOptions> =
 }
 
 /** The feature columns, in output order, that the `features` sink receives. */
-export function featureColumns(o: Pick<MarketTopologyOptions, 'periods' | 'externalSignals'>): string[] {
-  return [...CANDLE_COLUMNS, ...indicatorColumns(o.periods), ...o.externalSignals.map(extColumn)];
+export function featureColumns(o: Pick<MarketTopologyOptions, 'periods' | 'externalSignals' | 'featureStages'>): string[] {
+  const stages = (o.featureStages ?? []).flatMap((stage) => stage.writes);
+  return [...CANDLE_COLUMNS, ...indicatorColumns(o.periods), ...o.externalSignals.map(extColumn), ...stages];
+}
+
+/** The node whose output is the features stream: Indicators, or the last feature stage. A sink of yours reads from it. */
+export function featuresNode(o: Pick<MarketTopologyOptions, 'featureStages'>): string {
+  return o.featureStages?.at(-1)?.name ?? NODES.indicators;
+}
+
+/** The market topology, built (checked and frozen): what the CLI runs. */
+export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
+  return marketTopology(o).build();
 }
 
 /**
  * The nine-stage pipeline's streaming half: prices → Clean → Enrich (as-of join with the external
- * signals, a global table) → Candles (1m…1d windows) → Indicators → features, and → Signals → signals
- * when signal intervals are set. The same topology runs live and in backfill.
+ * signals, a global table) → Candles (1m…1d windows) → Indicators → your feature stages → features,
+ * and → Signals → signals when signal intervals are set. The same topology runs live and in backfill.
+ * Not yet built: add your own branches (a sink on `featuresNode(o)`), then call `build()`.
  */
-export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
+export function marketTopology(o: MarketTopologyOptions): Topology {
   const ext = o.externalSignals.map(extColumn);
   const cache = { maxDirtyEntries: o.cacheMaxEntries };
   const candleFields = ['symbol', 'exchange', 'interval', 'ts', 'open', 'high', 'low', 'close', 'volume'];
@@ -89,14 +123,20 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
       writes: indicatorColumns(o.periods),
     })
     .addStateStore(keyValueStore(EXTERNAL_STORE, cache), NODES.externalTable, NODES.enrich);
-  if (o.topics.features !== undefined) topology.addSink(NODES.features, o.topics.features, [NODES.indicators], featureColumns(o));
+  let features: string = NODES.indicators;
+  for (const stage of o.featureStages ?? []) {
+    topology.addProcessor(stage.name, stage.supplier, [features], { reads: stage.reads, writes: stage.writes });
+    for (const store of stage.stores ?? []) topology.addStateStore(store, stage.name);
+    features = stage.name;
+  }
+  if (o.topics.features !== undefined) topology.addSink(NODES.features, o.topics.features, [features], featureColumns(o));
   if (o.model) {
     const { source, reads } = o.model;
     if (o.signalIntervals.length !== 1 || o.signalIntervals[0] !== source.interval) {
       throw new Error(`the model scores ${source.interval} candles; signal intervals are ${o.signalIntervals.join(',') || 'none'}`);
     }
     topology
-      .addProcessor(NODES.score, () => new ScoreProcessor(source), [NODES.indicators], {
+      .addProcessor(NODES.score, () => new ScoreProcessor(source), [features], {
         reads: ['symbol', 'interval', 'ts', 'close', ...reads],
         writes: [...SIGNAL_COLUMNS],
         replaces: true,
@@ -105,7 +145,7 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
   } else if (o.signalIntervals.length) {
     const rule = { intervals: o.signalIntervals, rsiColumn: `rsi_${o.periods.rsi.period}`, rsiBound: 70 };
     topology
-      .addProcessor(NODES.signalRule, () => new SignalRuleProcessor(rule), [NODES.indicators], {
+      .addProcessor(NODES.signalRule, () => new SignalRuleProcessor(rule), [features], {
         reads: ['symbol', 'interval', 'ts', 'close', 'macd_hist', rule.rsiColumn],
         writes: [...SIGNAL_COLUMNS],
         replaces: true,
@@ -115,5 +155,5 @@ export function buildMarketTopology(o: MarketTopologyOptions): BuiltTopology {
   for (const store of CleanProcessor.stores(cache)) topology.addStateStore(store, NODES.clean);
   for (const store of CandlesProcessor.stores(o.candles, cache)) topology.addStateStore(store, NODES.candles);
   for (const store of IndicatorsProcessor.stores(cache)) topology.addStateStore(store, NODES.indicators);
-  return topology.build();
+  return topology;
 }

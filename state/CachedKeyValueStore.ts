@@ -1,11 +1,12 @@
 import { Level } from 'level';
 import { rm, mkdir } from 'node:fs/promises';
 import type { KeyValueStore } from './KeyValueStore.ts';
-import type { ChangeLogger } from './StateStore.ts';
+import type { ChangeLogger, StoreBuilder } from './StateStore.ts';
 import { decodeValue, encodeValue } from './binaryValue.ts';
 
 const MARKER_KEY = '\u0000commit';
 
+/** A key-value store's write-back cache bound. */
 export interface CachedKeyValueStoreOptions {
   /** Dirty entries that force an early flush of the write-back buffer; see `needsFlush`. */
   maxDirtyEntries?: number;
@@ -137,6 +138,7 @@ export class CachedKeyValueStore<V> implements KeyValueStore<V> {
   }
 }
 
-export function keyValueStore<V>(name: string, options: CachedKeyValueStoreOptions = {}) {
+/** A builder of persistent key-value stores named `name`, one per task (Kafka Streams' Stores.keyValueStoreBuilder). */
+export function keyValueStore<V>(name: string, options: CachedKeyValueStoreOptions = {}): StoreBuilder<KeyValueStore<V>> {
   return { name, build: () => new CachedKeyValueStore<V>(name, options) };
 }

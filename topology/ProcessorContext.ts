@@ -2,6 +2,7 @@ import type { StreamRecord } from './StreamRecord.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import type { SymbolTable } from './SymbolTable.ts';
 
+/** Called by `ProcessorContext.schedule` as stream time advances (Kafka Streams' Punctuator), with the stream time. */
 export type Punctuator = (streamTime: number) => void;
 
 /** What a processor sees of the task that runs it, as in Kafka Streams. */

@@ -42,7 +42,22 @@ export interface Lineage {
   readonly seq: Float64Array;
 }
 
-/** A source batch of records; row i is records[i]. */
+/** Columns a source read (a row group, say): `columns[c]` holds field `fields[c]` of each row. */
+export interface ColumnChunk {
+  readonly fields: readonly string[];
+  readonly columns: readonly (Float64Array | Int32Array)[];
+}
+
+/** A record that is row `index` of a chunk of columns: a batch of such records carries the columns too. */
+export interface ColumnRow extends StreamRecord {
+  readonly chunk: ColumnChunk;
+  readonly index: number;
+}
+
+/**
+ * A source batch of records; row i is records[i]. When every record is a row of chunks of the same
+ * fields (the same `fields` array), the batch also carries those fields as columns, gathered.
+ */
 export function batchOfRecords(records: readonly StreamRecord[]): RecordBatch {
   const timestamp = new Float64Array(records.length);
   const row = new Int32Array(records.length);
@@ -50,7 +65,17 @@ export function batchOfRecords(records: readonly StreamRecord[]): RecordBatch {
     timestamp[i] = records[i].timestamp;
     row[i] = i;
   }
-  return { length: records.length, timestamp, row, records };
+  const fields = (records[0] as Partial<ColumnRow> | undefined)?.chunk?.fields;
+  if (!fields || !records.every((r) => (r as Partial<ColumnRow>).chunk?.fields === fields))
+    return { length: records.length, timestamp, row, records };
+  const rows = records as readonly ColumnRow[];
+  const columns: Record<string, Float64Array | Int32Array> = {};
+  fields.forEach((field, c) => {
+    const first = rows[0].chunk.columns[c];
+    const column = (columns[field] = new (first.constructor as new (n: number) => Float64Array | Int32Array)(rows.length));
+    for (let i = 0; i < rows.length; i++) column[i] = rows[i].chunk.columns[c][rows[i].index];
+  });
+  return { length: records.length, timestamp, row, records, columns };
 }
 
 /** One reusable source batch of one record: `process(record)` takes the batch path without allocating. */

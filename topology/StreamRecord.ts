@@ -7,6 +7,7 @@ export interface SourcePosition {
   offset: number;
 }
 
+/** A record's headers, as Kafka's, with string values. */
 export type Headers = Record<string, string>;
 
 /** One record flowing through the topology, as in Kafka Streams' Processor API. */

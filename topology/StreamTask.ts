@@ -8,7 +8,12 @@ import { TaskMetrics } from './TaskMetrics.ts';
 import { BatchOfOne, RecordBatchBuilder, compareOrder, materialize, orderKey, sliceRows, type RecordBatch } from './RecordBatch.ts';
 import { SymbolTable } from './SymbolTable.ts';
 
-export type Emit = (sinkName: string, record: StreamRecord) => void;
+/**
+ * `row`: the row of the batch given to `processBatch` that caused the record (the last row of its
+ * segment for a punctuation), so a caller feeding several tasks can put their outputs back in input
+ * order; -1 for records of a call without input (advanceStreamTime, flush).
+ */
+export type Emit = (sinkName: string, record: StreamRecord, row: number) => void;
 
 export interface StreamTaskOptions {
   partition: number;
@@ -69,6 +74,7 @@ type Target = Running | string;
 interface HeldDeadLetter {
   order: number[];
   record: StreamRecord<DeadLetter>;
+  row: number;
 }
 
 /**
@@ -102,6 +108,8 @@ export class StreamTask {
   /** The source batch being processed, and the row of it being worked on (-1: none). */
   #source: RecordBatch | undefined;
   #sourceRow = -1;
+  /** In a punctuation during processBatch: the row after which it fires (-1: none). */
+  #punctuationRow = -1;
   /** Stream time after each row of the source batch (indexed by row). */
   #rowTime = new Float64Array(16);
   /** Open steps; dead letters are held while there is one. */
@@ -213,6 +221,7 @@ export class StreamTask {
     } finally {
       this.#source = undefined;
       this.#sourceRow = -1;
+      this.#punctuationRow = -1;
     }
   }
 
@@ -227,7 +236,9 @@ export class StreamTask {
       this.#streamTime = this.#rowTime[end - 1];
       this.#sourceRow = -1;
       this.#endStep();
+      this.#punctuationRow = end - 1;
       this.#punctuate();
+      this.#punctuationRow = -1;
       start = end;
     }
   }
@@ -312,7 +323,10 @@ export class StreamTask {
   #deliver(node: Target, batch: RecordBatch, edge: number, lo: number, hi: number): void {
     if (typeof node === 'string') {
       this.metrics.recordsOut += hi - lo;
-      for (let r = lo; r < hi; r++) this.#options.emit(node, materialize(batch, r, this.symbols));
+      for (let r = lo; r < hi; r++) {
+        const row = batch.row[r];
+        this.#options.emit(node, materialize(batch, r, this.symbols), row >= 0 ? row : this.#punctuationRow);
+      }
       return;
     }
     const processor = node.processor as Processor & Partial<BatchProcessor>;
@@ -355,7 +369,7 @@ export class StreamTask {
     if (--this.#depth > 0 || !this.#deadLetters.length) return;
     const held = this.#deadLetters.sort((a, b) => compareOrder(a.order, b.order));
     this.#deadLetters = [];
-    for (const { record } of held) this.#options.emit(DEAD_LETTER, record);
+    for (const { record, row } of held) this.#options.emit(DEAD_LETTER, record, row);
   }
 
   /** `node` works on row `r` of its input: stream time and current record are those of its source row. */
@@ -388,7 +402,9 @@ export class StreamTask {
     if (record.timestamp > this.#streamTime) this.#streamTime = record.timestamp;
     this.#forwardNow(sourceName, record);
     this.#sourceRow = -1;
+    this.#punctuationRow = i;
     this.#punctuate();
+    this.#punctuationRow = -1;
   }
 
   #forwardNow(from: string, record: StreamRecord, childName?: string): void {
@@ -399,7 +415,7 @@ export class StreamTask {
       if (running) running.processor.process(record);
       else {
         this.metrics.recordsOut++;
-        this.#options.emit(child, record);
+        this.#options.emit(child, record, this.#emittingRow);
       }
     }
   }
@@ -417,6 +433,11 @@ export class StreamTask {
         s.next = alignedAfter(this.#streamTime, s.intervalMs);
       }
     }
+  }
+
+  /** The input row an output comes from now (see Emit). */
+  get #emittingRow(): number {
+    return this.#sourceRow >= 0 ? this.#sourceRow : this.#punctuationRow;
   }
 
   get #currentRecord(): StreamRecord | undefined {
@@ -441,10 +462,11 @@ export class StreamTask {
       timestamp: origin.timestamp,
       headers: { ...origin.headers, reason, processor: node.name },
     };
-    if (this.#depthFirst || this.#depth === 0) return this.#options.emit(DEAD_LETTER, deadLetter);
+    const row = this.#emittingRow;
+    if (this.#depthFirst || this.#depth === 0) return this.#options.emit(DEAD_LETTER, deadLetter, row);
     const seq = node.seq++;
     const order = node.input ? [...orderKey(node.input, node.row), node.edge, seq] : [seq];
-    this.#deadLetters.push({ order, record: deadLetter });
+    this.#deadLetters.push({ order, record: deadLetter, row });
   }
 
   #context(node: TopologyNode, running: Running): BatchContext {

@@ -21,6 +21,7 @@ export interface SourceNode {
   key?: (value: unknown) => string | null;
 }
 
+/** How a source reads raw values: a global table, their event time, their partitioning key. */
 export type SourceOptions = Partial<Pick<SourceNode, 'global' | 'timestamp' | 'key'>>;
 
 export interface ProcessorNode {
@@ -133,6 +134,7 @@ export class Topology {
   }
 }
 
+/** A topology checked and frozen by `Topology.build()`: what the test driver, replay and KafkaStreams run. */
 export interface BuiltTopology {
   /** In insertion order, which is a topological order. */
   nodes: readonly TopologyNode[];

@@ -6,6 +6,7 @@ import { batchOfRecords } from './RecordBatch.ts';
 import { SymbolTable } from './SymbolTable.ts';
 import type { StateStore } from '../state/StateStore.ts';
 
+/** How the test driver runs a topology: its partitions (tasks), and where its stores persist. */
 export interface TestDriverOptions {
   partitions?: number;
   /** Persist stores under this directory (LevelDB); memory-only when absent. */

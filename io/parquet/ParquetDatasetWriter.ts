@@ -13,8 +13,8 @@ export const DATASET_MARKER = '_candlestream.json';
 /**
  * A run's part, `part-[b<bucket>-]<commit>-<split>-<run>.parquet`, hidden as `.<name>.tmp` while
  * written; `part-<commit>-<run>.parquet` is the layout before (one directory per interval and symbol).
- * The bucket token is kept for shards (a later step: N writers of one run, each its own symbols): a
- * writer owns only its own bucket's files, and today's writes none.
+ * The bucket token is a shard's (backfill --tasks I/N writes bucket I): N writers of one run, each
+ * its own symbols, whose files never share a name; a writer owns only its own bucket's files.
  */
 const RUN_PART = /^(\.?)part-(?:b(\d+)-)?(\d+)-(?:\d+-)?([0-9a-f]+)\.parquet(\.tmp)?$/;
 /** Hidden while written: Spark, Hive and DuckDB's globs skip names starting with a dot. */
@@ -54,6 +54,7 @@ export class ParquetDatasetWriter implements OutputWriter {
   readonly #columns: ColumnSpec[];
   readonly #mode: OutputMode;
   readonly #buffers = new Map<string, ColumnBuffer>();
+  readonly #bucket: number | undefined;
   #run: string | undefined;
   #seq = 0;
 
@@ -63,12 +64,14 @@ export class ParquetDatasetWriter implements OutputWriter {
     columns: readonly ColumnSpec[],
     layout: DatasetLayout = featureLayout(),
     mode: OutputMode = 'error',
+    bucket?: number,
   ) {
     this.#storage = storage;
     this.dir = dir.replace(/(.)\/+$/, '$1');
     this.#layout = layout;
     this.#columns = columns.filter((c) => !layout.pathColumns.includes(c.name));
     this.#mode = mode;
+    this.#bucket = bucket;
   }
 
   /** The name of part `split` (0, 1, …) of a directory's rows in commit `seq`. */
@@ -78,7 +81,8 @@ export class ParquetDatasetWriter implements OutputWriter {
       if (split) throw new Error("only a run's parts are split by size"); // import's partitions are one symbol's day
       return `part-${commit}.parquet`;
     }
-    return `part-${commit}-${String(split).padStart(3, '0')}-${this.#run}.parquet`;
+    const bucket = this.#bucket === undefined ? '' : `b${this.#bucket}-`;
+    return `part-${bucket}${commit}-${String(split).padStart(3, '0')}-${this.#run}.parquet`;
   }
 
   write(record: StreamRecord): void {
@@ -176,10 +180,15 @@ export class ParquetDatasetWriter implements OutputWriter {
       if (!m || (m[1] === '.') !== (m[5] === '.tmp') || !owners.includes(m[4])) return undefined;
       return { run: m[4], bucket: m[2], seq: Number(m[3]), temporary: m[1] === '.' };
     };
-    // This run's parts: of its run and, as this writer writes no bucket token, of no bucket.
+    // This run's parts: of its run and its bucket. Its other buckets' are its sibling shards', never touched.
+    const bucket = this.#bucket === undefined ? undefined : String(this.#bucket);
     const own = (entry: StorageEntry) => {
       const part = runOf(entry);
-      return part?.run === run && part.bucket === undefined ? part : undefined;
+      return part?.run === run && part.bucket === bucket ? part : undefined;
+    };
+    const sibling = (entry: StorageEntry) => {
+      const part = runOf(entry);
+      return part?.run === run && part.bucket !== bucket;
     };
 
     if (committed !== undefined) {
@@ -194,7 +203,7 @@ export class ParquetDatasetWriter implements OutputWriter {
       return { remove: files.filter(after) };
     }
 
-    const others = files.filter((f) => f.path !== marker && f.name !== temporary(DATASET_MARKER) && !own(f));
+    const others = files.filter((f) => f.path !== marker && f.name !== temporary(DATASET_MARKER) && !own(f) && !sibling(f));
     const foreign = others.find((f) => visible(f.name) && !runOf(f));
     const earlier = others.find((f) => visible(f.name) && runOf(f));
     const fix = '--mode append adds beside it, --mode overwrite replaces what candlestream wrote there';
@@ -249,7 +258,8 @@ export class ParquetDatasetWriter implements OutputWriter {
 
   async #writeMarker(runs: string[]): Promise<void> {
     const path = `${this.dir}/${DATASET_MARKER}`;
-    const tmp = `${this.dir}/${temporary(DATASET_MARKER)}`;
+    // Shards starting together each write the (same) list: each through its own temporary file.
+    const tmp = `${this.dir}/${temporary(this.#bucket === undefined ? DATASET_MARKER : `${DATASET_MARKER}.b${this.#bucket}`)}`;
     await this.#storage.write(tmp, new TextEncoder().encode(JSON.stringify({ runs }) + '\n'));
     await this.#storage.rename(tmp, path);
   }

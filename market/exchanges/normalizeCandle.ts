@@ -4,7 +4,7 @@ import { normalizeSymbol, symbolProblem } from '../normalizeSymbol.ts';
 import { parseTimestamp } from '../parseTimestamp.ts';
 import { pick } from '../pick.ts';
 import { toNumber, validateCandle } from '../validateCandle.ts';
-import { FIELD_NAMES, SYMBOL_FIELDS, TIME_FIELDS } from './fieldNames.ts';
+import { FIELD_NAMES, MESSAGE_FIELDS, SYMBOL_FIELDS, TIME_FIELDS } from './fieldNames.ts';
 
 export { SYMBOL_FIELDS, TIME_FIELDS };
 
@@ -60,6 +60,28 @@ export function normalizeCandle(raw: Record<string, unknown>, defaults: CandleDe
       volume: toNumber(ohlcv.volume)!,
     },
   };
+}
+
+/**
+ * Whether normalizeCandle, for rows with exactly these fields (each present: null, never undefined),
+ * reads open, high, low, close and volume from the fields so named and interval and exchange from
+ * its defaults, and sees neither an exchange message nor an unclosed candle: for such rows only the
+ * symbol, the time and those five values decide (a file's columns, checked once for all its rows).
+ */
+export function readsPlainCandle(fields: readonly string[]): boolean {
+  const has = new Set(fields);
+  const first = (names: readonly string[]) => names.find((name) => has.has(name));
+  if (has.has('closed') || MESSAGE_FIELDS.some((f) => has.has(f))) return false;
+  if (first(INTERVAL) !== undefined || first(EXCHANGE) !== undefined) return false;
+  return (
+    [
+      ['open', OPEN],
+      ['high', HIGH],
+      ['low', LOW],
+      ['close', CLOSE],
+      ['volume', VOLUME],
+    ] as const
+  ).every(([field, names]) => first(names) === field);
 }
 
 /** A known interval, or `trade`; null for anything else (an object, an unknown unit). */

@@ -1,11 +1,14 @@
+/** Where the metrics table is: the operations guide. */
+export const METRICS_DOC = new URL('../../docs/operations.md', import.meta.url);
+
 /**
- * The metric names in the README's metrics table (the one headed `| metric | type | labels | what |`),
- * and those its last column marks "Linux only" (prom-client reads them from /proc).
+ * The metric names in the metrics table of a Markdown page (the one headed `| metric | type | labels | what |`,
+ * however Prettier pads it), and those its last column marks "Linux only" (prom-client reads them from /proc).
  */
-export function documentedMetrics(readme: string): { names: string[]; linuxOnly: Set<string> } {
-  const lines = readme.split('\n');
-  const header = lines.indexOf('| metric | type | labels | what |');
-  if (header < 0) throw new Error('README: no metrics table');
+export function documentedMetrics(markdown: string): { names: string[]; linuxOnly: Set<string> } {
+  const lines = markdown.split('\n');
+  const header = lines.findIndex((line) => /^\|\s*metric\s*\|\s*type\s*\|\s*labels\s*\|\s*what\s*\|$/.test(line));
+  if (header < 0) throw new Error('no metrics table');
   const names: string[] = [];
   const linuxOnly = new Set<string>();
   for (const row of lines.slice(header + 2)) {

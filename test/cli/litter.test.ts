@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,9 +49,15 @@ describe('no litter', () => {
     expect((await readdir(join(dir, 'lake'))).filter((f) => f.includes('dead-letter'))).toEqual([]);
   });
 
-  it("train's --out examples, in its help and the README, write under a folder git ignores, not into the source tree", () => {
+  it("train's --out examples, in its help, the README and docs/, write under a folder git ignores, not into the source tree", () => {
     const ignored = readFileSync(`${root}.gitignore`, 'utf8').split('\n');
-    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const pages = [
+      'README.md',
+      ...readdirSync(`${root}docs`)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
+    const readme = pages.map((page) => readFileSync(`${root}${page}`, 'utf8')).join('\n');
     const examples = [
       ...[...readme.matchAll(/candlestream train .*--out (\S+)/g)].map((m) => m[1]),
       ...[...readme.matchAll(/--model (\S+?)[:\s]/g)].map((m) => m[1]),

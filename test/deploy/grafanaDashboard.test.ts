@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { documentedMetrics } from '../cli/documentedMetrics.ts';
+import { METRICS_DOC, documentedMetrics } from '../cli/documentedMetrics.ts';
 
 const root = new URL('../../', import.meta.url);
 const dashboard = JSON.parse(readFileSync(new URL('deploy/grafana-dashboard.json', root), 'utf8'));
-const { names } = documentedMetrics(readFileSync(new URL('README.md', root), 'utf8'));
+const { names } = documentedMetrics(readFileSync(METRICS_DOC, 'utf8'));
 
 interface Panel {
   type: string;
@@ -22,7 +22,7 @@ function metricsIn(expr: string): string[] {
 }
 
 describe('the Grafana dashboard', () => {
-  it('queries only metrics the service exposes (the README table, which a test keeps equal to /metrics)', () => {
+  it('queries only metrics the service exposes (the table in docs/operations.md, which a test keeps equal to /metrics)', () => {
     const used = panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricsIn(t.expr)));
     expect(used.length).toBeGreaterThan(15);
     expect(used.filter((n) => !names.includes(n))).toEqual([]);

@@ -6,7 +6,22 @@ const root = new URL('../../', import.meta.url).pathname;
 
 // The layer directions as the layout states them, written out apart from eslint.config.js so that
 // this checks the configuration rather than repeating it. A path with a file name allows that file only.
-const ALL = ['topology', 'state', 'market', 'io', 'processors', 'models', 'backfill', 'landing', 'live', 'cli', 'test', 'bench', 'scripts'];
+const ALL = [
+  'topology',
+  'state',
+  'market',
+  'io',
+  'processors',
+  'models',
+  'backfill',
+  'landing',
+  'live',
+  'cli',
+  'examples',
+  'test',
+  'bench',
+  'scripts',
+];
 const MAY_IMPORT: Record<string, string[]> = {
   topology: ['state'],
   state: [],
@@ -18,6 +33,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   landing: ['market', 'io'],
   live: ['topology', 'state', 'market', 'processors', 'io', 'models'],
   cli: ALL,
+  examples: ALL,
   test: ALL,
   bench: ALL,
   scripts: ALL,
@@ -71,6 +87,13 @@ describe('the layer rule (import-x/no-restricted-paths in eslint.config.js)', ()
   it.each(Object.keys(MAY_IMPORT))('%s/: fails every import it must not make, passes the ones it may', async (layer) => {
     const expected = expectations(layer);
     expect(await boundaryMessages(`${layer}/boundaryProbe.ts`, [...expected.keys()])).toEqual(expected);
+  });
+
+  it('keeps every layer off the public entry point index.ts (it imports them all)', async () => {
+    for (const layer of Object.keys(MAY_IMPORT).filter((folder) => MAY_IMPORT[folder] !== ALL)) {
+      const found = await boundaryMessages(`${layer}/boundaryProbe.ts`, ['index.ts']);
+      expect(found.get('index.ts'), layer).toBe(`${layer}/ must not import index.ts`);
+    }
   });
 
   it('holds in a layer’s subfolders too', async () => {

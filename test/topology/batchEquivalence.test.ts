@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StreamTask } from '../../topology/StreamTask.ts';
-import { batchOfRecords, type RecordBatch } from '../../topology/RecordBatch.ts';
+import { batchOfRecords, type ColumnRow, type RecordBatch } from '../../topology/RecordBatch.ts';
+import { PLAIN_CANDLE_FIELDS } from '../../processors/clean/plainCandleFields.ts';
+import { readsPlainCandle } from '../../market/exchanges/normalizeCandle.ts';
+import { normalizeSymbol } from '../../market/normalizeSymbol.ts';
+import { parseTimestamp } from '../../market/parseTimestamp.ts';
 import { Topology, type BuiltTopology } from '../../topology/Topology.ts';
 import type { BatchProcessor, Processor } from '../../topology/Processor.ts';
 import type { BatchContext, ProcessorContext } from '../../topology/ProcessorContext.ts';
@@ -16,7 +20,8 @@ import { MIN, T0 } from '../processors/marketDriver.ts';
 /**
  * The batch path means what the record-at-a-time path means: the same inputs, through tasks run
  * depth first one record at a time (the reference), one record at a time as batches of one, and
- * in batches cut at random, give every sink of every task the same records in the same order.
+ * in batches cut at random, give every sink of every task the same records in the same order, and leave
+ * every store holding the same bytes under the same keys.
  * Fixed seed (fuzzSettings); EQUIVALENCE_RUNS raises the number of cases.
  */
 
@@ -28,7 +33,12 @@ type Step =
 type Outputs = Map<string, StreamRecord[]>[];
 type Mode = 'reference' | 'one by one' | 'batches';
 
-async function run(topology: () => BuiltTopology, partitions: number, steps: readonly Step[], mode: Mode): Promise<Outputs> {
+async function run(
+  topology: () => BuiltTopology,
+  partitions: number,
+  steps: readonly Step[],
+  mode: Mode,
+): Promise<{ outputs: Outputs; state: Map<string, string | null>[] }> {
   const outputs: Outputs = [];
   const tasks: StreamTask[] = [];
   /** Per task, every change its commits logged, per store: the changelog topics of a live task. */
@@ -77,12 +87,19 @@ async function run(topology: () => BuiltTopology, partitions: number, steps: rea
       });
     }
   }
-  for (const task of tasks) {
+  for (const [p, task] of tasks.entries()) {
     task.advanceStreamTime(Infinity);
     await task.flush();
+    await task.commit('end', (store, key, value) => changelogs[p].push([store, key, value]));
     await task.close();
   }
-  return outputs;
+  // What each task's stores hold at the end, as their changelogs say (what a restart would read back).
+  const state = changelogs.map((log) => {
+    const last = new Map<string, string | null>();
+    for (const [store, key, value] of log) last.set(`${store}/${key}`, value && Buffer.from(value).toString('hex'));
+    return new Map([...last].filter(([, v]) => v !== null).sort(([a], [b]) => (a < b ? -1 : 1)));
+  });
+  return { outputs, state };
 }
 
 async function expectSameEverywhere(topology: () => BuiltTopology, partitions: number, steps: readonly Step[]): Promise<void> {
@@ -146,8 +163,27 @@ const stepShape = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('commit' as const), restart: fc.boolean() }) },
 );
 
-/** Turn generated shapes into records, with one minute clock for the whole run. */
-function marketSteps(shapes: Generated<typeof stepShape>[]): Step[] {
+/**
+ * A price record as a columnar source gives it (see PLAIN_CANDLE_FIELDS): a row of columns, `plain`
+ * only where such a source may vouch for it (a candle of plain fields whose symbol is the key and
+ * whose time reads), so a batch of them takes Clean's column path, and a record the record path.
+ */
+function asColumnRow(record: StreamRecord): ColumnRow {
+  const v = (record.value ?? {}) as Record<string, unknown>;
+  const ts = parseTimestamp(v.ts);
+  const candle = typeof v === 'object' && !Array.isArray(v) && readsPlainCandle(Object.keys(v));
+  const plain = candle && ts !== null && normalizeSymbol(v.symbol) === record.key ? 1 : 0;
+  const number = (x: unknown) => (candle && typeof x === 'number' ? x : NaN);
+  const columns = [
+    Int32Array.of(plain),
+    Float64Array.of(ts ?? NaN),
+    ...['open', 'high', 'low', 'close', 'volume'].map((f) => Float64Array.of(number(v[f]))),
+  ];
+  return { ...record, chunk: { fields: PLAIN_CANDLE_FIELDS, columns }, index: 0 };
+}
+
+/** Turn generated shapes into records, with one minute clock for the whole run; `columnar`: prices as rows of columns. */
+function marketSteps(shapes: Generated<typeof stepShape>[], columnar = false): Step[] {
   let minute = 0;
   let offset = 0;
   return shapes.map((shape): Step => {
@@ -163,28 +199,30 @@ function marketSteps(shapes: Generated<typeof stepShape>[]): Step[] {
     const records = shape.rows.map((r) => {
       minute = Math.max(0, minute + r.dm);
       const value = priceValue(r, minute);
-      return record(value, priceKey(value), priceEventTime(value), offset++, 'prices');
+      const price = record(value, priceKey(value), priceEventTime(value), offset++, 'prices');
+      return columnar ? asColumnRow(price) : price;
     });
     return { kind: 'input', source: 'prices', records, cuts: shape.cuts };
   });
 }
 
 describe('batches mean what records one at a time mean', () => {
-  it('the market topology: features, signals and dead letters per task, for random inputs cut into random batches, across commits and restarts', async () => {
+  it('the market topology: features, signals and dead letters per task, for random inputs (as records, or as rows of columns for Clean) cut into random batches, across commits and restarts', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(stepShape, { maxLength: 12 }),
         fc.constantFrom(1, 3),
         fc.constantFrom(0, 2 * MIN),
         fc.boolean(),
-        async (shapes, partitions, graceMs, fillGaps) => {
+        fc.boolean(),
+        async (shapes, partitions, graceMs, fillGaps, columnar) => {
           const options = defaultMarketOptions({
             externalSignals: ['fng'],
             clean: { fillGaps, maxGapMs: 10 * MIN, maxPriceMove: 10 },
             candles: { intervals: ['1m', '5m', '1h'], graceMs },
             signalIntervals: ['5m'],
           });
-          await expectSameEverywhere(() => buildMarketTopology(options), partitions, marketSteps(shapes));
+          await expectSameEverywhere(() => buildMarketTopology(options), partitions, marketSteps(shapes, columnar));
         },
       ),
       fuzzSettings({ numRuns: Number(process.env.EQUIVALENCE_RUNS ?? 300) }),
