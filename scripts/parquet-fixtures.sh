@@ -23,20 +23,8 @@ python_venv "$venv" scripts/parquet-fixtures/requirements.txt
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# Spark's own logging, quiet: errors only, to stderr.
-cat >"$work/log4j2.properties" <<'LOG'
-rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
-LOG
-export PYSPARK_SUBMIT_ARGS="--driver-java-options \"-Dlog4j2.configurationFile=file:$work/log4j2.properties -XX:+UnlockExperimentalVMOptions -XX:hashCode=2\" pyspark-shell"
-export SPARK_LOCAL_IP=127.0.0.1
+spark_quiet "$work" "-XX:+UnlockExperimentalVMOptions -XX:hashCode=2"
 export PYSPARK_PYTHON="$venv/bin/python"
-export TZ=UTC
 
 # The JVM and PySpark's shell-style start print three notices that no setting turns off: dropped here.
 "$venv/bin/python" scripts/parquet-fixtures/make_parquet_fixtures.py --out test/fixtures/parquet "$@" \

@@ -24,3 +24,20 @@ spark_java() {
     *) echo "$1: Spark 4 needs Java 17 or 21, found '${version:-none}' ($java); set JAVA_HOME" >&2; exit 1 ;;
   esac
 }
+
+# spark_quiet DIR [JAVA_OPTIONS]: PySpark in-process with Spark's own logging at errors only (a log4j2
+# file written into DIR), on loopback, in UTC.
+spark_quiet() {
+  cat >"$1/log4j2.properties" <<'LOG'
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+LOG
+  export PYSPARK_SUBMIT_ARGS="--driver-java-options \"-Dlog4j2.configurationFile=file:$1/log4j2.properties${2:+ $2}\" pyspark-shell"
+  export SPARK_LOCAL_IP=127.0.0.1
+  export TZ=UTC
+}

@@ -36,19 +36,8 @@ echo "timestamp-readers: making the datasets in $work" >&2
 node scripts/timestamp-readers/archiveSample.ts "$work/archived" \
   BTC-USDC="$candles/binance_BTCUSDC_1m_2023-03-01_2023-03-21.csv" BTC-USDT="$candles/binance_BTCUSDT_1m_2023-03-01_2023-03-21.csv"
 
-cat >"$work/log4j2.properties" <<'LOG'
-rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
-LOG
-export PYSPARK_SUBMIT_ARGS="--driver-java-options \"-Dlog4j2.configurationFile=file:$work/log4j2.properties\" pyspark-shell"
-export SPARK_LOCAL_IP=127.0.0.1
+spark_quiet "$work"
 export PYSPARK_PYTHON="$venv/bin/python"
-export TZ=UTC
 
 # The JVM and PySpark's shell-style start print notices that no setting turns off: dropped here.
 "$venv/bin/python" scripts/timestamp-readers/check_timestamps.py --candles "$candles" \
