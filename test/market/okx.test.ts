@@ -142,7 +142,8 @@ describe('OKX history files', () => {
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     const parquet = `read_parquet('${out}/**/*.parquet', hive_partitioning = true)`;
-    const query = `SELECT symbol, ts, close, volume, exchange, interval FROM ${parquet} ORDER BY ts`;
+    // ts is a TIMESTAMP(MILLIS, UTC): read back as epoch ms.
+    const query = `SELECT symbol, epoch_ms(ts) AS ts, close, volume, exchange, interval FROM ${parquet} ORDER BY ts`;
     const rows = (await con.runAndReadAll(query)).getRowObjects();
     con.closeSync();
     expect(rows.map((r) => ({ ...r, ts: Number(r.ts) }))).toEqual([
