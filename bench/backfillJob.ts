@@ -1,10 +1,12 @@
 /**
  * The backfill the replay benches time: the full job from one Parquet file to a Parquet dataset, from
- * scratch, one commit per million records (as a bench runs it, not the default).
+ * scratch. `cli` is the candlestream to run (another tree's, for versus-tree); `commitEvery` defaults
+ * to one commit per million records (as a bench runs it), `'default'` keeps the CLI's own.
  */
-export function backfillJob(input: string, out: string): string[] {
+export function backfillJob(input: string, out: string, o: { cli?: string; commitEvery?: number | 'default' } = {}): string[] {
+  const commits = o.commitEvery ?? 1_000_000;
   return [
-    'cli/candlestream.ts',
+    o.cli ?? 'cli/candlestream.ts',
     'backfill',
     '--source',
     input,
@@ -15,7 +17,6 @@ export function backfillJob(input: string, out: string): string[] {
     '--state-dir',
     `${out}/state`,
     '--fresh',
-    '--commit-every',
-    '1000000',
+    ...(commits === 'default' ? [] : ['--commit-every', String(commits)]),
   ];
 }

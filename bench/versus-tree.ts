@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { backfillJob } from './backfillJob.ts';
 import { writeSyntheticCandles } from './syntheticCandles.ts';
 
 /**
@@ -34,16 +35,7 @@ function backfill(tree: string, label: string) {
       '-o',
       `${out}.time`,
       process.execPath,
-      join(tree, 'cli/candlestream.ts'),
-      'backfill',
-      '--source',
-      input,
-      '--sink',
-      `parquet:${out}/features`,
-      '--dead-letter',
-      `jsonl:${out}/dead-letter.jsonl`,
-      '--state-dir',
-      `${out}/state`,
+      ...backfillJob(input, out, { cli: join(tree, 'cli/candlestream.ts'), commitEvery: 'default' }),
       '--quiet',
     ],
     { encoding: 'utf8' },
