@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { StreamRecord } from '../topology/StreamRecord.ts';
 
 /** A finite, ordered stream of records for one topology source: a file, a table, a directory of parts. */
@@ -14,4 +15,14 @@ export interface BoundedInput {
   batches(): AsyncIterable<StreamRecord[]>;
   /** For progress and ETA; undefined when unknown. */
   estimatedRecords(): Promise<number | undefined>;
+}
+
+/**
+ * What a checkpoint records of an input's content: its `version`, else the file's `id:size:mtime`
+ * (`id:no file` when there is none, e.g. an input made in memory).
+ */
+export async function inputContent(input: BoundedInput): Promise<string> {
+  if (input.version !== undefined) return input.version;
+  const s = await stat(input.id).catch(() => undefined);
+  return s ? `${input.id}:${s.size}:${s.mtimeMs}` : `${input.id}:no file`;
 }

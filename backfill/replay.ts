@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEAD_LETTER, type BuiltTopology, type SinkNode } from '../topology/Topology.ts';
 import type { OutputMode, OutputWriter } from '../io/OutputWriter.ts';
@@ -8,7 +7,7 @@ import { NODES } from '../processors/nodeNames.ts';
 import { SIGNAL_COLUMN_TYPES } from '../market/Signal.ts';
 import type { ColumnSpec } from '../io/parquet/ColumnBuffer.ts';
 import { BackfillRunner, type BackfillSummary } from './BackfillRunner.ts';
-import type { BoundedInput } from './BoundedInput.ts';
+import { inputContent, type BoundedInput } from './BoundedInput.ts';
 import { candleFileInputs } from './candleFileInput.ts';
 import { externalSignalInput } from './externalSignalInput.ts';
 
@@ -86,14 +85,7 @@ async function replayFingerprint(options: ReplayOptions, partitions: number): Pr
   const { topology, job } = options;
   const nodes = topology.nodes.map((n) => [n.kind, n.name, n.parents, [...topology.fields.get(n.name)!]]);
   hash.update(JSON.stringify({ nodes, stores: [...topology.stores.keys()], sinks, partitions, job }));
-  for (const input of options.inputs) {
-    hash.update(`${input.source} ${input.id}`);
-    if (input.version !== undefined) hash.update(input.version);
-    else {
-      const s = await stat(input.id).catch(() => undefined);
-      hash.update(s ? `${s.size}:${s.mtimeMs}` : 'no file');
-    }
-  }
+  for (const input of options.inputs) hash.update(`${input.source} ${await inputContent(input)}`);
   return hash.digest('hex');
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HDFS_FLAGS, HDFS_HELP, hdfsSettings } from './hdfsFlags.ts';
 import { DEAD_LETTER } from '../topology/Topology.ts';
@@ -7,7 +7,7 @@ import { OUTPUT_MODES, OutputRefused, type OutputMode, type OutputWriter } from 
 import { buildMarketTopology, defaultMarketOptions, featureColumns, type MarketTopologyOptions } from '../processors/marketTopology.ts';
 import { NODES } from '../processors/nodeNames.ts';
 import { BackfillRunner, type BackfillSummary } from '../backfill/BackfillRunner.ts';
-import type { BoundedInput } from '../backfill/BoundedInput.ts';
+import { inputContent, type BoundedInput } from '../backfill/BoundedInput.ts';
 import { candleFileInputs } from '../backfill/candleFileInput.ts';
 import { externalSignalInput } from '../backfill/externalSignalInput.ts';
 import { parseSinkUri, sinkTarget, type SinkOptions, type SinkTarget } from '../io/parseSinkUri.ts';
@@ -335,13 +335,7 @@ async function jobFingerprints(
   // A resumed run must score with the very model (and manifest) it started with.
   if (model) for (const file of [MODEL_FILE, MANIFEST_FILE]) fingerprint.update(await readFile(join(model.dir, file)));
   const shardsFingerprint = fingerprint.copy().digest('hex');
-  for (const input of inputs) {
-    if (input.version !== undefined) fingerprint.update(input.version);
-    else {
-      const s = await stat(input.id);
-      fingerprint.update(`${input.id}:${s.size}:${s.mtimeMs}`);
-    }
-  }
+  for (const input of inputs) fingerprint.update(await inputContent(input));
   return { fingerprint: fingerprint.digest('hex'), shardsFingerprint };
 }
 
