@@ -43,3 +43,29 @@ export function validateCandle(c: Record<'open' | 'high' | 'low' | 'close' | 'vo
   if (values.close < values.low || values.close > values.high) return 'close_outside_range';
   return null;
 }
+
+/**
+ * validateCandle for numbers, as a yes or no: true exactly when validateCandle would return null for
+ * these values (NaN fails every comparison). For sources that hand over columns of numbers; the
+ * reason, when false, is validateCandle's.
+ */
+export function isValidOhlcv(open: number, high: number, low: number, close: number, volume: number): boolean {
+  const [min, max] = PRICE_RANGE;
+  return (
+    open >= min &&
+    open <= max &&
+    high >= min &&
+    high <= max &&
+    low >= min &&
+    low <= max &&
+    close >= min &&
+    close <= max &&
+    volume >= 0 &&
+    volume <= MAX_VOLUME &&
+    high >= low &&
+    open >= low &&
+    open <= high &&
+    close >= low &&
+    close <= high
+  );
+}

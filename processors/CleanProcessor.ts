@@ -11,7 +11,7 @@ import { flattenExchangeMessage } from '../market/exchanges/flattenExchangeMessa
 import { guardPrice, type PriceAnchor } from './clean/priceGuard.ts';
 import { compositeKey } from './compositeKey.ts';
 import { PLAIN_CANDLE_FIELDS } from './clean/plainCandleFields.ts';
-import { MAX_VOLUME, PRICE_RANGE } from '../market/validateCandle.ts';
+import { isValidOhlcv } from '../market/validateCandle.ts';
 
 export interface CleanOptions {
   /** Carry the last close forward, with zero volume, over missing 1m candles. */
@@ -96,23 +96,8 @@ export class CleanProcessor implements BatchProcessor<Record<string, unknown>, C
       this.#context.at(i);
       const record = records[i];
       const [o, h, l, c, v] = [open[i], high[i], low[i], close[i], volume[i]];
-      // validateCandle's checks for numbers (NaN fails every comparison): all pass, or the record path says which fails.
-      const valid =
-        o >= PRICE_RANGE[0] &&
-        o <= PRICE_RANGE[1] &&
-        h >= PRICE_RANGE[0] &&
-        h <= PRICE_RANGE[1] &&
-        l >= PRICE_RANGE[0] &&
-        l <= PRICE_RANGE[1] &&
-        c >= PRICE_RANGE[0] &&
-        c <= PRICE_RANGE[1] &&
-        v >= 0 &&
-        v <= MAX_VOLUME &&
-        h >= l &&
-        o >= l &&
-        o <= h &&
-        c >= l &&
-        c <= h;
+      // All of validateCandle's checks pass, or the record path says which fails.
+      const valid = isValidOhlcv(o, h, l, c, v);
       const pair = plain[i] === 1 && valid ? this.#plainPair(record.headers) : null;
       if (!pair) {
         this.process(record);
