@@ -3,7 +3,7 @@ import type { Headers, SourcePosition, StreamRecord } from '../topology/StreamRe
 import { normalizeSymbol } from '../market/normalizeSymbol.ts';
 import { parseTimestamp } from '../market/parseTimestamp.ts';
 import { readsPlainCandle } from '../market/exchanges/normalizeCandle.ts';
-import { readParquetColumns, type ColumnValues } from '../io/parquet/ParquetColumnReader.ts';
+import { cellValue, readParquetColumns, type ColumnValues } from '../io/parquet/ParquetColumnReader.ts';
 import type { ParquetLocation } from '../io/parquet/ParquetRowReader.ts';
 import { StringInterner } from '../io/parquet/StringInterner.ts';
 import { PLAIN_CANDLE_FIELDS } from '../processors/clean/plainCandleFields.ts';
@@ -54,7 +54,7 @@ class ParquetCandleRow implements ColumnRow {
   get value(): Record<string, unknown> {
     if (this.#value) return this.#value;
     const row: Record<string, unknown> = {};
-    for (const [name, column] of this.chunk.entries) row[name] = cell(column, this.index, this.chunk.strings);
+    for (const [name, column] of this.chunk.entries) row[name] = cellValue(column, this.index, this.chunk.strings);
     return (this.#value = row);
   }
 
@@ -100,7 +100,7 @@ export async function* parquetCandleRecords(location: ParquetLocation, o: Parque
     };
     const records: StreamRecord[] = [];
     for (let r = 0; r < n; r++) {
-      const t = parseTimestamp(cell(time, r, strings));
+      const t = parseTimestamp(cellValue(time, r, strings));
       if (t !== null && (t < o.from || t >= o.to)) continue;
       if (t !== null) lastTs = t;
       let key: string | null;
@@ -120,7 +120,7 @@ export async function* parquetCandleRecords(location: ParquetLocation, o: Parque
         key = keys[id];
         symbolPlain = plainKey[id] === 1;
       } else {
-        const v = symbol ? cell(symbol, r, strings) : undefined;
+        const v = symbol ? cellValue(symbol, r, strings) : undefined;
         if (v === undefined || v === null) [key, symbolPlain] = [o.defaultKey, defaultPlain];
         else [key, symbolPlain] = keyOf(v, o.defaultKey);
       }
@@ -138,11 +138,4 @@ function keyOf(raw: unknown, defaultKey: string | null): [string | null, boolean
   if (raw === '') return [defaultKey, false]; // the key is the default; Clean finds the row's symbol missing
   const symbol = normalizeSymbol(raw);
   return [symbol ?? String(raw), symbol !== null];
-}
-
-/** A value as readParquetColumnRows puts it in a row. */
-function cell(column: ColumnValues, r: number, strings: StringInterner): unknown {
-  if (column.kind === 'number') return column.nulls?.[r] ? null : column.values[r];
-  if (column.kind === 'string') return column.ids[r] < 0 ? null : strings.name(column.ids[r]);
-  return column.values[r];
 }

@@ -132,15 +132,18 @@ export async function* readParquetColumnRows(location: ParquetLocation, options:
     const rows: Row[] = new Array(group.rows);
     for (let r = 0; r < group.rows; r++) {
       const row: Record<string, unknown> = {};
-      for (const [name, column] of columns) {
-        if (column.kind === 'number') row[name] = column.nulls?.[r] ? null : column.values[r];
-        else if (column.kind === 'string') row[name] = column.ids[r] < 0 ? null : strings.name(column.ids[r]);
-        else row[name] = column.values[r];
-      }
+      for (const [name, column] of columns) row[name] = cellValue(column, r, strings);
       rows[r] = { row, rowNumber: group.rowStart + r + 1 };
     }
     yield rows;
   }
+}
+
+/** Row `r` of a column as a row object holds it: a number, a string, or null. */
+export function cellValue(column: ColumnValues, r: number, strings: StringInterner): unknown {
+  if (column.kind === 'number') return column.nulls?.[r] ? null : column.values[r];
+  if (column.kind === 'string') return column.ids[r] < 0 ? null : strings.name(column.ids[r]);
+  return column.values[r];
 }
 
 /** Whether readParquetColumns decodes these columns (lower-cased names; default all) itself, rather than by readParquetRows. */
