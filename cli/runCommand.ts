@@ -8,7 +8,7 @@ import {
 } from '../processors/marketTopology.ts';
 import { NODES } from '../processors/nodeNames.ts';
 import { featureSchema, signalSchema } from '../market/avroSchemas.ts';
-import { KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
+import { defaultCommitIntervalMs, KafkaStreams, type Guarantee } from '../live/KafkaStreams.ts';
 import { ConsumerService } from '../live/ConsumerService.ts';
 import { StreamsMetrics } from '../live/StreamsMetrics.ts';
 import { avroSerde, jsonOrAvroSerde } from '../live/registrySerdes.ts';
@@ -183,7 +183,10 @@ function runningSettings(s: Settings) {
   const applicationId = String(s['app-id']);
   if (!/^[A-Za-z0-9._-]+$/.test(applicationId))
     throw new UsageError(`--app-id may hold letters, digits, ".", "_" and "-" (it names topics), not "${applicationId}"`);
-  const commitIntervalMs = wholeNumber(s['commit-interval-ms'] ?? (guarantee === 'exactly_once' ? '100' : '30000'), '--commit-interval-ms');
+  const commitIntervalMs =
+    s['commit-interval-ms'] === undefined
+      ? defaultCommitIntervalMs(guarantee)
+      : wholeNumber(s['commit-interval-ms'], '--commit-interval-ms');
   const sessionTimeoutMs = wholeNumber(s['session-timeout-ms'], '--session-timeout-ms', 1000);
   return { applicationId, guarantee, commitIntervalMs, sessionTimeoutMs };
 }

@@ -19,6 +19,9 @@ import type { WarmUpFeed } from './warmUp.ts';
 /** Kafka Streams' processing.guarantee: exactly_once (transactions) or at_least_once. */
 export type Guarantee = 'exactly_once' | 'at_least_once';
 
+/** commit.interval.ms when none is given, as Kafka Streams: 100 with exactly_once, 30000 with at_least_once. */
+export const defaultCommitIntervalMs = (guarantee: Guarantee): number => (guarantee === 'exactly_once' ? 100 : 30_000);
+
 export interface KafkaStreamsOptions {
   topology: BuiltTopology;
   kafka: Kafka;

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import type { BuiltTopology } from '../topology/Topology.ts';
-import { KafkaStreams, type Guarantee, type KafkaStreamsOptions } from './KafkaStreams.ts';
+import { defaultCommitIntervalMs, KafkaStreams, type Guarantee, type KafkaStreamsOptions } from './KafkaStreams.ts';
 import type { Serde } from './Serde.ts';
 import { StreamsMetrics } from './StreamsMetrics.ts';
 
@@ -46,7 +46,7 @@ export function kafkaStreamsOptions(options: KafkaRunOptions): KafkaStreamsOptio
     kafka,
     applicationId,
     guarantee,
-    commitIntervalMs: options.commitIntervalMs ?? (guarantee === 'exactly_once' ? 100 : 30_000),
+    commitIntervalMs: options.commitIntervalMs ?? defaultCommitIntervalMs(guarantee),
     stateDir: options.stateDir ?? `.candlestream/${applicationId}`,
     deadLetterTopic: options.deadLetterTopic ?? `${applicationId}-dead-letter`,
     serdes: options.serdes,
